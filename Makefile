@@ -1,0 +1,53 @@
+# Quick start:   make all    (set up, then run the whole pipeline)
+#                make test   (set up, then run the test suite)
+# Both create .venv with the pinned dependencies (requirements.lock).
+
+PYTHON ?= python3
+VENV ?= .venv
+BIN := $(VENV)/bin
+CORES ?= 2
+
+.PHONY: all setup system-deps pipeline test test-fast lint report-snakemake benchmarks fixtures clean
+
+all: setup pipeline
+
+$(BIN)/python:
+	$(PYTHON) -m venv $(VENV)
+
+# Installs the package (editable) with its dev extras, constrained to the lock file.
+$(VENV)/.installed: pyproject.toml requirements.lock | $(BIN)/python
+	$(BIN)/python -m pip install --quiet --upgrade pip
+	$(BIN)/python -m pip install --quiet -c requirements.lock -e '.[dev]'
+	touch $@
+
+setup: system-deps $(VENV)/.installed
+
+# A CJK font for Chinese figure labels and Chromium for the report's browser test.
+# Installed with apt when run as root; otherwise this only reports what is missing.
+system-deps:
+	@bash workflow/scripts/system-deps.sh
+
+pipeline: $(VENV)/.installed
+	PATH="$(abspath $(BIN)):$$PATH" $(BIN)/snakemake --cores $(CORES) --configfile config/config.yaml
+
+test: setup
+	PATH="$(abspath $(BIN)):$$PATH" $(BIN)/python -m pytest
+
+test-fast: $(VENV)/.installed
+	PATH="$(abspath $(BIN)):$$PATH" $(BIN)/python -m pytest -m "not e2e and not browser"
+
+lint: $(VENV)/.installed
+	PATH="$(abspath $(BIN)):$$PATH" $(BIN)/snakemake --lint
+
+report-snakemake: $(VENV)/.installed
+	PATH="$(abspath $(BIN)):$$PATH" $(BIN)/snakemake --cores 1 --report results/snakemake-report.html
+
+benchmarks: $(VENV)/.installed
+	PATH="$(abspath $(BIN)):$$PATH" $(BIN)/python benchmarks/run.py
+
+# Regenerates the R reference fixtures (needs R with plm, sandwich, lmtest, spdep, spatialreg, jsonlite).
+fixtures:
+	bash tests/reference/regenerate.sh
+
+clean:
+	rm -rf data/raw/* data/interim/* data/processed/* results/* .snakemake

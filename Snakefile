@@ -1,0 +1,22 @@
+# clusternet workflow. Thin by design: every rule calls one `clusternet`
+# sub-command, and dvc.yaml calls the same sub-commands with the same inputs
+# and outputs (tests/workflow/test_dag_mirror.py checks that).
+from snakemake.utils import min_version, validate
+
+min_version("8.0")
+
+configfile: "config/config.yaml"
+
+validate(config, "config/schemas/config.schema.yaml")
+
+CONFIG = "config/config.yaml"
+
+
+include: "workflow/rules/common.smk"
+include: "workflow/rules/data.smk"
+
+
+rule all:
+    input:
+        ALL_TARGETS,
+    default_target: True

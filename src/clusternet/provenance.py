@@ -1,0 +1,44 @@
+"""Provenance stamped on every result document, table and figure: code version,
+config hash and the sha256 of every input file. No timestamps, so that two runs
+on the same inputs give byte-identical outputs."""
+from __future__ import annotations
+
+import os
+import subprocess
+from functools import lru_cache
+from pathlib import Path
+
+from clusternet import __version__
+from clusternet.io import sha256_file
+
+
+@lru_cache(maxsize=1)
+def code_version() -> str:
+    """Package version plus the git commit when run from a checkout.
+
+    ``CLUSTERNET_CODE_VERSION`` overrides it (useful when a run happens outside
+    git, e.g. from an sdist)."""
+    env = os.environ.get("CLUSTERNET_CODE_VERSION")
+    if env:
+        return env
+    root = Path(__file__).resolve().parents[2]
+    try:
+        commit = subprocess.run(
+            ["git", "-C", str(root), "rev-parse", "--short=12", "HEAD"],
+            capture_output=True, text=True, check=True, timeout=10,
+        ).stdout.strip()
+    except (OSError, subprocess.SubprocessError):
+        return __version__
+    return f"{__version__}+g{commit}" if commit else __version__
+
+
+def input_hashes(paths) -> dict[str, str]:
+    """sha256 per input path (as given, POSIX separators), sorted by path."""
+    return {Path(p).as_posix(): sha256_file(p) for p in sorted(map(str, paths))}
+
+
+def provenance(inputs=(), config=None, sections=None) -> dict:
+    out = {"code_version": code_version(), "inputs": input_hashes(inputs)}
+    if config is not None:
+        out["config_sha256"] = config.sha256(sections)
+    return out

@@ -1,0 +1,34 @@
+"""Artefact lists: how each stage tells the report what it produced.
+
+Each stage that produces tables or figures for the report writes
+``results/<stage>/artefacts.json``::
+
+    {"stage": "indices", "title_en": ..., "title_zh": ...,
+     "items": [{"kind": "table" | "figure", "path": "results/indices/weights.csv",
+                "title_en": ..., "title_zh": ..., "caption_en": ..., "caption_zh": ...}]}
+
+Paths are relative to the repository root. The report renders every item
+(tables from CSV, figures from PNG) without knowing the stage's internals.
+"""
+from __future__ import annotations
+
+from pathlib import Path
+
+from clusternet.io import read_json, write_json
+
+KINDS = ("table", "figure")
+
+
+def artefact(kind: str, path, title_en: str, title_zh: str = "", caption_en: str = "", caption_zh: str = "") -> dict:
+    if kind not in KINDS:
+        raise ValueError(f"artefact kind must be one of {KINDS}, got {kind!r}")
+    return {"kind": kind, "path": Path(path).as_posix(), "title_en": title_en, "title_zh": title_zh or title_en,
+            "caption_en": caption_en, "caption_zh": caption_zh or caption_en}
+
+
+def write_artefacts(path, stage: str, title_en: str, title_zh: str, items: list[dict]) -> None:
+    write_json(path, {"stage": stage, "title_en": title_en, "title_zh": title_zh, "items": items})
+
+
+def read_artefacts(path) -> dict:
+    return read_json(path)

@@ -1,0 +1,6 @@
+"""Sub-commands of the spatial stage."""
+from __future__ import annotations
+
+
+def register(sub) -> None:
+    """Add this domain's sub-commands to the `clusternet` parser."""

@@ -1,0 +1,19 @@
+#!/usr/bin/env bash
+# System packages clusternet needs beyond Python: a CJK font (Chinese labels in
+# figures) and Chromium + ChromeDriver (the report's browser test).
+set -euo pipefail
+need=()
+fc-list 2>/dev/null | grep -qi "Noto Sans CJK" || need+=(fonts-noto-cjk)
+command -v chromium >/dev/null 2>&1 || need+=(chromium)
+command -v chromedriver >/dev/null 2>&1 || need+=(chromium-driver)
+command -v fc-list >/dev/null 2>&1 || need+=(fontconfig)
+if [ ${#need[@]} -eq 0 ]; then exit 0; fi
+if [ "$(id -u)" = 0 ] && command -v apt-get >/dev/null 2>&1; then
+  echo "installing system packages: ${need[*]}"
+  export DEBIAN_FRONTEND=noninteractive
+  apt-get update -qq
+  apt-get install -y -qq --no-install-recommends "${need[@]}" >/dev/null
+else
+  echo "warning: missing system packages: ${need[*]} (install them with your package manager;" \
+       "figures fall back to a non-CJK font and the browser test is skipped)" >&2
+fi
