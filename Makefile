@@ -7,7 +7,7 @@ VENV ?= .venv
 BIN := $(VENV)/bin
 CORES ?= 2
 
-.PHONY: all setup system-deps pipeline test test-fast lint report-snakemake benchmarks fixtures clean
+.PHONY: all setup system-deps pipeline test test-fast lint report-snakemake benchmarks fixtures lock clean
 
 all: setup pipeline
 
@@ -48,6 +48,12 @@ benchmarks: $(VENV)/.installed
 # Regenerates the R reference fixtures (needs R with plm, sandwich, lmtest, spdep, spatialreg, jsonlite).
 fixtures:
 	bash tests/reference/regenerate.sh
+
+# Re-pins every Python dependency from the current .venv (after changing pyproject.toml).
+lock: $(VENV)/.installed
+	( echo "# Exact versions of every Python package, used as constraints by make setup."; \
+	  echo "# Regenerate with: make lock"; \
+	  $(BIN)/python -m pip freeze --exclude-editable | grep -v '^clusternet' ) > requirements.lock
 
 clean:
 	rm -rf data/raw/* data/interim/* data/processed/* results/* .snakemake

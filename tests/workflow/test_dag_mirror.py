@@ -1,0 +1,102 @@
+"""The Snakemake DAG and dvc.yaml list the same stages, commands, inputs and outputs,
+and every rule is a single `clusternet` sub-command."""
+from __future__ import annotations
+
+import re
+import shlex
+import subprocess
+import sys
+from pathlib import Path
+
+import pytest
+import yaml
+
+ROOT = Path(__file__).resolve().parents[2]
+SNAKEMAKE = Path(sys.executable).with_name("snakemake")
+
+
+def snakemake_jobs() -> dict[str, dict]:
+    """Rules of the forced dry run: {rule: {inputs, outputs, shell}} parsed from Snakemake's job listing."""
+    proc = subprocess.run(
+        [str(SNAKEMAKE), "-n", "-F", "--printshellcmds", "--cores", "1"],
+        cwd=ROOT, capture_output=True, text=True, timeout=300,
+    )
+    assert proc.returncode == 0, proc.stderr + proc.stdout
+    jobs: dict[str, dict] = {}
+    for block in re.split(r"\n(?=\[[^\n]*\]\n(?:local)?rule )", proc.stdout):
+        m = re.search(r"^(?:local)?rule (\w+):\n((?:    .*\n?)*)", block, flags=re.M)
+        if not m:
+            continue
+        name, body = m.group(1), m.group(2)
+        fields = dict(re.findall(r"^    (\w+): (.*)$", body, flags=re.M))
+        shell = re.search(r"^Shell command: (.*)$", block, flags=re.M)
+        entry = {
+            "inputs": set(filter(None, fields.get("input", "").split(", "))),
+            "outputs": set(filter(None, fields.get("output", "").split(", "))),
+            "shell": shell.group(1).strip() if shell else None,
+        }
+        assert name not in jobs or jobs[name] == entry, f"rule {name} appears twice with different files"
+        jobs[name] = entry
+    return jobs
+
+
+def dvc_stages() -> dict[str, dict]:
+    spec = yaml.safe_load((ROOT / "dvc.yaml").read_text(encoding="utf-8"))
+    stages = {}
+    for name, st in (spec.get("stages") or {}).items():
+        assert "foreach" not in st and "matrix" not in st, f"dvc stage {name}: expand foreach in the test first"
+
+        def paths(items):
+            out = set()
+            for it in items or []:
+                out.update(it.keys() if isinstance(it, dict) else [it])
+            return out
+
+        outs = paths(st.get("outs")) | paths(st.get("metrics")) | paths(st.get("plots"))
+        stages[name] = {"cmd": st["cmd"], "deps": paths(st.get("deps")), "outs": outs}
+    return stages
+
+
+@pytest.fixture(scope="module")
+def dags():
+    return snakemake_jobs(), dvc_stages()
+
+
+def test_same_stage_names(dags):
+    jobs, stages = dags
+    rules = set(jobs) - {"all"}
+    assert rules, "the Snakemake DAG has no rules"
+    assert rules == set(stages), f"only in Snakemake: {rules - set(stages)}; only in dvc.yaml: {set(stages) - rules}"
+
+
+def test_same_commands_inputs_outputs(dags):
+    jobs, stages = dags
+    for name, st in stages.items():
+        job = jobs[name]
+        assert " ".join(shlex.split(job["shell"])) == " ".join(shlex.split(st["cmd"])), name
+        code_deps = {d for d in st["deps"] if d.startswith("src/")}
+        assert st["deps"] - code_deps == job["inputs"], (
+            f"{name}: dvc deps {sorted(st['deps'] - code_deps)} != snakemake inputs {sorted(job['inputs'])}")
+        assert st["outs"] == job["outputs"], (
+            f"{name}: dvc outs {sorted(st['outs'])} != snakemake outputs {sorted(job['outputs'])}")
+
+
+def test_every_rule_is_one_clusternet_command(dags):
+    jobs, _ = dags
+    for name, job in jobs.items():
+        if name == "all":
+            continue
+        cmd = job["shell"]
+        assert cmd and cmd.startswith("clusternet "), f"rule {name} must call one clusternet sub-command: {cmd!r}"
+        assert not re.search(r"&&|\|\||;|\|", cmd), f"rule {name} chains commands: {cmd!r}"
+
+
+def test_every_subcommand_exists(dags):
+    from clusternet.cli import build_parser
+
+    parser = build_parser()
+    sub = next(a for a in parser._actions if a.dest == "command")
+    jobs, _ = dags
+    for name, job in jobs.items():
+        if name != "all":
+            assert shlex.split(job["shell"])[1] in sub.choices, f"rule {name}: unknown sub-command"
