@@ -14,6 +14,10 @@ CONFIG = "config/config.yaml"
 
 include: "workflow/rules/common.smk"
 include: "workflow/rules/data.smk"
+include: "workflow/rules/indices.smk"
+include: "workflow/rules/models.smk"
+include: "workflow/rules/hypotheses.smk"
+include: "workflow/rules/report.smk"
 
 
 rule all:

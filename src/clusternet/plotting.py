@@ -50,11 +50,12 @@ def setup() -> None:
     os.environ.setdefault("SOURCE_DATE_EPOCH", "0")
 
 
-def save(fig, path, provenance: dict | None = None) -> None:
+def save(fig, path, provenance: dict | None = None, close: bool = True) -> None:
     """Save a figure atomically with fixed metadata.
 
     PNG carries the provenance (code version, config hash) as text chunks; PDF in
-    its Subject field. No creation dates, so reruns give identical bytes."""
+    its Subject field. No creation dates, so reruns give identical bytes.
+    ``close=False`` keeps the figure open to save it again in another format."""
     path = str(path)
     desc = "" if provenance is None else "; ".join(f"{k}={v}" for k, v in sorted(_flat(provenance).items()))
     if path.endswith(".pdf"):
@@ -63,7 +64,21 @@ def save(fig, path, provenance: dict | None = None) -> None:
         meta = {"Software": None, "Description": desc}
     with atomic_path(path) as tmp:
         fig.savefig(tmp, metadata=meta, bbox_inches="tight")
-    plt.close(fig)
+    if close:
+        plt.close(fig)
+
+
+def save_formats(fig, stem, formats=("png", "pdf"), provenance: dict | None = None) -> list[str]:
+    """Save ``fig`` as ``<stem>.<fmt>`` for each format, then close it; return the paths."""
+    paths = []
+    try:
+        for fmt in formats:
+            path = f"{stem}.{fmt}"
+            save(fig, path, provenance, close=False)
+            paths.append(path)
+    finally:
+        plt.close(fig)
+    return paths
 
 
 def _flat(d: dict, prefix: str = "") -> dict:

@@ -27,7 +27,8 @@ from clusternet.errors import ConfigError
 ESTIMATORS: dict[str, Callable[[pd.DataFrame, dict], dict]] = {}
 
 # Modules that register estimators when imported. Add yours here.
-ESTIMATOR_MODULES: list[str] = []
+ESTIMATOR_MODULES: list[str] = ["clusternet.models.linear", "clusternet.models.iv", "clusternet.models.mechanisms", "clusternet.models.did",
+                                   "clusternet.models.gmm", "clusternet.models.threshold"]
 
 
 def register(name: str):

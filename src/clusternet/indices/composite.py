@@ -1,0 +1,191 @@
+"""Composite index engine: normalise, weight and aggregate an indicator tree.
+
+Aggregation (``aggregation``):
+
+- ``hierarchical`` (default): at every node the method is applied to the
+  node's children (indicators, or the scores of its sub-dimensions): weights
+  w = method(children) and node score = children @ w (for ``entropy_topsis``
+  the node score is the TOPSIS closeness of its children with entropy weights).
+  So each dimension score is a sub-index on the scale of the normalised
+  indicators, and the overall index weights the dimension scores.
+- ``flat``: the method weights all indicators at once (w_j, sum 1); the overall
+  index is sum_j w_j z_j and a dimension's score is the weighted mean of its
+  indicators, sum_{j in D} w_j z_j / sum_{j in D} w_j (TOPSIS: closeness over
+  the dimension's indicators with the renormalised entropy weights). The
+  weight of a dimension is the sum of its indicators' weights.
+
+Weights are fixed over the whole panel (``scope="panel"``, the default: all
+region-years enter the weighting, so the index compares across years) or
+computed year by year (``scope="year"``).
+"""
+from __future__ import annotations
+
+from dataclasses import dataclass
+
+import numpy as np
+import pandas as pd
+
+from clusternet.errors import ConfigError
+from clusternet.indices import weighting
+from clusternet.indices.normalise import normalise
+from clusternet.indices.system import Indicator, Node, indicator_matrix
+
+
+@dataclass(frozen=True)
+class IndexOptions:
+    normalisation: str = "minmax_panel"
+    aggregation: str = "hierarchical"
+    scope: str = "panel"
+    entropy_zero: str = "limit"
+    entropy_shift: float = 1e-4
+    variance_share: float = 0.85
+
+
+@dataclass
+class IndexResult:
+    """``scores``: one row per panel row, columns ``overall`` and one per top-level
+    dimension key. ``weights``: rows (method, year, node, item, level, weight,
+    global_weight); ``year`` is -1 when weights are fixed over the panel."""
+
+    method: str
+    scores: pd.DataFrame
+    weights: pd.DataFrame
+
+
+def _check(method: str, options: IndexOptions) -> None:
+    if method not in weighting.SCORE_METHODS:
+        raise ConfigError(f"indicators.index.methods: unknown method {method!r}; "
+                          f"choose from {list(weighting.SCORE_METHODS)}")
+    if options.aggregation not in ("hierarchical", "flat"):
+        raise ConfigError(f"indicators.index.aggregation: {options.aggregation!r}; use 'hierarchical' or 'flat'")
+    if options.scope not in ("panel", "year"):
+        raise ConfigError(f"indicators.index.weights_scope: {options.scope!r}; use 'panel' or 'year'")
+    if method in ("entropy", "entropy_topsis") and options.normalisation == "zscore":
+        raise ConfigError("indicators.index: entropy weights need non-negative values, but normalisation is "
+                          "'zscore'; use minmax_panel or minmax_year, or drop entropy from the methods")
+
+
+def _method_weights(method, C, options, names):
+    return weighting.weights(method, C, entropy_zero=options.entropy_zero, entropy_shift=options.entropy_shift,
+                             variance_share=options.variance_share, names=names)
+
+
+def _combine(method, C, w):
+    if method == "entropy_topsis":
+        return weighting.topsis_scores(C, w)
+    return C @ w
+
+
+def _hierarchical(node: Node, Z: dict, method, options, rows: list, path: str, node_scores: dict) -> np.ndarray:
+    vals, names = [], []
+    for child in node.children:
+        if isinstance(child, Indicator):
+            vals.append(Z[child.variable])
+            names.append(child.variable)
+        else:
+            vals.append(_hierarchical(child, Z, method, options, rows, f"{path}/{child.key}", node_scores))
+            names.append(child.key)
+    C = np.column_stack(vals)
+    w = _method_weights(method, C, options, names)
+    for child, name, wi in zip(node.children, names, w):
+        rows.append({"node": path, "item": name,
+                     "level": "indicator" if isinstance(child, Indicator) else "dimension", "weight": wi})
+    node_scores[path] = _combine(method, C, w)
+    return node_scores[path]
+
+
+def _flat(node: Node, Z: dict, method, options, rows: list, path: str, w_all: dict) -> np.ndarray:
+    inds = node.indicators()
+    C = np.column_stack([Z[i.variable] for i in inds])
+    w = np.array([w_all[i.variable] for i in inds])
+    total = w.sum()
+    for child in node.children:
+        if isinstance(child, Indicator):
+            rows.append({"node": path, "item": child.variable, "level": "indicator",
+                         "weight": w_all[child.variable] / total if total > 0 else 0.0})
+        else:
+            sub = sum(w_all[i.variable] for i in child.indicators())
+            rows.append({"node": path, "item": child.key, "level": "dimension",
+                         "weight": sub / total if total > 0 else 0.0})
+            _flat(child, Z, method, options, rows, f"{path}/{child.key}", w_all)
+    if not total > 0:
+        return np.zeros(C.shape[0])
+    return _combine(method, C, w / total)
+
+
+def _score_block(system: Node, Zblock: np.ndarray, method, options) -> tuple[dict, list]:
+    """Overall and top-level dimension scores of one block of rows, plus weight rows."""
+    inds = system.indicators()
+    Z = {ind.variable: Zblock[:, j] for j, ind in enumerate(inds)}
+    rows: list = []
+    dims: dict = {}
+    if options.aggregation == "hierarchical":
+        node_scores: dict = {}
+        overall = _hierarchical(system, Z, method, options, rows, system.key, node_scores)
+        for dim in system.children:
+            if isinstance(dim, Node):
+                dims[dim.key] = node_scores[f"{system.key}/{dim.key}"]
+    else:
+        w = _method_weights(method, Zblock, options, [i.variable for i in inds])
+        w_all = {ind.variable: wj for ind, wj in zip(inds, w)}
+        overall = _flat(system, Z, method, options, rows, system.key, w_all)
+        for dim in system.children:
+            if isinstance(dim, Node):
+                dims[dim.key] = _flat(dim, Z, method, options, [], f"{system.key}/{dim.key}", w_all)
+    return {"overall": overall, **dims}, rows
+
+
+def _global_weights(weights: pd.DataFrame) -> pd.Series:
+    """Product of local weights from the root down to each item."""
+    local = {(r.year, r.node + "/" + r.item): r.weight for r in weights.itertuples()}
+    out = []
+    for r in weights.itertuples():
+        g, node = r.weight, r.node
+        while "/" in node:
+            g *= local[(r.year, node)]
+            node = node.rsplit("/", 1)[0]
+        out.append(g)
+    return pd.Series(out, index=weights.index)
+
+
+def compute_index(panel: pd.DataFrame, system: Node, method: str, options: IndexOptions = IndexOptions(),
+                  source: str = "config/indicators.yaml") -> IndexResult:
+    """Scores of ``system`` on ``panel`` (needs a ``year`` column) with one method."""
+    _check(method, options)
+    X = indicator_matrix(panel, system, source)
+    years = panel["year"].to_numpy()
+    inds = system.indicators()
+    directions = np.array([i.direction for i in inds])
+    Z = normalise(X, directions, options.normalisation, years)
+    if options.scope == "panel":
+        blocks = [(-1, np.arange(len(panel)))]
+    else:
+        blocks = [(int(y), np.flatnonzero(years == y)) for y in np.unique(years)]
+    keys = ["overall"] + [d.key for d in system.children if isinstance(d, Node)]
+    scores = {k: np.full(len(panel), np.nan) for k in keys}
+    weight_rows = []
+    for year, idx in blocks:
+        block_scores, rows = _score_block(system, Z[idx], method, options)
+        for k in keys:
+            scores[k][idx] = block_scores[k]
+        for r in rows:
+            r.update(method=method, year=year)
+        weight_rows.extend(rows)
+    weights = pd.DataFrame(weight_rows, columns=["method", "year", "node", "item", "level", "weight"])
+    weights["global_weight"] = _global_weights(weights)
+    return IndexResult(method, pd.DataFrame(scores, index=panel.index), weights)
+
+
+def spearman_matrix(scores: pd.DataFrame) -> pd.DataFrame:
+    """Spearman rank correlations between columns (pooled over all region-years;
+    average ranks for ties, as R's ``cor(method = "spearman")``)."""
+    return scores.rank(method="average").corr(method="pearson")
+
+
+def rank_table(df: pd.DataFrame, column: str) -> pd.DataFrame:
+    """Wide table region_code x year of ranks of ``column`` within each year (1 = highest; ties share the
+    smallest rank)."""
+    ranks = df.groupby("year")[column].rank(ascending=False, method="min").astype(int)
+    wide = df.assign(rank=ranks).pivot(index="region_code", columns="year", values="rank")
+    wide.columns = [str(c) for c in wide.columns]
+    return wide.reset_index()

@@ -1,0 +1,144 @@
+"""Data for the models stage: reading panel files, the analysis panel, and the checks
+every estimator needs before it touches numbers (columns exist, are numeric, the
+(entity, time) pairs are unique, missing values handled explicitly)."""
+from __future__ import annotations
+
+import os
+from pathlib import Path
+
+import numpy as np
+import pandas as pd
+
+from clusternet.errors import ConfigError, DataError
+
+ID_COLUMNS = ("region_code", "year")
+ANALYSIS_FILES = ("panel.parquet",)
+# Tables (<name>.parquet in paths.processed) merged onto the panel unless models.yaml
+# sets merge_tables.
+DEFAULT_MERGE_TABLES = ("indices", "network_nodes")
+MISSING_POLICIES = ("error", "drop")
+
+
+def read_table(path: str | os.PathLike) -> pd.DataFrame:
+    """Read a .csv or .parquet file; clear errors for a missing file or another format."""
+    path = Path(path)
+    if not path.exists():
+        raise DataError(f"data file {path} does not exist")
+    suffix = path.suffix.lower()
+    try:
+        if suffix == ".csv":
+            return pd.read_csv(path)
+        if suffix in (".parquet", ".pq"):
+            return pd.read_parquet(path)
+    except (ValueError, OSError, pd.errors.ParserError) as exc:
+        raise DataError(f"{path}: cannot be read as {suffix[1:]}: {exc}") from exc
+    raise DataError(f"{path}: unsupported format {suffix!r}; use .csv or .parquet")
+
+
+def load_analysis_panel(config, processed_dir: str | os.PathLike | None = None) -> tuple[pd.DataFrame, list[Path]]:
+    """The panel merged with the index and network-node tables.
+
+    ``panel.parquet`` (in ``paths.processed``) is required. The tables to merge are
+    ``merge_tables`` of the models section (default: ``indices``, ``network_nodes``);
+    a configured table that does not exist is an error. Merging is a one-to-one left join
+    on (region_code, year); a column present in two files is an error (it would be
+    ambiguous which one a specification means). Returns (data, list of files read).
+    """
+    base = Path(processed_dir) if processed_dir is not None else config.path_of("processed")
+    panel_path = base / ANALYSIS_FILES[0]
+    if not panel_path.exists():
+        raise DataError(f"{panel_path} does not exist; run `clusternet panel` first")
+    data = read_table(panel_path)
+    used = [panel_path]
+    tables = DEFAULT_MERGE_TABLES
+    if "models" in config.main.get("sections", {}):
+        tables = config.section("models").get("merge_tables", DEFAULT_MERGE_TABLES)
+    for table in tables:
+        path = base / f"{table}.parquet"
+        if not path.exists():
+            raise DataError(
+                f"{path} does not exist but {table!r} is in models.yaml merge_tables; run the stage that "
+                "writes it or remove it from merge_tables"
+            )
+        other = read_table(path)
+        missing = [c for c in ID_COLUMNS if c not in other.columns]
+        if missing:
+            raise DataError(f"{path}: missing id column(s) {missing}; expected (region_code, year)")
+        dup = other.duplicated(list(ID_COLUMNS))
+        if dup.any():
+            row = int(np.flatnonzero(dup.to_numpy())[0])
+            raise DataError(f"{path}: row {row}: duplicate (region_code, year) pair; each pair must be unique")
+        clash = sorted((set(other.columns) & set(data.columns)) - set(ID_COLUMNS))
+        if clash:
+            raise DataError(f"{path}: column(s) {clash} also exist in {[p.name for p in used]}; rename one of them")
+        data = data.merge(other, on=list(ID_COLUMNS), how="left", validate="one_to_one")
+        used.append(path)
+    return data, used
+
+
+def prepare_frame(
+    data: pd.DataFrame,
+    *,
+    entity: str,
+    time: str,
+    columns: list[str],
+    missing: str = "error",
+    source: str = "data",
+    extra_columns: tuple[str, ...] = (),
+) -> tuple[pd.DataFrame, int]:
+    """Select, check and sort the columns a model uses.
+
+    Returns (frame sorted by entity then time, number of rows dropped for missing
+    values). ``missing="error"`` raises on any missing value in a used column and
+    names the first row and column; ``"drop"`` drops such rows (listwise) and the
+    count is recorded in the result document.
+    """
+    if missing not in MISSING_POLICIES:
+        raise ConfigError(f"options.missing: {missing!r} is not one of {list(MISSING_POLICIES)}")
+    wanted = [entity, time, *dict.fromkeys([*columns, *extra_columns])]
+    absent = [c for c in wanted if c not in data.columns]
+    if absent:
+        raise DataError(
+            f"{source}: column(s) {absent} not found; available columns: {sorted(map(str, data.columns))}"
+        )
+    frame = data[list(dict.fromkeys(wanted))].copy()
+    for col in dict.fromkeys([*columns, *extra_columns]):
+        if col in (entity, time):
+            continue
+        if not pd.api.types.is_numeric_dtype(frame[col]) or pd.api.types.is_bool_dtype(frame[col]):
+            if pd.api.types.is_bool_dtype(frame[col]):
+                frame[col] = frame[col].astype(float)
+                continue
+            bad = pd.to_numeric(frame[col], errors="coerce").isna() & frame[col].notna()
+            row = int(np.flatnonzero(bad.to_numpy())[0]) if bad.any() else 0
+            raise DataError(
+                f"{source}: column {col!r} is not numeric (row {row}: {frame[col].iloc[row]!r}); "
+                "convert it or choose another variable"
+            )
+    used = list(dict.fromkeys(wanted))
+    na = frame[used].isna()
+    n_dropped = 0
+    if na.to_numpy().any():
+        if missing == "error":
+            rows, cols = np.nonzero(na.to_numpy())
+            counts = na.sum()
+            detail = ", ".join(f"{c}: {int(v)}" for c, v in counts.items() if v)
+            raise DataError(
+                f"{source}: missing values in used column(s) ({detail}); first at row {int(rows[0])}, "
+                f"column {used[cols[0]]!r}. Impute them upstream or set options.missing = 'drop' "
+                "(listwise deletion, recorded in the result)"
+            )
+        keep = ~na.any(axis=1)
+        n_dropped = int((~keep).sum())
+        frame = frame[keep.to_numpy()]
+    if frame.empty:
+        raise DataError(f"{source}: no observations left for columns {used}")
+    dup = frame.duplicated([entity, time])
+    if dup.any():
+        idx = frame.index[dup.to_numpy()][0]
+        raise DataError(
+            f"{source}: row {idx}: duplicate ({entity}, {time}) pair "
+            f"({frame.at[idx, entity]!r}, {frame.at[idx, time]!r}); each entity-period must appear once"
+        )
+    frame = frame.sort_values([entity, time], kind="mergesort").reset_index(drop=True)
+    return frame, n_dropped

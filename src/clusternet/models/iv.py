@@ -1,0 +1,358 @@
+"""Instrumental variables (2SLS) for panels with fixed effects, and weak-instrument /
+over-identification diagnostics.
+
+Model ``y = X₂β₂ + X₁β₁ + effects + u`` with endogenous X₂ (K₂ columns), exogenous X₁ and
+excluded instruments Z₂ (L₂ ≥ K₂ columns); instruments Z = [X₁, Z₂] (L columns). All
+variables are first within-transformed for the chosen effects (``none`` adds an intercept to
+X and Z) — plm's ``plm(y ~ x | z, model = "within")``.
+
+- 2SLS: ``X̂ = P_Z X``, ``β̂ = (X̂'X)^{-1} X̂'y``, residuals ``u = y − Xβ̂``. Covariances are the
+  sandwiches of ``clusternet.models.covariance`` with X̂ in place of X (as plm's ``vcovHC``
+  on IV models); ``df_resid = n − absorbed effects − K``.
+- First-stage F (per endogenous regressor): Wald test that the excluded instruments' coefficients
+  are zero in the (transformed) regression of X₂ⱼ on Z, with the specification's covariance,
+  divided by L₂; F(L₂, df2), df2 = G − 1 when clustered, else n − absorbed − L.
+- Cragg–Donald F (Cragg & Donald 1993; Stock & Yogo 2005): with X₁ partialled out,
+  ``mineig[(X₂'M_Z X₂)^{-1} X₂'P_{Z₂}X₂] · (n − absorbed − L)/L₂`` (non-robust).
+- Kleibergen–Paap rk Wald F (Kleibergen & Paap 2006), K₂ = 1 only: with one endogenous
+  regressor the rk statistic is the robust Wald statistic of the excluded instruments in the
+  first stage, so the F form equals the robust first-stage F computed with the same covariance
+  (and its small-sample factor). ivreg2 rescales by (N−L)/N (and (G−1)/G when clustered) on
+  an HC0 meat; set ``cov.small_sample: none`` to start from the same meat. For K₂ > 1 it is
+  not computed (reported as missing, with a note).
+- Hansen J (Hansen 1982), L₂ > K₂: with S the covariance meat of Z'u (the specification's
+  clustering, no small-sample factor) from 2SLS residuals, the two-step efficient GMM estimate
+  ``β̃ = (X'Z S^{-1} Z'X)^{-1} X'Z S^{-1} Z'y`` and ``J = (Z'ũ)' S^{-1} (Z'ũ)`` ~ χ²(L₂ − K₂)
+  (ivreg2's J). With ``cov.type: unadjusted`` this is Sargan's ``n·u'P_Z u / u'u``.
+- Anderson–Rubin (Anderson & Rubin 1949), K₂ = 1: for β₀, the Wald F of Z₂ in the regression
+  of ``y − X₂β₀`` on Z with the specification's covariance; the test of β₂ = 0 is reported
+  and the (1 − α) confidence set {β₀ : p(β₀) > α} is found by scanning ``ar_grid`` points over
+  β̂ ± 50·se and refining each crossing with Brent's method (intervals; ``null`` ends are
+  unbounded). Robust to weak instruments.
+"""
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+
+import numpy as np
+import pandas as pd
+from scipy import optimize, stats
+
+from clusternet.errors import ConfigError, EstimationError
+from clusternet.models import registry
+from clusternet.models.covariance import CovarianceSpec, sandwich_covariance
+from clusternet.models.linear import INTERCEPT, PanelData, _check_rank, _within, build_panel, spec_regressors
+from clusternet.results import coefficient_table, make_result
+
+EFFECTS = {"none": None, "entity": "fe", "time": "fe_time", "twoways": "twfe"}
+OPTIONS = {"endogenous", "instruments", "effects", "missing", "t_df", "ar_grid"}
+AR_SPAN = 50.0  # half-width of the Anderson–Rubin scan in 2SLS standard errors
+
+
+@dataclass
+class IVResult:
+    names: list[str]
+    params: np.ndarray
+    vcov: np.ndarray
+    cov: CovarianceSpec
+    cov_info: dict
+    nobs: int
+    n_entities: int
+    n_periods: int
+    df_resid: int
+    t_df: int
+    effects: str
+    fit: dict
+    tests: list[dict] = field(default_factory=list)
+    extra: dict = field(default_factory=dict)
+
+    def to_document(self, spec: dict, dependent: str, ci_level: float = 0.95) -> dict:
+        cov_doc = {"type": self.cov.type, "options": self.cov.options(), "n_clusters": self.cov_info.get("n_clusters")}
+        if "bandwidth" in self.cov_info:
+            cov_doc["options"]["bandwidth"] = self.cov_info["bandwidth"]
+        return make_result(
+            model="panel.iv", label=str(spec.get("label", spec.get("name", ""))), dependent=dependent,
+            coefficients=coefficient_table(self.names, self.params, np.sqrt(np.diag(self.vcov)),
+                                           df_resid=self.t_df, ci_level=ci_level),
+            covariance=cov_doc, vcov={"names": self.names, "matrix": self.vcov}, nobs=self.nobs,
+            n_entities=self.n_entities, n_periods=self.n_periods,
+            effects={"entity": self.effects in ("entity", "twoways"), "time": self.effects in ("time", "twoways")},
+            fit=self.fit, tests=self.tests, extra=self.extra, spec=spec,
+            provenance={"code_version": "", "inputs": {}}, ci_level=ci_level,
+        )
+
+
+def _absorbed(panel: PanelData, effects: str) -> int:
+    return {"none": 0, "entity": panel.n_entities, "time": panel.n_periods,
+            "twoways": panel.n_entities + panel.n_periods - 1}[effects]
+
+
+def _wald_excluded(Z, target, cov, panel, df_resid, idx) -> tuple[float, dict]:
+    coef, *_ = np.linalg.lstsq(Z, target, rcond=None)
+    resid = target - Z @ coef
+    V, info = sandwich_covariance(Z, resid, cov, df_resid=df_resid, entity=panel.entity, time=panel.time,
+                                  cluster=panel.cluster)
+    b = coef[idx]
+    return float(b @ np.linalg.solve(V[np.ix_(idx, idx)], b)), {"coef": coef, "vcov": V, "info": info}
+
+
+def _df2(cov: CovarianceSpec, info: dict, df_resid: int) -> int:
+    g = info.get("n_clusters")
+    if cov.type == "cluster":
+        return g - 1
+    if cov.type == "twoway":
+        return min(g.values()) - 1
+    return df_resid
+
+
+def fit_iv(
+    data: pd.DataFrame | PanelData,
+    *,
+    y: str,
+    x: list[str],
+    endogenous: list[str],
+    instruments: list[str],
+    effects: str = "entity",
+    entity: str = "region_code",
+    time: str = "year",
+    cov: CovarianceSpec | dict | str | None = None,
+    missing: str = "error",
+    t_df: str = "cluster",
+    ar_grid: int = 401,
+    ci_level: float = 0.95,
+    source: str = "data",
+) -> IVResult:
+    """2SLS with fixed effects and diagnostics (module docstring). ``x`` lists every regressor
+    (exogenous and endogenous); ``endogenous`` ⊆ x; ``instruments`` are the excluded ones."""
+    if effects not in EFFECTS:
+        raise ConfigError(f"options.effects: {effects!r} is not one of {list(EFFECTS)}")
+    x = list(x)
+    endogenous, instruments = list(endogenous), list(instruments)
+    if not endogenous:
+        raise ConfigError(f"{source}: options.endogenous is empty; name the endogenous regressor(s)")
+    stray = [v for v in endogenous if v not in x]
+    if stray:
+        raise ConfigError(f"{source}: endogenous {stray} must also be listed among the regressors x/controls")
+    clash = [v for v in instruments if v in x or v == y]
+    if clash:
+        raise ConfigError(f"{source}: instrument(s) {clash} are also regressors or the outcome; "
+                          "excluded instruments must not enter the equation")
+    if len(instruments) < len(endogenous):
+        raise EstimationError(f"{source}: under-identified: {len(instruments)} excluded instrument(s) for "
+                              f"{len(endogenous)} endogenous regressor(s); add instruments")
+    cov = cov if isinstance(cov, CovarianceSpec) else CovarianceSpec.from_dict(cov)
+    if isinstance(data, PanelData):
+        panel = data
+    else:
+        panel = build_panel(data, y=y, x=x + instruments, entity=entity, time=time, cov=cov,
+                            missing=missing, source=source)
+    exog = [v for v in x if v not in endogenous]
+    col = {v: i for i, v in enumerate(panel.names)}
+    raw = np.column_stack([panel.y, panel.X])
+    model = EFFECTS[effects]
+    tr = _within(panel, model, raw) if model else raw
+    yt = tr[:, 0]
+    cols = tr[:, 1:]
+    n = panel.nobs
+    names = list(x)
+    X = cols[:, [col[v] for v in x]]
+    Z1 = cols[:, [col[v] for v in exog]]
+    Z2 = cols[:, [col[v] for v in instruments]]
+    if effects == "none":
+        one = np.ones((n, 1))
+        X, Z1 = np.hstack([one, X]), np.hstack([one, Z1])
+        names = [INTERCEPT, *names]
+    Z = np.hstack([Z1, Z2])
+    raw_X = np.column_stack([np.ones(n), panel.X[:, [col[v] for v in x]]]) if effects == "none" else panel.X[:, [col[v] for v in x]]
+    _check_rank(X, raw_X, names, model or "pooled")
+    z_names = ([INTERCEPT] if effects == "none" else []) + exog + instruments
+    raw_Z = np.column_stack([np.ones(n), panel.X[:, [col[v] for v in exog + instruments]]]) if effects == "none" \
+        else panel.X[:, [col[v] for v in exog + instruments]]
+    _check_rank(Z, raw_Z, z_names, model or "pooled")
+    K, L, L2, K2 = X.shape[1], Z.shape[1], Z2.shape[1], len(endogenous)
+    absorbed = _absorbed(panel, effects)
+    df_resid = n - absorbed - K
+    df_fs = n - absorbed - L
+    if df_fs <= 0:
+        raise EstimationError(f"{source}: no residual degrees of freedom in the first stage (n={n}, L={L})")
+
+    ZtZ_inv = np.linalg.inv(Z.T @ Z)
+    Xhat = Z @ (ZtZ_inv @ (Z.T @ X))
+    params = np.linalg.solve(Xhat.T @ X, Xhat.T @ yt)
+    resid = yt - X @ params
+    vcov, info = sandwich_covariance(Xhat, resid, cov, df_resid=df_resid, entity=panel.entity, time=panel.time,
+                                     cluster=panel.cluster, cluster_name=cov.cluster_by or entity)
+    df2 = _df2(cov, info, df_resid)
+    t_dof = df2 if (t_df == "cluster" and cov.type in ("cluster", "twoway")) else df_resid
+    idx2 = list(range(Z1.shape[1], L))
+
+    tests: list[dict] = []
+    first_stage = {}
+    fs_df2 = None
+    for v in endogenous:
+        target = X[:, names.index(v)]
+        w, parts = _wald_excluded(Z, target, cov, panel, df_fs, idx2)
+        fs_df2 = _df2(cov, parts["info"], df_fs)
+        f = w / L2
+        p1, _ = np.linalg.lstsq(Z1, target, rcond=None)[:2] if Z1.shape[1] else (None, None)
+        r1 = target - Z1 @ p1 if Z1.shape[1] else target
+        rfull = target - Z @ parts["coef"]
+        partial_r2 = 1 - float(rfull @ rfull) / float(r1 @ r1)
+        first_stage[v] = {
+            "f_stat": f, "df": [L2, fs_df2], "p_value": float(stats.f.sf(f, L2, fs_df2)), "partial_r2": partial_r2,
+            "coefficients": {z: float(parts["coef"][i]) for z, i in zip(instruments, idx2)},
+            "std_errors": {z: float(np.sqrt(parts["vcov"][i, i])) for z, i in zip(instruments, idx2)},
+        }
+        tests.append({"name": f"first_stage_f:{v}", "statistic": f, "df": [L2, fs_df2],
+                      "p_value": first_stage[v]["p_value"], "note": f"excluded instruments, {cov.type} covariance"})
+    # Cragg–Donald (non-robust) with exogenous regressors partialled out
+    X2 = X[:, [names.index(v) for v in endogenous]]
+    if Z1.shape[1]:
+        P1 = np.linalg.lstsq(Z1, np.hstack([X2, Z2]), rcond=None)[0]
+        X2p, Z2p = (np.hstack([X2, Z2]) - Z1 @ P1)[:, :K2], (np.hstack([X2, Z2]) - Z1 @ P1)[:, K2:]
+    else:
+        X2p, Z2p = X2, Z2
+    fitted = Z2p @ np.linalg.lstsq(Z2p, X2p, rcond=None)[0]
+    explained = X2p.T @ fitted
+    unexplained = X2p.T @ (X2p - fitted)
+    cd = float(np.min(np.real(np.linalg.eigvals(np.linalg.solve(unexplained, explained))))) * df_fs / L2
+    tests.append({"name": "cragg_donald_f", "statistic": cd, "df": [L2, df_fs], "p_value": None,
+                  "note": "weak-instrument statistic; compare with Stock–Yogo critical values"})
+    if K2 == 1:
+        kp = first_stage[endogenous[0]]["f_stat"]
+        tests.append({"name": "kleibergen_paap_rk_wald_f", "statistic": kp, "df": [L2, fs_df2], "p_value": None,
+                      "note": f"K2 = 1: robust first-stage F with {cov.type} covariance; compare with Stock–Yogo"})
+    else:
+        tests.append({"name": "kleibergen_paap_rk_wald_f", "statistic": None, "df": None, "p_value": None,
+                      "note": "not computed for more than one endogenous regressor"})
+    if L2 > K2:
+        tests.append(_hansen_j(X, Z, yt, resid, cov, panel, L2 - K2))
+
+    extra: dict = {"endogenous": endogenous, "instruments": instruments, "exogenous": exog, "effects": effects,
+                   "first_stage": first_stage}
+    if t_dof != df_resid:
+        extra["t_df"] = t_dof
+    if panel.n_dropped_missing:
+        extra["n_dropped_missing"] = panel.n_dropped_missing
+    if K2 == 1:
+        ar = AndersonRubin(yt, X[:, names.index(endogenous[0])], Z, idx2, cov, panel, df_fs)
+        stat0, df_ar, p0 = ar.test(0.0)
+        tests.append({"name": "anderson_rubin", "statistic": stat0, "df": df_ar, "p_value": p0,
+                      "note": f"H0: {endogenous[0]} = 0, weak-instrument robust"})
+        j = names.index(endogenous[0])
+        extra["anderson_rubin"] = {
+            "level": ci_level,
+            "intervals": ar.confidence_set(1 - ci_level, params[j], float(np.sqrt(vcov[j, j])), ar_grid),
+        }
+
+    rss = float(resid @ resid)
+    fit = {"rss": rss, "sigma2": rss / df_resid, "df_resid": df_resid, "df_model": K}
+    return IVResult(names=names, params=params, vcov=vcov, cov=cov, cov_info=info, nobs=n,
+                    n_entities=panel.n_entities, n_periods=panel.n_periods, df_resid=df_resid, t_df=t_dof,
+                    effects=effects, fit=fit, tests=tests, extra=extra)
+
+
+def _meat(Z: np.ndarray, u: np.ndarray, cov: CovarianceSpec, panel: PanelData) -> np.ndarray:
+    """Covariance meat of Z'u for ``cov``'s clustering, without small-sample factor."""
+    plain = CovarianceSpec(**{**cov.__dict__, "small_sample": "none"})
+    if plain.type == "unadjusted":
+        return float(u @ u) / u.size * (Z.T @ Z)
+    V, _ = sandwich_covariance(Z, u, plain, df_resid=u.size, entity=panel.entity, time=panel.time,
+                               cluster=panel.cluster)
+    ZZ = Z.T @ Z
+    return ZZ @ V @ ZZ
+
+
+def _hansen_j(X, Z, y, resid, cov, panel, df) -> dict:
+    S_inv = np.linalg.inv(_meat(Z, resid, cov, panel))
+    XZ = X.T @ Z
+    beta = np.linalg.solve(XZ @ S_inv @ XZ.T, XZ @ S_inv @ (Z.T @ y))
+    g = Z.T @ (y - X @ beta)
+    j = float(g @ S_inv @ g)
+    name = "sargan" if cov.type == "unadjusted" else "hansen_j"
+    return {"name": name, "statistic": j, "df": df, "p_value": float(stats.chi2.sf(j, df)),
+            "note": f"over-identifying restrictions, {cov.type} weighting (two-step GMM)"}
+
+
+class AndersonRubin:
+    """AR test of β = β₀ for one endogenous regressor (module docstring).
+
+    The regression of ``y − β₀x₂`` on Z has coefficients ``γ_y − β₀γ_x`` and residuals
+    ``e_y − β₀e_x``; every covariance here is a quadratic form in the residuals, so
+    ``V(β₀) = V(e_y) − β₀[V(e_y + e_x) − V(e_y) − V(e_x)] + β₀² V(e_x)`` exactly. Three
+    sandwiches are computed once and each β₀ costs a small solve."""
+
+    def __init__(self, y, x2, Z, idx2, cov, panel, df_resid):
+        self.idx2 = list(idx2)
+        self.L2 = len(self.idx2)
+        coef, *_ = np.linalg.lstsq(Z, np.column_stack([y, x2]), rcond=None)
+        resid = np.column_stack([y, x2]) - Z @ coef
+        self.g_y, self.g_x = coef[self.idx2, 0], coef[self.idx2, 1]
+        sub = np.ix_(self.idx2, self.idx2)
+
+        def v(u):
+            V, info = sandwich_covariance(Z, u, cov, df_resid=df_resid, entity=panel.entity, time=panel.time,
+                                          cluster=panel.cluster)
+            return V[sub], info
+
+        self.v_y, info = v(resid[:, 0])
+        self.v_x, _ = v(resid[:, 1])
+        v_sum, _ = v(resid[:, 0] + resid[:, 1])
+        self.v_cross = v_sum - self.v_y - self.v_x
+        self.df2 = _df2(cov, info, df_resid)
+
+    def f_stat(self, beta0: float) -> tuple[float, int]:
+        g = self.g_y - beta0 * self.g_x
+        V = self.v_y - beta0 * self.v_cross + beta0**2 * self.v_x
+        return float(g @ np.linalg.solve(V, g)) / self.L2, self.df2
+
+    def test(self, beta0: float) -> tuple[float, list[int], float]:
+        f, df2 = self.f_stat(beta0)
+        return f, [self.L2, df2], float(stats.f.sf(f, self.L2, df2))
+
+    def confidence_set(self, alpha: float, center: float, se: float, grid: int) -> list[list[float | None]]:
+        _, df2 = self.f_stat(center)
+        crit = stats.f.isf(alpha, self.L2, df2)
+        span = AR_SPAN * (se if se > 0 else max(abs(center), 1.0))
+        pts = np.linspace(center - span, center + span, grid)
+
+        def excess(b):
+            return self.f_stat(b)[0] - crit
+
+        inside = np.array([excess(b) for b in pts]) <= 0
+        intervals: list[list[float | None]] = []
+        # accepted at the lower end of the scan: unbounded below (null)
+        lo: float | None = None
+        for i in range(1, grid):
+            if inside[i] and not inside[i - 1]:
+                lo = optimize.brentq(excess, pts[i - 1], pts[i], xtol=1e-14, rtol=1e-14)
+            elif inside[i - 1] and not inside[i]:
+                intervals.append([lo, optimize.brentq(excess, pts[i - 1], pts[i], xtol=1e-14, rtol=1e-14)])
+        if inside[-1]:
+            intervals.append([lo, None])
+        return intervals
+
+
+def fit_iv_spec(data: pd.DataFrame, spec: dict) -> dict:
+    name = spec.get("name", "iv")
+    opts = dict(spec.get("options") or {})
+    unknown = sorted(set(opts) - OPTIONS)
+    if unknown:
+        raise ConfigError(f"specification {name!r}: unknown option(s) {unknown} for model 'iv'; allowed: {sorted(OPTIONS)}")
+    for key in ("endogenous", "instruments"):
+        if key not in opts:
+            raise ConfigError(f"specification {name!r}: model 'iv' needs options.{key}")
+    as_list = lambda v: [v] if isinstance(v, str) else list(v)  # noqa: E731
+    ci_level = float(spec.get("ci_level", 0.95))
+    res = fit_iv(
+        data, y=spec["y"], x=spec_regressors(spec), endogenous=as_list(opts["endogenous"]),
+        instruments=as_list(opts["instruments"]), effects=opts.get("effects", "entity"),
+        entity=spec.get("entity", "region_code"), time=spec.get("time", "year"),
+        cov=CovarianceSpec.from_dict(spec.get("cov"), source=f"specification {name!r}: cov"),
+        missing=opts.get("missing", "error"), t_df=opts.get("t_df", "cluster"),
+        ar_grid=int(opts.get("ar_grid", 401)), ci_level=ci_level, source=f"specification {name!r}",
+    )
+    return res.to_document(spec, spec["y"], ci_level=ci_level)
+
+
+registry.register("iv")(fit_iv_spec)

@@ -1,0 +1,125 @@
+"""Fitting specifications: the one code path of `clusternet fit` and `clusternet models`.
+
+``fit_specification(data, spec)`` dispatches through ``clusternet.models.registry`` and
+returns a validated result document (provenance filled by the caller's inputs).
+``run_models(config)`` fits every entry of ``config/models.yaml`` on the analysis panel
+and writes ``results/models/<name>.json`` plus ``results/models/index.json``; the
+directory is rebuilt whole in a temporary sibling and swapped in only when every
+specification succeeded (no stale or partial results).
+"""
+from __future__ import annotations
+
+import os
+import shutil
+import tempfile
+from pathlib import Path
+
+import pandas as pd
+
+from clusternet.errors import ClusternetError, ConfigError, DataError
+from clusternet.io import write_json
+from clusternet.models import registry
+from clusternet.models.data import load_analysis_panel
+from clusternet.provenance import provenance
+from clusternet.results import validate_result, write_result
+
+SECTION = "models"
+SPEC_DEFAULT_KEYS = ("entity", "time", "ci_level", "cov", "sample")
+
+
+def apply_defaults(spec: dict, defaults: dict) -> dict:
+    """Specification with ``defaults`` filled in for keys it does not set (``cov`` and
+    ``sample`` replaced whole, not merged)."""
+    out = dict(spec)
+    for key in SPEC_DEFAULT_KEYS:
+        if key not in out and key in defaults:
+            out[key] = defaults[key]
+    return out
+
+
+def select_sample(data: pd.DataFrame, spec: dict) -> pd.DataFrame:
+    """Rows in ``spec.sample`` (years {first, last}, groups, regions); all rows without one."""
+    sample = spec.get("sample") or {}
+    name = spec.get("name", "?")
+    entity, time = spec.get("entity", "region_code"), spec.get("time", "year")
+    keep = pd.Series(True, index=data.index)
+    years = sample.get("years") or {}
+    if years:
+        if time not in data.columns:
+            raise DataError(f"specification {name!r}: sample.years needs the time column {time!r}")
+        if "first" in years:
+            keep &= data[time] >= years["first"]
+        if "last" in years:
+            keep &= data[time] <= years["last"]
+    if sample.get("groups"):
+        if "group" not in data.columns:
+            raise DataError(f"specification {name!r}: sample.groups needs a 'group' column in the analysis data")
+        keep &= data["group"].isin(sample["groups"])
+    if sample.get("regions"):
+        unknown = sorted(set(sample["regions"]) - set(data[entity]))
+        if unknown:
+            raise ConfigError(f"specification {name!r}: sample.regions {unknown} are not in the data's {entity!r}")
+        keep &= data[entity].isin(sample["regions"])
+    out = data[keep.to_numpy()]
+    if out.empty:
+        raise DataError(f"specification {name!r}: the sample {sample} selects no rows")
+    return out
+
+
+def fit_specification(data: pd.DataFrame, spec: dict, *, inputs=(), config=None) -> dict:
+    """Fit one specification through the registry; returns the validated result document."""
+    fit = registry.get(spec["model"])
+    doc = fit(select_sample(data, spec), spec)
+    doc["spec"] = spec
+    doc["provenance"] = provenance(inputs, config, sections=[SECTION] if config is not None else None)
+    if not doc.get("label"):
+        doc["label"] = str(spec.get("label", spec.get("name", "")))
+    validate_result(doc, f"specification {spec.get('name', spec['model'])!r}")
+    return doc
+
+
+def specifications(config) -> list[dict]:
+    section = config.section(SECTION)
+    defaults = section.get("defaults") or {}
+    specs = [apply_defaults(s, defaults) for s in section.get("specifications") or []]
+    seen: set[str] = set()
+    for s in specs:
+        if s["name"] in seen:
+            raise ConfigError(f"{config.section_file(SECTION)}: specification name {s['name']!r} used twice")
+        seen.add(s["name"])
+        s["seed"] = config.seed  # for bootstrap/permutation estimators (SeedSequence per task)
+    return specs
+
+
+def run_models(config, out_dir: str | os.PathLike | None = None, processed_dir=None) -> list[dict]:
+    """Fit every specification; write the result documents and the index. Returns the index."""
+    out_dir = Path(out_dir) if out_dir is not None else config.path_of("results") / SECTION
+    specs = specifications(config)
+    data, inputs = load_analysis_panel(config, processed_dir)
+    inputs = [*inputs, config.path, config.section_file(SECTION)]
+    index = []
+    out_dir.parent.mkdir(parents=True, exist_ok=True)
+    tmp = Path(tempfile.mkdtemp(prefix=f".{out_dir.name}.", dir=out_dir.parent))
+    try:
+        for spec in specs:
+            try:
+                doc = fit_specification(data, spec, inputs=inputs, config=config)
+            except ClusternetError as exc:
+                raise type(exc)(f"{config.section_file(SECTION)}: {exc}") from exc
+            write_result(tmp / f"{spec['name']}.json", doc)
+            index.append({
+                "name": spec["name"], "model": doc["model"], "label": doc["label"], "dependent": doc["dependent"],
+                "file": f"{spec['name']}.json", "nobs": doc["nobs"],
+            })
+        write_json(tmp / "index.json", {"specifications": index})
+        old = None
+        if out_dir.exists():
+            old = Path(tempfile.mkdtemp(prefix=f".{out_dir.name}.old.", dir=out_dir.parent))
+            os.replace(out_dir, old / out_dir.name)
+        os.replace(tmp, out_dir)
+        if old is not None:
+            shutil.rmtree(old)
+    finally:
+        if tmp.exists():
+            shutil.rmtree(tmp)
+    return index

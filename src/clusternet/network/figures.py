@@ -1,0 +1,95 @@
+"""Figures of the network stage: linkage maps on the province map and
+strength/degree distributions. Drawn with the house style
+(``clusternet.plotting.setup``) and saved deterministically."""
+from __future__ import annotations
+
+import numpy as np
+import pandas as pd
+
+from clusternet import plotting
+from clusternet.network.edges import YearNetwork
+
+
+def draw_boundaries(ax, geometries) -> None:
+    """Province outlines (shapely polygons or multipolygons) in light grey."""
+    for geom in geometries:
+        for part in getattr(geom, "geoms", [geom]):
+            x, y = part.exterior.xy
+            ax.fill(x, y, facecolor="#f2f2f2", edgecolor="#9a9a9a", linewidth=0.3, zorder=0)
+
+
+def network_maps(networks: list[YearNetwork], years: list[int], lonlat: np.ndarray, *, ties: int,
+                 draw_boundaries=None, labels: list[str] | None = None):
+    """One panel per year: the ``ties`` strongest ties as arrows between centroids
+    (width by weight), nodes sized by total strength.
+
+    ``lonlat``: (n, 2) centroids in node order; ``draw_boundaries(ax)`` draws the base map."""
+    import matplotlib.pyplot as plt
+
+    plotting.setup()
+    by_year = {net.year: net for net in networks}
+    years = [y for y in years if y in by_year]
+    cols = min(3, max(1, len(years)))
+    rows = int(np.ceil(len(years) / cols)) or 1
+    fig, axes = plt.subplots(rows, cols, figsize=(4.2 * cols, 3.6 * rows), squeeze=False)
+    for ax in axes.ravel()[len(years):]:
+        ax.set_axis_off()
+    for ax, year in zip(axes.ravel(), years):
+        net = by_year[year]
+        w = net.weights.copy()
+        np.fill_diagonal(w, 0.0)
+        if draw_boundaries is not None:
+            draw_boundaries(ax)
+        flat = np.argsort(-w, axis=None, kind="stable")[:ties]
+        src, dst = np.unravel_index(flat, w.shape)
+        top = w[src, dst]
+        scale = top.max() if len(top) and top.max() > 0 else 1.0
+        for i, j, val in zip(src, dst, top):
+            if val <= 0:
+                continue
+            ax.annotate("", xy=lonlat[j], xytext=lonlat[i],
+                        arrowprops={"arrowstyle": "-|>", "lw": 0.3 + 2.2 * val / scale, "color": "#b2182b",
+                                    "alpha": 0.55, "shrinkA": 2, "shrinkB": 2, "mutation_scale": 6})
+        strength = w.sum(axis=0) + w.sum(axis=1)
+        size = 8 + 120 * strength / strength.max() if strength.max() > 0 else np.full(len(strength), 8.0)
+        ax.scatter(lonlat[:, 0], lonlat[:, 1], s=size, c="#2166ac", zorder=3, edgecolors="white", linewidths=0.4)
+        if labels is not None:
+            for k in np.argsort(-strength)[:5]:
+                ax.annotate(labels[k], lonlat[k], fontsize=6, xytext=(3, 3), textcoords="offset points")
+        ax.set_title(f"{year}: {ties} strongest ties")
+        ax.set_aspect("equal")
+        ax.set_xticks([])
+        ax.set_yticks([])
+    fig.tight_layout()
+    return fig
+
+
+def distributions(node_df: pd.DataFrame, years: list[int]):
+    """Complementary CDFs of in/out strength (log scale) and histograms of in/out degree."""
+    import matplotlib.pyplot as plt
+
+    plotting.setup()
+    fig, axes = plt.subplots(2, 2, figsize=(8, 6))
+    panels = [("net_in_strength", "in-strength"), ("net_out_strength", "out-strength"),
+              ("net_in_degree", "in-degree"), ("net_out_degree", "out-degree")]
+    for ax, (col, title) in zip(axes.ravel(), panels):
+        for year in years:
+            vals = node_df.loc[node_df["year"] == year, col].to_numpy(float)
+            vals = vals[np.isfinite(vals)]
+            if vals.size == 0:
+                continue
+            if "strength" in col:
+                x = np.sort(vals)
+                ccdf = 1 - np.arange(len(x)) / len(x)
+                ax.step(x, ccdf, where="post", label=str(year))
+                if (x > 0).all():
+                    ax.set_xscale("log")
+                ax.set_ylabel("share of regions with value ≥ x")
+            else:
+                bins = np.arange(vals.max() + 2) - 0.5
+                ax.hist(vals, bins=bins, histtype="step", label=str(year))
+                ax.set_ylabel("regions")
+        ax.set_title(title)
+        ax.legend(fontsize=7)
+    fig.tight_layout()
+    return fig

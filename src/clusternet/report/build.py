@@ -1,0 +1,461 @@
+"""The report stage: every table and figure, the HTML report, the metrics and
+the manifest, from the outputs of the other stages.
+
+Outputs (under ``paths.results``)::
+
+    report/index.html           one self-contained page (images embedded as base64 PNG)
+    report/tables/<name>.<ext>  tex, docx, html, md, csv (report.table_formats)
+    report/figures/<name>.<ext> png, pdf (report.figure_formats)
+    metrics.json                headline numbers (main coefficient per hypothesis), DVC metrics
+    manifest.json               every file under results/ with its sha256 and size
+
+The report directory is built in a staging directory and swapped into place,
+so it appears whole or not at all. Tables and figures whose inputs are absent
+are skipped and listed in the report's "Skipped" section.
+"""
+from __future__ import annotations
+
+import base64
+import re
+import shutil
+from dataclasses import dataclass, field
+from pathlib import Path
+
+from clusternet import plotting
+from clusternet.errors import DataError
+from clusternet.io import sha256_file, write_json, write_text
+from clusternet.provenance import provenance
+from clusternet.report import extras, figures, html as html_report
+from clusternet.report.inputs import ReportInputs, find_inputs, resolve_result
+from clusternet.report.regression import regression_table
+from clusternet.report.settings import ReportSettings, codebook_labels
+from clusternet.report.statistics import (artefact_table, correlation_table, descriptive_table, numeric_variables)
+from clusternet.report.tables import Table, to_html, write_table
+
+MAX_COLUMNS = 8  # regression columns per table before "all specifications" is split
+
+
+@dataclass
+class Item:
+    kind: str  # table | figure
+    name: str
+    title: str
+    caption: str = ""
+    html: str = ""  # table fragment
+    image: str = ""  # data: URI of the PNG
+    files: list[str] = field(default_factory=list)
+
+
+@dataclass
+class Section:
+    id: str
+    title: str
+    paragraphs: list[str] = field(default_factory=list)
+    items: list[Item] = field(default_factory=list)
+    hypothesis: dict | None = None
+
+
+@dataclass
+class Builder:
+    config: object
+    settings: ReportSettings
+    inputs: ReportInputs
+    stage: Path  # staging directory
+    skipped: list[tuple[str, str]] = field(default_factory=list)
+    _analysis: tuple | None = None
+
+    def analysis_data(self):
+        """(panel merged with indices and node metrics, files read), loaded once."""
+        if self._analysis is None:
+            from clusternet.models.data import load_analysis_panel
+
+            self._analysis = load_analysis_panel(self.config)
+        return self._analysis
+
+    def prov(self, inputs) -> dict:
+        return provenance(inputs=sorted({Path(p).as_posix() for p in inputs}), config=self.config)
+
+    def table(self, t: Table) -> Item:
+        paths = write_table(t, self.stage / "tables", self.settings.table_formats)
+        return Item("table", t.name, t.title, html=to_html(t, standalone=False),
+                    files=[f"tables/{p.name}" for p in paths])
+
+    def figure(self, fig, name: str, title: str, inputs, caption: str = "") -> Item:
+        stem = self.stage / "figures" / name
+        stem.parent.mkdir(parents=True, exist_ok=True)
+        formats = self.settings.figure_formats
+        written = plotting.save_formats(fig, stem, ("png", *[f for f in formats if f != "png"]), self.prov(inputs))
+        png = Path(written[0])
+        image = "data:image/png;base64," + base64.b64encode(png.read_bytes()).decode("ascii")
+        if "png" not in formats:
+            png.unlink()
+            written = written[1:]
+        return Item("figure", name, title, caption=caption, image=image,
+                    files=[f"figures/{Path(p).name}" for p in written])
+
+    def skip(self, what: str, why: str) -> None:
+        self.skipped.append((what, why))
+
+
+def safe_name(text: str) -> str:
+    return re.sub(r"[^A-Za-z0-9_-]+", "_", text).strip("_") or "item"
+
+
+def load_settings(config) -> ReportSettings:
+    section = config.section("report")
+    labels = {}
+    if "codebook" in config.main.get("sections", {}):
+        labels = codebook_labels(config.section("codebook"), section.get("language", "en"))
+    return ReportSettings.from_section(section, labels, str(config.section_file("report")))
+
+
+def build_report(config) -> dict:
+    """Run the report stage; return {"outputs": [...], "skipped": [...]}."""
+    settings = load_settings(config)
+    results_dir = config.path_of("results")
+    inputs = find_inputs(results_dir, config.path_of("processed"))
+    final = results_dir / "report"
+    stage = results_dir / ".report.staging"
+    shutil.rmtree(stage, ignore_errors=True)
+    stage.mkdir(parents=True)
+    try:
+        b = Builder(config=config, settings=settings, inputs=inputs, stage=stage)
+        sections = [data_section(b), stage_section(b, "indices", maps=True), stage_section(b, "network"),
+                    stage_section(b, "spatial", spatial_effects=True), *hypothesis_sections(b), models_section(b)]
+        sections += other_artefact_sections(b, {"data", "indices", "network", "spatial"})
+        page = html_report.render(settings, sections, b.skipped, b.prov(inputs.files()), inputs)
+        write_text(stage / "index.html", page)
+        _swap(stage, final)
+    except BaseException:
+        shutil.rmtree(stage, ignore_errors=True)
+        raise
+    write_json(results_dir / "metrics.json", headline_metrics(inputs))
+    write_manifest(results_dir)
+    return {"skipped": b.skipped}
+
+
+def _swap(stage: Path, final: Path) -> None:
+    old = final.parent / ".report.old"
+    shutil.rmtree(old, ignore_errors=True)
+    if final.exists():
+        final.rename(old)
+    stage.rename(final)
+    shutil.rmtree(old, ignore_errors=True)
+
+
+# --- sections ----------------------------------------------------------------
+
+def data_section(b: Builder) -> Section:
+    s = Section("data", html_report.heading(b.settings, "data"))
+    inputs = b.inputs
+    if "panel" not in inputs.data:
+        b.skip("descriptive statistics, correlation matrix, coverage", "data/processed/panel.parquet is absent")
+    else:
+        frame, used = b.analysis_data()
+        regions, years = frame["region_code"].nunique(), frame["year"].nunique()
+        s.paragraphs.append(f"Panel: {len(frame)} region-years, {regions} regions, {years} years "
+                            f"({int(frame['year'].min())}–{int(frame['year'].max())}); "
+                            f"{'balanced' if len(frame) == regions * years else 'unbalanced'}. "
+                            f"Files: {', '.join(p.as_posix() for p in used)}.")
+        variables = _table_variables(b, frame)
+        prov = b.prov(used)
+        if variables:
+            s.items.append(b.table(descriptive_table(frame, variables, b.settings, prov)))
+            if len(variables) > 1:
+                s.items.append(b.table(correlation_table(frame, variables, b.settings, prov)))
+        else:
+            b.skip("descriptive statistics", "the panel has no numeric variables")
+    if inputs.quality is not None:
+        scalars = {k: v for k, v in sorted(inputs.quality.items()) if isinstance(v, (int, float, str, bool))}
+        if scalars:
+            s.paragraphs.append("Data quality: " + "; ".join(f"{k} = {v}" for k, v in scalars.items()) + ".")
+    s.items += artefact_items(b, "data")
+    return s
+
+
+def _table_variables(b: Builder, frame) -> list[str]:
+    """Configured variables; else the variables of the panel models found in the data; else all numeric."""
+    source = str(b.config.section_file("report"))
+    if b.settings.descriptive_variables:
+        return numeric_variables(frame, b.settings.descriptive_variables, source)
+    numeric = numeric_variables(frame, (), source)
+    used = []
+    for doc in b.inputs.docs.values():
+        for name in [doc["dependent"], *(r["name"] for r in doc["coefficients"])]:
+            if name in numeric and name not in used:
+                used.append(name)
+    return used or numeric
+
+
+def stage_section(b: Builder, stage: str, maps: bool = False, spatial_effects: bool = False) -> Section:
+    s = Section(stage, html_report.heading(b.settings, stage))
+    if maps:
+        s.items += choropleth_items(b)
+    s.items += artefact_items(b, stage)
+    if spatial_effects:
+        docs = {k: d for k, d in b.inputs.docs.items() if extras.spatial_effects(d)}
+        if docs:
+            s.items.append(b.table(extras.spatial_effects_table(
+                docs, b.settings, b.prov(b.inputs.doc_paths[k] for k in docs))))
+        else:
+            b.skip("spatial effects table", "no result document has extra.effects")
+    if not s.items:
+        b.skip(f"{stage} section", f"no outputs of the {stage} stage were found")
+    return s
+
+
+def choropleth_items(b: Builder) -> list[Item]:
+    if "indices" not in b.inputs.data:
+        b.skip("choropleth maps", "data/processed/indices.parquet is absent")
+        return []
+    geometries = province_geometries()
+    if isinstance(geometries, str):
+        b.skip("choropleth maps", geometries)
+        return []
+    import pandas as pd
+
+    path = b.inputs.data["indices"]
+    values = pd.read_parquet(path)
+    columns = [c for c in values.columns if c not in ("region_code", "year")
+               and pd.api.types.is_numeric_dtype(values[c])]
+    wanted = list(b.settings.map_variables) or columns
+    missing = [v for v in wanted if v not in columns]
+    if missing:
+        raise DataError(f"{b.config.section_file('report')}: maps.variables {missing} are not numeric columns "
+                        f"of {path}; available: {columns}")
+    first, last = b.config.years
+    years = list(b.settings.map_years) or sorted({first, last})
+    absent_years = sorted(set(years) - set(values["year"].astype(int)))
+    if absent_years:
+        raise DataError(f"{b.config.section_file('report')}: maps.years {absent_years} are not in {path}")
+    items = []
+    for v in wanted:
+        title = f"{b.settings.label(v)}"
+        fig = figures.choropleth(values, v, years, geometries, b.settings, title)
+        items.append(b.figure(fig, f"map_{safe_name(v)}", title, [path]))
+    return items
+
+
+def province_geometries():
+    """region_code -> shapely geometry from ``clusternet.spatial.geo``, or a reason string."""
+    try:
+        from clusternet.spatial import geo
+    except ImportError:
+        return "clusternet.spatial.geo (province boundaries) is not available"
+    if not hasattr(geo, "province_geometries"):
+        return "clusternet.spatial.geo has no province_geometries()"
+    return geo.province_geometries()
+
+
+def artefact_items(b: Builder, stage: str) -> list[Item]:
+    items = []
+    for listing_path, listing in b.inputs.artefacts:
+        if listing["stage"] != stage:
+            continue
+        lang = b.settings.language
+        for i, it in enumerate(listing["items"]):
+            path = Path(it["path"])
+            title = it.get(f"title_{lang}") or it["title_en"]
+            caption = it.get(f"caption_{lang}") or it.get("caption_en", "")
+            if not path.is_file():
+                raise DataError(f"{listing_path}: items[{i}].path {path} does not exist; rerun the {stage} stage")
+            name = f"{safe_name(stage)}_{safe_name(path.stem)}"
+            if it["kind"] == "table":
+                item = b.table(artefact_table(path, name, title, b.settings, b.prov([path])))
+                item.caption = caption
+            else:
+                png = path.with_suffix(".png")
+                if not png.is_file():
+                    raise DataError(f"{listing_path}: items[{i}]: figure {path} has no PNG version {png}")
+                item = Item("figure", name, title, caption=caption, files=[png.as_posix()],
+                            image="data:image/png;base64," + base64.b64encode(png.read_bytes()).decode("ascii"))
+            items.append(item)
+    return items
+
+
+def other_artefact_sections(b: Builder, shown: set) -> list[Section]:
+    out = []
+    for stage in sorted({listing["stage"] for _, listing in b.inputs.artefacts} - shown):
+        s = Section(safe_name(stage), html_report.heading(b.settings, stage))
+        s.items = artefact_items(b, stage)
+        out.append(s)
+    return out
+
+
+def hypothesis_sections(b: Builder) -> list[Section]:
+    if b.inputs.verdicts is None:
+        b.skip("hypothesis sections", "results/hypotheses/verdicts.json is absent")
+        return []
+    out = []
+    lang = b.settings.language
+    for h in b.inputs.verdicts:
+        s = Section(f"hypothesis-{safe_name(h['id'])}", f"{h['id']}: {h[f'title_{lang}']}", hypothesis=h)
+        cited, coefs = [], []
+        for item in [*h["evidence"], *h["robustness"]]:
+            key = resolve_result(item.get("result"), b.inputs)
+            if item.get("result") and key is None:
+                b.skip(f"{h['id']}: evidence {item.get('result')}", "the cited result document is absent")
+            if key is not None and key not in cited:
+                cited.append(key)
+            if item.get("coefficient") and item["coefficient"] not in coefs:
+                coefs.append(item["coefficient"])
+        for part in ("evidence", "robustness"):
+            if h[part]:
+                s.items.append(b.table(records_table(f"{safe_name(h['id'])}_{part}",
+                                                     f"{h['id']} — {html_report.heading(b.settings, part)}",
+                                                     h[part], b)))
+        if cited:
+            docs = {k: b.inputs.docs[k] for k in cited}
+            prov = b.prov(b.inputs.doc_paths[k] for k in cited)
+            s.items.append(b.table(regression_table(docs, b.settings, name=f"{safe_name(h['id'])}_regressions",
+                                                    title=f"{h['id']}: {h[f'title_{lang}']}", provenance=prov)))
+            if coefs:
+                fig = figures.coefficient_plot(docs, coefs, b.settings, f"{h['id']}: {b.settings.word('coefplot')}")
+                s.items.append(b.figure(fig, f"{safe_name(h['id'])}_coefficients", b.settings.word("coefplot"),
+                                        [b.inputs.doc_paths[k] for k in cited]))
+        out.append(s)
+    return out
+
+
+def records_table(name: str, title: str, records: list[dict], b: Builder) -> Table:
+    """Evidence / robustness items as rows; columns are their scalar fields (result and coefficient first)."""
+    columns = []
+    for r in records:
+        for k in r:
+            if k not in columns and not isinstance(r[k], (dict, list)) and any(q.get(k) is not None
+                                                                                for q in records):
+                columns.append(k)
+    front = [c for c in ("result", "coefficient") if c in columns]
+    columns = front + sorted(c for c in columns if c not in front)
+
+    def cell(v) -> str:
+        if isinstance(v, bool) or v is None:
+            return "" if v is None else b.settings.word("yes" if v else "no")
+        if isinstance(v, float):
+            return b.settings.fmt(v)
+        return str(v)
+
+    body = [[cell(r.get(c)) for c in columns] for r in records]
+    cited = [b.inputs.doc_paths[k] for k in (resolve_result(r.get("result"), b.inputs) for r in records) if k]
+    inputs = [*cited, *([b.inputs.verdicts_path] if b.inputs.verdicts_path else [])]
+    return Table(name=name, title=title, header=[columns], body=body, provenance=b.prov(inputs))
+
+
+def models_section(b: Builder) -> Section:
+    s = Section("models", html_report.heading(b.settings, "models"))
+    docs = b.inputs.docs
+    if b.settings.regression_tables:
+        for spec in b.settings.regression_tables:
+            missing = [k for k in spec["specifications"] if resolve_result(k, b.inputs) is None]
+            if missing:
+                b.skip(f"regression table {spec['name']}", f"result documents {missing} are absent")
+                continue
+            keys = [resolve_result(k, b.inputs) for k in spec["specifications"]]
+            title = spec.get(f"title_{b.settings.language}") or spec.get("title_en") or spec["name"]
+            s.items.append(b.table(regression_table(
+                {k: docs[k] for k in keys}, b.settings, name=spec["name"], title=title,
+                coefficients=spec.get("coefficients"), provenance=b.prov(b.inputs.doc_paths[k] for k in keys))))
+    else:
+        panel_keys = [k for k in docs if docs[k]["model"].startswith("panel.")]
+        if not panel_keys:
+            b.skip("regression tables", "no panel result documents under results/")
+        chunks = [panel_keys[i:i + MAX_COLUMNS] for i in range(0, len(panel_keys), MAX_COLUMNS)]
+        for i, keys in enumerate(chunks):
+            name = "all_models" if len(chunks) == 1 else f"all_models_{i + 1}"
+            title = b.settings.word("all_models_title") + ("" if len(chunks) == 1 else f" ({i + 1}/{len(chunks)})")
+            s.items.append(b.table(regression_table({k: docs[k] for k in keys}, b.settings, name=name, title=title,
+                                                    provenance=b.prov(b.inputs.doc_paths[k] for k in keys))))
+    threshold_docs = {k: d for k, d in docs.items() if extras.thresholds(d)}
+    if threshold_docs:
+        s.items.append(b.table(extras.threshold_table(threshold_docs, b.settings,
+                                                      b.prov(b.inputs.doc_paths[k] for k in threshold_docs))))
+    else:
+        b.skip("threshold table", "no result document has extra.thresholds")
+    for k, d in docs.items():
+        curves = extras.lr_curves(d)
+        if curves:
+            alpha, crit = extras.lr_critical_value(d)
+            fig = figures.lr_curve_plot(curves, d.get("label") or k, b.settings, alpha, crit)
+            s.items.append(b.figure(fig, f"lr_{safe_name(k)}", f"{b.settings.word('lr_curve')}: {d.get('label') or k}",
+                                    [b.inputs.doc_paths[k]]))
+    s.items += marginal_effect_items(b)
+    return s
+
+
+def marginal_effect_items(b: Builder) -> list[Item]:
+    import numpy as np
+
+    items = []
+    for k, d in b.inputs.docs.items():
+        terms = extras.moderation_terms(d)
+        if terms is None:
+            continue
+        me = extras.marginal_effects(d)
+        if me is None:
+            grid_range = _moderator_range(b, d, terms[1])
+            me = None if grid_range is None else extras.marginal_effects(
+                d, np.linspace(grid_range[0], grid_range[1], 101))
+        if me is None:
+            b.skip(f"marginal effects of {k}", "the document has neither extra.moderation.marginal_effects nor "
+                                               f"a vcov and a range of the moderator {terms[1]}")
+            continue
+        fig = figures.marginal_effect_plot(me, d.get("label") or k, b.settings)
+        items.append(b.figure(fig, f"marginal_{safe_name(k)}", f"{b.settings.word('marginal')}: {d.get('label') or k}",
+                              [b.inputs.doc_paths[k]]))
+    return items
+
+
+def _moderator_range(b: Builder, doc: dict, moderator: str):
+    block = doc.get("extra", {}).get("moderation", {})
+    if isinstance(block, dict) and isinstance(block.get("range"), list) and len(block["range"]) == 2:
+        return block["range"]
+    if "panel" in b.inputs.data:
+        frame, _ = b.analysis_data()
+        if moderator in frame.columns:
+            col = frame[moderator].astype(float).dropna()
+            if len(col):
+                return [float(col.min()), float(col.max())]
+    return None
+
+
+# --- metrics and manifest ----------------------------------------------------
+
+def headline_metrics(inputs: ReportInputs) -> dict:
+    """Main number per hypothesis: its first evidence item, with the estimate, SE and p-value
+    the verdict used (as written in verdicts.json; looked up in the cited document when the
+    item has only ``result`` and ``coefficient``). Numbers only, so that `dvc metrics diff`
+    compares them."""
+    out: dict = {"n_result_documents": len(inputs.docs), "hypotheses": {}}
+    for h in inputs.verdicts or []:
+        for item in h["evidence"]:
+            key = resolve_result(item.get("result"), inputs)
+            if "estimate" in item:
+                row = item
+            elif key is not None and not item.get("effect"):
+                row = next((r for r in inputs.docs[key]["coefficients"] if r["name"] == item.get("coefficient")),
+                           None)
+            else:
+                row = None
+            if row is not None:
+                out["hypotheses"][h["id"]] = {"estimate": row.get("estimate"), "std_error": row.get("std_error"),
+                                              "p_value": row.get("p_value"),
+                                              "nobs": inputs.docs[key]["nobs"] if key else None}
+                break
+    return out
+
+
+def write_manifest(results_dir: Path) -> dict:
+    """results/manifest.json: {path: {sha256, bytes}} for every file under results/ except itself
+    and hidden files (temporary files of an interrupted run)."""
+    results_dir = Path(results_dir)
+    target = results_dir / "manifest.json"
+    files = {}
+    for path in sorted(results_dir.rglob("*"), key=lambda p: p.as_posix()):
+        rel = path.relative_to(results_dir)
+        if not path.is_file() or path == target or any(part.startswith(".") for part in rel.parts):
+            continue
+        files[path.as_posix()] = {"sha256": sha256_file(path), "bytes": path.stat().st_size}
+    manifest = {"files": files}
+    write_json(target, manifest)
+    return manifest
+

@@ -1,0 +1,117 @@
+"""Report figures: coefficient plots, threshold LR curves, marginal-effect
+plots and choropleth maps. Each function draws one matplotlib figure and
+returns it; ``clusternet.plotting.save_formats`` writes it (PNG + PDF, fixed
+metadata carrying the provenance)."""
+from __future__ import annotations
+
+import numpy as np
+import pandas as pd
+from matplotlib import pyplot as plt
+from matplotlib.collections import PatchCollection
+from matplotlib.colors import Normalize
+from matplotlib.patches import Polygon as PolygonPatch
+
+from clusternet import plotting
+from clusternet.report.extras import hansen_critical_value
+from clusternet.report.settings import ReportSettings
+
+
+def coefficient_plot(docs: dict[str, dict], coefficients: list[str], settings: ReportSettings, title: str):
+    """Point estimates with the documents' own confidence intervals (ci_lower, ci_upper at ci_level),
+    one marker per specification, grouped by coefficient."""
+    plotting.setup()
+    keys = list(docs)
+    fig, ax = plt.subplots(figsize=(6.5, 0.5 + 0.45 * max(1, len(coefficients)) * max(1, len(keys)) ** 0.5))
+    offsets = np.linspace(-0.25, 0.25, len(keys)) if len(keys) > 1 else np.zeros(1)
+    for j, k in enumerate(keys):
+        rows = {r["name"]: r for r in docs[k]["coefficients"]}
+        ys, est, lo, hi = [], [], [], []
+        for i, c in enumerate(coefficients):
+            r = rows.get(c)
+            if r is None or r["estimate"] is None:
+                continue
+            ys.append(i + offsets[j])
+            est.append(r["estimate"])
+            lo.append(r["estimate"] if r["ci_lower"] is None else r["ci_lower"])
+            hi.append(r["estimate"] if r["ci_upper"] is None else r["ci_upper"])
+        est_a = np.asarray(est, dtype=float)
+        ax.errorbar(est_a, ys, xerr=[est_a - np.asarray(lo, dtype=float), np.asarray(hi, dtype=float) - est_a],
+                    fmt="o", ms=4, capsize=2, label=f"({j + 1}) {docs[k].get('label') or k}")
+    ax.axvline(0, color="grey", lw=0.8, ls="--")
+    ax.set_yticks(range(len(coefficients)), [settings.label(c) for c in coefficients])
+    ax.invert_yaxis()
+    ax.set_xlabel(settings.word("estimate"))
+    ax.set_title(title)
+    if len(keys) > 1:
+        ax.legend(fontsize=7, loc="best")
+    return fig
+
+
+def lr_curve_plot(curves, label: str, settings: ReportSettings, alpha: float = 0.05, crit: float | None = None):
+    """LR_n(gamma) over the threshold grid with the no-rejection critical value c(alpha)
+    (Hansen 1999, eq. 15, unless the document states its own)."""
+    plotting.setup()
+    fig, ax = plt.subplots(figsize=(6, 3.5))
+    for i, (g, lr) in enumerate(curves):
+        order = np.argsort(g)
+        ax.plot(g[order], lr[order], lw=1.2, label=f"{settings.word('threshold')} {i + 1}")
+    crit = hansen_critical_value(alpha) if crit is None else crit
+    ax.axhline(crit, color="red", ls="--", lw=0.8, label=f"c({alpha:g}) = {crit:.2f}")
+    ax.set_xlabel("γ")
+    ax.set_ylabel("LR(γ)")
+    ax.set_title(f"{settings.word('lr_curve')}: {label}")
+    ax.legend(fontsize=7)
+    return fig
+
+
+def marginal_effect_plot(me: dict, label: str, settings: ReportSettings):
+    plotting.setup()
+    fig, ax = plt.subplots(figsize=(6, 3.5))
+    ax.fill_between(me["grid"], me["lower"], me["upper"], alpha=0.25, lw=0)
+    ax.plot(me["grid"], me["effect"], lw=1.5)
+    ax.axhline(0, color="grey", lw=0.8, ls="--")
+    ax.set_xlabel(settings.label(me["moderator"]))
+    ax.set_ylabel(f"{settings.word('marginal')}: ∂y/∂{settings.label(me['x'])}")
+    ax.set_title(label)
+    return fig
+
+
+def _patches(geometry) -> list[PolygonPatch]:
+    """Exterior rings of a shapely (Multi)Polygon as matplotlib patches (holes ignored: none of
+    the province boundaries at this scale needs them for shading)."""
+    polys = getattr(geometry, "geoms", [geometry])
+    return [PolygonPatch(np.asarray(p.exterior.coords)[:, :2], closed=True) for p in polys if not p.is_empty]
+
+
+def choropleth(values: pd.DataFrame, variable: str, years, geometries: dict, settings: ReportSettings,
+               title: str):
+    """Small multiples, one map per year, on a common colour scale across years.
+
+    ``values``: columns region_code, year, ``variable``; ``geometries``: region_code ->
+    shapely (Multi)Polygon. Regions without a value are drawn grey."""
+    plotting.setup()
+    years = list(years)
+    ncols = min(3, len(years))
+    nrows = -(-len(years) // ncols)
+    fig, axes = plt.subplots(nrows, ncols, figsize=(3.3 * ncols, 2.9 * nrows + 0.4), squeeze=False)
+    finite = values[variable].astype(float)
+    norm = Normalize(vmin=float(finite.min()), vmax=float(finite.max()))
+    cmap = plt.get_cmap(settings.colormap)
+    for ax, year in zip(axes.flat, years):
+        year_values = values.loc[values["year"] == year].set_index("region_code")[variable].astype(float)
+        patches, colours = [], []
+        for code in sorted(geometries):
+            v = year_values.get(code, np.nan)
+            for patch in _patches(geometries[code]):
+                patches.append(patch)
+                colours.append("#d9d9d9" if np.isnan(v) else cmap(norm(v)))
+        ax.add_collection(PatchCollection(patches, facecolor=colours, edgecolor="white", linewidths=0.3))
+        ax.autoscale_view()
+        ax.set_aspect("equal")
+        ax.set_axis_off()
+        ax.set_title(str(year))
+    for ax in list(axes.flat)[len(years):]:
+        ax.set_axis_off()
+    fig.colorbar(plt.cm.ScalarMappable(norm=norm, cmap=cmap), ax=axes, shrink=0.7, label=settings.label(variable))
+    fig.suptitle(title)
+    return fig

@@ -1,0 +1,142 @@
+"""`clusternet indices` and `clusternet disparity` end to end on a synthetic panel
+shaped like the real one (31 provinces x 2011-2022, every variable of the default
+indicator system), with the repository's config files."""
+from __future__ import annotations
+
+import shutil
+from pathlib import Path
+
+import numpy as np
+import pandas as pd
+import pytest
+import yaml
+
+from clusternet.cli import main
+from clusternet.data import regions
+from clusternet.indices import stages
+from clusternet.io import read_json
+
+ROOT = Path(__file__).resolve().parents[2]
+
+
+def default_variables() -> list[str]:
+    spec = yaml.safe_load((ROOT / "config" / "indicators.yaml").read_text(encoding="utf-8"))
+    out = []
+
+    def walk(dims):
+        for d in dims:
+            out.extend(i["variable"] for i in d.get("indicators", []))
+            walk(d.get("sub_dimensions", []))
+
+    walk(spec["index"]["dimensions"])
+    for lq in spec["agglomeration"]["location_quotients"]:
+        out += lq["numerator"] + lq["denominator"]
+    return sorted(set(out))
+
+
+def synthetic_panel(seed: int = 7) -> pd.DataFrame:
+    rng = np.random.default_rng(seed)
+    reg = regions.region_table()
+    years = np.arange(2011, 2023)
+    df = reg[["region_code", "region_zh", "region_en", "group"]].merge(pd.DataFrame({"year": years}), how="cross")
+    size = rng.normal(size=len(reg))[df.index // len(years)]
+    trend = 0.08 * (df["year"] - 2011)
+    for v in default_variables():
+        df[v] = np.exp(2 + size * rng.uniform(0.5, 1.5) + trend + rng.normal(scale=0.3, size=len(df)))
+    return df[["region_code", "year", "region_zh", "region_en", "group"] + default_variables()]
+
+
+def fake_knn(codes, k):
+    """Stand-in for clusternet.spatial.geo: k nearest codes on the line of sorted codes."""
+    n = len(codes)
+    W = np.zeros((n, n))
+    for i in range(n):
+        for j in np.argsort(np.abs(np.arange(n) - i), kind="stable")[1:k + 1]:
+            W[i, j] = 1.0
+    return W
+
+
+@pytest.fixture()
+def project(tmp_path, monkeypatch):
+    shutil.copytree(ROOT / "config", tmp_path / "config")
+    (tmp_path / "data" / "processed").mkdir(parents=True)
+    synthetic_panel().to_parquet(tmp_path / "data" / "processed" / "panel.parquet", index=False)
+    monkeypatch.chdir(tmp_path)
+    monkeypatch.setattr(stages, "spatial_weights", fake_knn)
+    return tmp_path
+
+
+def run(*argv) -> int:
+    return main(list(argv) + ["--config", "config/config.yaml"])
+
+
+def test_indices_and_disparity_outputs(project):
+    assert run("indices") == 0
+    table = pd.read_parquet("data/processed/indices.parquet")
+    assert len(table) == 31 * 12
+    for col in ["dici", "dici_infrastructure", "dici_industry", "dici_innovation", "dici_application",
+                "dici__critic", "dici__entropy_topsis", "dici_application__pca_variance",
+                "lq_digital_revenue", "lq_digital_employment"]:
+        assert col in table.columns, col
+    np.testing.assert_array_equal(table["dici"], table["dici__entropy"])
+    assert table.filter(like="dici").notna().all().all()
+    w = pd.read_csv("results/indices/weights.csv")
+    sums = w.groupby(["method", "node"])["weight"].sum()
+    np.testing.assert_allclose(sums, 1.0, atol=1e-12)
+    assert set(w["method"]) == {"entropy", "critic", "pca_first", "pca_variance", "equal", "entropy_topsis"}
+    assert "软件业务收入" in set(w["label_zh"])  # labels from the codebook
+    corr = pd.read_csv("results/indices/rank_correlation.csv", index_col="method")
+    np.testing.assert_allclose(np.diag(corr), 1.0)
+    ranks = pd.read_csv("results/indices/ranks.csv")
+    assert sorted(ranks["2015"]) == list(range(1, 32))
+    art = read_json("results/indices/artefacts.json")
+    assert all(Path(i["path"]).exists() for i in art["items"])
+
+    assert run("disparity") == 0
+    dagum = pd.read_csv("results/disparity/dagum.csv")
+    assert set(dagum["variable"]) >= {"dici", "dici_innovation"}
+    np.testing.assert_allclose(dagum["within"] + dagum["between"] + dagum["transvariation"], dagum["gini"],
+                               atol=1e-12)
+    markov = pd.read_csv("results/disparity/markov.csv")
+    np.testing.assert_allclose(markov.groupby(["variable", "from_class"])["probability"].sum(), 1.0)
+    sm = pd.read_csv("results/disparity/spatial_markov.csv")
+    assert set(sm["lag_class"]) == {1, 2, 3, 4}
+    beta = read_json("results/disparity/beta_conditional.json")
+    assert beta["model"] == "convergence.beta_conditional" and beta["effects"]["entity"]
+    art = read_json("results/disparity/artefacts.json")
+    assert all(Path(i["path"]).exists() for i in art["items"])
+
+
+def test_outputs_are_byte_identical_across_runs(project):
+    files = ["data/processed/indices.parquet", "results/indices/weights.csv", "results/indices/group_trend.png",
+             "results/disparity/dagum.csv", "results/disparity/beta_absolute.json", "results/disparity/kde.png",
+             "results/disparity/kde.pdf", "results/disparity/spatial_markov.csv"]
+    assert run("indices") == 0 and run("disparity") == 0
+    first = {f: Path(f).read_bytes() for f in files}
+    assert run("indices") == 0 and run("disparity") == 0
+    for f in files:
+        assert Path(f).read_bytes() == first[f], f
+
+
+def test_missing_panel_is_a_clear_error(project, capsys):
+    Path("data/processed/panel.parquet").unlink()
+    assert run("indices") == 2
+    assert "panel.parquet does not exist" in capsys.readouterr().err
+
+
+def test_unknown_config_key_is_rejected(project, capsys):
+    spec = yaml.safe_load(Path("config/indicators.yaml").read_text(encoding="utf-8"))
+    spec["index"]["weighting"] = "entropy"
+    Path("config/indicators.yaml").write_text(yaml.safe_dump(spec, allow_unicode=True), encoding="utf-8")
+    assert run("indices") == 2
+    err = capsys.readouterr().err
+    assert "unknown key" in err and "weighting" in err
+
+
+def test_disparity_variable_not_in_indices(project, capsys):
+    assert run("indices") == 0
+    spec = yaml.safe_load(Path("config/indicators.yaml").read_text(encoding="utf-8"))
+    spec["disparity"]["variables"] = ["dici_nonexistent"]
+    Path("config/indicators.yaml").write_text(yaml.safe_dump(spec, allow_unicode=True), encoding="utf-8")
+    assert run("disparity") == 2
+    assert "disparity.variables: 'dici_nonexistent'" in capsys.readouterr().err

@@ -1,0 +1,89 @@
+"""Blocks of ``extra``: spatial effects, thresholds (Hansen's critical values)
+and marginal effects of moderation models (against statsmodels' Wald test of
+the linear combination b_x + m b_xm)."""
+from __future__ import annotations
+
+import numpy as np
+import pandas as pd
+import pytest
+import statsmodels.formula.api as smf
+
+from clusternet.report.extras import (hansen_critical_value, lr_curves, marginal_effects, moderation_terms,
+                                      spatial_effects, spatial_effects_table, threshold_table, thresholds)
+from clusternet.report.settings import ReportSettings
+from clusternet.results import coefficient_table, make_result
+
+from report_fixtures import panel_doc
+
+DIRECT = {"estimate": 0.3, "std_error": 0.1, "p_value": 0.003}
+
+
+@pytest.mark.parametrize("alpha, expected", [(0.10, 5.94), (0.05, 7.35), (0.01, 10.59)])
+def test_hansen_critical_values_match_his_table(alpha, expected):
+    # Hansen (1999), Journal of Econometrics 93, p. 352: 5.94, 7.35, 10.59.
+    assert hansen_critical_value(alpha) == pytest.approx(expected, abs=0.005)
+
+
+@pytest.mark.parametrize("effects", [
+    {"x": {"direct": DIRECT, "indirect": 0.1, "total": {"coef": 0.4, "se": 0.2, "pvalue": 0.04}}},
+    {"direct": [{"name": "x", **DIRECT}], "indirect": [{"name": "x", "estimate": 0.1}],
+     "total": [{"name": "x", "estimate": 0.4, "std_error": 0.2, "p_value": 0.04}]},
+    [{"variable": "x", "effect": "Direct", **DIRECT}, {"variable": "x", "effect": "indirect", "estimate": 0.1},
+     {"name": "x", "effect": "total", "estimate": 0.4, "std_error": 0.2, "p_value": 0.04}],
+])
+def test_spatial_effect_layouts_read_alike(effects):
+    doc = panel_doc("SDM", {"x": 0.2}, {"x": 0.1}, model="spatial.sdm", extra={"effects": effects})
+    parsed = spatial_effects(doc)
+    assert parsed == {"x": {"direct": DIRECT, "indirect": {"estimate": 0.1, "std_error": None, "p_value": None},
+                            "total": {"estimate": 0.4, "std_error": 0.2, "p_value": 0.04}}}
+    t = spatial_effects_table({"sdm": doc}, ReportSettings(), {})
+    assert t.body[:2] == [["x", "0.300***", "0.100", "0.400**"], ["", "(0.100)", "", "(0.200)"]]
+
+
+def test_documents_without_blocks_give_nothing():
+    doc = panel_doc("plain", {"x": 0.2}, {"x": 0.1})
+    assert spatial_effects(doc) == {} and thresholds(doc) == [] and lr_curves(doc) == []
+    assert moderation_terms(doc) is None and marginal_effects(doc, [0.0]) is None
+
+
+def test_threshold_rows_and_lr_curve():
+    doc = panel_doc("thr", {"x": 0.2}, {"x": 0.1}, model="panel.threshold", extra={
+        "thresholds": {"gamma": 1.5, "ci": [1.2, 1.9], "F": 20.0, "p_value": 0.004, "bootstrap_reps": 500},
+        "lr_curve": {"gamma": [1, 2, 3], "lr": [4, 0, 9]}})
+    assert thresholds(doc) == [{"estimate": 1.5, "ci_lower": 1.2, "ci_upper": 1.9, "f_stat": 20.0,
+                                "p_value": 0.004, "n_boot": 500}]
+    (g, lr), = lr_curves(doc)
+    assert g.tolist() == [1, 2, 3] and lr.tolist() == [4, 0, 9]
+    t = threshold_table({"t": doc}, ReportSettings(), {})
+    assert t.body == [["thr", "1", "1.500", "[1.200, 1.900]", "20.000***", "0.004", "500"]]
+
+
+def test_marginal_effects_match_statsmodels_linear_combination():
+    rng = np.random.default_rng(11)
+    n = 400
+    f = pd.DataFrame({"x": rng.normal(size=n), "m": rng.uniform(0, 2, n)})
+    f["y"] = 1 + 0.5 * f.x + 0.3 * f.m - 0.4 * f.x * f.m + rng.normal(size=n)
+    fit = smf.ols("y ~ x * m", data=f).fit(cov_type="HC1")
+    names = list(fit.params.index)
+    doc = make_result(model="panel.pooled", dependent="y", nobs=n, spec={"x": ["x"], "moderator": "m"},
+                      provenance={"code_version": "t", "inputs": {}},
+                      coefficients=coefficient_table(names, fit.params.values, fit.bse.values),
+                      covariance={"type": "HC1"}, vcov={"names": names, "matrix": fit.cov_params().values})
+    assert moderation_terms(doc) == ("x", "m", "x:m")
+    grid = np.array([0.0, 0.5, 1.7])
+    me = marginal_effects(doc, grid)
+    for i, m in enumerate(grid):
+        contrast = np.zeros(len(names))
+        contrast[names.index("x")], contrast[names.index("x:m")] = 1, m
+        ref = fit.t_test(contrast)
+        assert me["effect"][i] == pytest.approx(float(ref.effect[0]), abs=1e-10)
+        assert me["std_error"][i] == pytest.approx(float(ref.sd[0, 0]), abs=1e-10)
+        lo, hi = fit.t_test(contrast, use_t=False).conf_int(alpha=0.05)[0]
+        assert (me["lower"][i], me["upper"][i]) == (pytest.approx(lo, abs=1e-10), pytest.approx(hi, abs=1e-10))
+
+
+def test_moderation_from_extra_block():
+    doc = panel_doc("mod", {"a": 0.1, "b": 0.2, "ab": 0.3}, {"a": 0.1, "b": 0.1, "ab": 0.1},
+                    extra={"moderation": {"x": "a", "moderator": "b", "interaction": "ab"}})
+    assert moderation_terms(doc) == ("a", "b", "ab")
+    assert marginal_effects(doc, [1.0]) is None  # no vcov: no standard errors, so nothing is drawn

@@ -1,0 +1,60 @@
+# Indices stage: composite digital-cluster indices, weights, ranks and location quotients
+# (`clusternet indices`), then disparity and distribution dynamics (`clusternet disparity`).
+# Mirrored stage for stage in dvc.yaml.
+
+
+rule indices:
+    input:
+        CONFIG,
+        section("indicators"),
+        section("codebook"),
+        "config/schemas/indicators.schema.yaml",
+        "config/schemas/codebook.schema.yaml",
+        "data/processed/panel.parquet",
+    output:
+        "data/processed/indices.parquet",
+        "results/indices/weights.csv",
+        "results/indices/rank_correlation.csv",
+        "results/indices/ranks.csv",
+        "results/indices/group_means.csv",
+        "results/indices/concentration.csv",
+        "results/indices/group_trend.png",
+        "results/indices/group_trend.pdf",
+        "results/indices/artefacts.json",
+    shell:
+        "clusternet indices --config {CONFIG}"
+
+
+rule disparity:
+    input:
+        CONFIG,
+        section("indicators"),
+        section("codebook"),
+        "config/schemas/indicators.schema.yaml",
+        "config/schemas/codebook.schema.yaml",
+        "data/processed/panel.parquet",
+        "data/processed/indices.parquet",
+    output:
+        "results/disparity/dagum.csv",
+        "results/disparity/theil.csv",
+        "results/disparity/sigma.csv",
+        "results/disparity/convergence.csv",
+        "results/disparity/markov.csv",
+        "results/disparity/spatial_markov.csv",
+        "results/disparity/beta_absolute.json",
+        "results/disparity/beta_conditional.json",
+        "results/disparity/kde.csv",
+        "results/disparity/kde.png",
+        "results/disparity/kde.pdf",
+        "results/disparity/artefacts.json",
+    shell:
+        "clusternet disparity --config {CONFIG}"
+
+
+ALL_TARGETS.extend(
+    [
+        "data/processed/indices.parquet",
+        "results/indices/artefacts.json",
+        "results/disparity/artefacts.json",
+    ]
+)
