@@ -84,14 +84,15 @@ def main() -> None:
                 cov_type="clustered", cluster_entity=True)
 
         t_lm = timed(lm, rep)
-        # linearmodels' default clustered covariance is the HC0 sandwich times n/(n − absorbed
-        # effects) (it counts the fixed effects in the df even though they are nested in the
-        # clusters, unlike plm/Stata); compare after applying that factor to our HC0 version.
+        # linearmodels' default clustered covariance (debiased=True, count_effects=True) is the
+        # HC0 sandwich times n/(n − k − absorbed effects) — it counts the fixed effects in the df
+        # although they are nested in the clusters (plm/Stata do not); compare after applying
+        # that factor to our HC0 version.
         ours = fit_linear(df, y="y", x=x, model="twfe", entity="id", cov=cl_none)
         ref = lm()
         db = np.max(np.abs(ours.params - ref.params.to_numpy()))
         nobs, absorbed = len(df), n + t - 1
-        dse = np.max(np.abs(ours.std_errors * np.sqrt(nobs / (nobs - absorbed)) - ref.std_errors.to_numpy()))
+        dse = np.max(np.abs(ours.std_errors * np.sqrt(nobs / (nobs - len(x) - absorbed)) - ref.std_errors.to_numpy()))
         print(f"| {n} × {t} | {t_cl * 1e3:.1f} ms | {t_2w * 1e3:.1f} ms | {t_dk * 1e3:.1f} ms | "
               f"{t_re * 1e3:.1f} ms | {t_iv * 1e3:.1f} ms | {t_lm * 1e3:.1f} ms | {db:.1e} | {dse:.1e} |")
 

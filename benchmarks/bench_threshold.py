@@ -18,7 +18,7 @@ import time
 
 import numpy as np
 
-from clusternet.models.threshold import ThresholdOptions, ThresholdPanel, fit_threshold, make_grid, sequential_fit
+from clusternet.models.threshold import ThresholdOptions, ThresholdPanel, fit_threshold, make_grid
 
 
 def simulate(n, T, thresholds, slopes, seed):

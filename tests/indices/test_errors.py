@@ -127,3 +127,23 @@ def test_location_quotient_bad_denominator():
         agglomeration.location_quotient(df, ["a"], ["c"])
     with pytest.raises(ConfigError, match="unknown variable 'gdp'"):
         agglomeration.location_quotient(df, ["a"], ["gdp"])
+
+
+def test_complete_years_equals_index_on_the_complete_years():
+    rng = np.random.default_rng(5)
+    df = pd.DataFrame({"region_code": np.repeat(np.arange(6), 4), "year": np.tile([2011, 2012, 2013, 2014], 6)})
+    for v in ("a", "b", "c"):
+        df[v] = rng.uniform(1, 2, size=len(df))
+    df.loc[df["year"] == 2011, "a"] = np.nan
+    df.loc[(df["year"] == 2012) & (df["region_code"] == 3), "b"] = np.nan
+    system = parse_system(spec({"variable": "a", "direction": "+"}, {"variable": "b", "direction": "-"},
+                               {"variable": "c", "direction": "+"}))
+    with pytest.raises(DataError, match="index.missing: complete_years"):
+        compute_index(df, system, "entropy")
+    res = compute_index(df, system, "entropy", IndexOptions(missing="complete_years"))
+    sub = compute_index(df[df["year"] >= 2013], system, "entropy")
+    assert res.scores.loc[df["year"] <= 2012].isna().all().all()
+    np.testing.assert_array_equal(res.scores.loc[df["year"] >= 2013], sub.scores)
+    df.loc[df["region_code"] == 0, "c"] = np.nan
+    with pytest.raises(DataError, match="no year has every indicator"):
+        compute_index(df, system, "entropy", IndexOptions(missing="complete_years"))

@@ -15,7 +15,7 @@ from clusternet.indices.composite import IndexOptions, compute_index
 from clusternet.indices.normalise import normalise
 from clusternet.indices.system import parse_system
 
-SETTINGS = settings(max_examples=60, deadline=None, suppress_health_check=[HealthCheck.too_slow])
+SETTINGS = settings(max_examples=40, deadline=None, suppress_health_check=[HealthCheck.too_slow])
 values = st.floats(min_value=0.01, max_value=1e4, allow_nan=False, allow_infinity=False)
 
 

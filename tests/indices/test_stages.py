@@ -43,6 +43,9 @@ def synthetic_panel(seed: int = 7) -> pd.DataFrame:
     trend = 0.08 * (df["year"] - 2011)
     for v in default_variables():
         df[v] = np.exp(2 + size * rng.uniform(0.5, 1.5) + trend + rng.normal(scale=0.3, size=len(df)))
+        if v.startswith("dig_"):  # as in the real panel, the digital-economy series start in 2013
+            df.loc[df["year"] < 2013, v] = np.nan
+    df.loc[(df["year"] == 2013) & (df["region_code"] == 110000), "dig_ipv4"] = np.nan
     return df[["region_code", "year", "region_zh", "region_en", "group"] + default_variables()]
 
 
@@ -79,7 +82,10 @@ def test_indices_and_disparity_outputs(project):
                 "lq_digital_revenue", "lq_digital_employment"]:
         assert col in table.columns, col
     np.testing.assert_array_equal(table["dici"], table["dici__entropy"])
-    assert table.filter(like="dici").notna().all().all()
+    # index.missing: complete_years -> the index exists only where every indicator is observed
+    assert table.loc[table["year"] >= 2014].filter(like="dici").notna().all().all()
+    assert table.loc[table["year"] <= 2013].filter(like="dici").isna().all().all()
+    assert table.loc[table["year"] == 2013, "lq_digital_employment"].notna().all()
     w = pd.read_csv("results/indices/weights.csv")
     sums = w.groupby(["method", "node"])["weight"].sum()
     np.testing.assert_allclose(sums, 1.0, atol=1e-12)
@@ -89,12 +95,14 @@ def test_indices_and_disparity_outputs(project):
     np.testing.assert_allclose(np.diag(corr), 1.0)
     ranks = pd.read_csv("results/indices/ranks.csv")
     assert sorted(ranks["2015"]) == list(range(1, 32))
+    assert "2013" not in ranks.columns
     art = read_json("results/indices/artefacts.json")
     assert all(Path(i["path"]).exists() for i in art["items"])
 
     assert run("disparity") == 0
     dagum = pd.read_csv("results/disparity/dagum.csv")
     assert set(dagum["variable"]) >= {"dici", "dici_innovation"}
+    assert sorted(set(dagum["year"])) == list(range(2014, 2023))
     np.testing.assert_allclose(dagum["within"] + dagum["between"] + dagum["transvariation"], dagum["gini"],
                                atol=1e-12)
     markov = pd.read_csv("results/disparity/markov.csv")
@@ -106,12 +114,10 @@ def test_indices_and_disparity_outputs(project):
     art = read_json("results/disparity/artefacts.json")
     assert all(Path(i["path"]).exists() for i in art["items"])
 
-
-def test_outputs_are_byte_identical_across_runs(project):
+    # Determinism: a second run gives byte-identical files (data, tables, documents, figures).
     files = ["data/processed/indices.parquet", "results/indices/weights.csv", "results/indices/group_trend.png",
-             "results/disparity/dagum.csv", "results/disparity/beta_absolute.json", "results/disparity/kde.png",
-             "results/disparity/kde.pdf", "results/disparity/spatial_markov.csv"]
-    assert run("indices") == 0 and run("disparity") == 0
+             "results/indices/group_trend.pdf", "results/disparity/dagum.csv", "results/disparity/beta_absolute.json",
+             "results/disparity/kde.png", "results/disparity/kde.pdf", "results/disparity/spatial_markov.csv"]
     first = {f: Path(f).read_bytes() for f in files}
     assert run("indices") == 0 and run("disparity") == 0
     for f in files:
@@ -134,9 +140,21 @@ def test_unknown_config_key_is_rejected(project, capsys):
 
 
 def test_disparity_variable_not_in_indices(project, capsys):
-    assert run("indices") == 0
+    pd.read_parquet("data/processed/panel.parquet")[["region_code", "year"]].assign(dici=1.0).to_parquet(
+        "data/processed/indices.parquet")
     spec = yaml.safe_load(Path("config/indicators.yaml").read_text(encoding="utf-8"))
     spec["disparity"]["variables"] = ["dici_nonexistent"]
     Path("config/indicators.yaml").write_text(yaml.safe_dump(spec, allow_unicode=True), encoding="utf-8")
     assert run("disparity") == 2
     assert "disparity.variables: 'dici_nonexistent'" in capsys.readouterr().err
+
+
+def test_knn_weights_from_province_centroids():
+    codes = regions.codes()
+    W = stages.spatial_weights(codes, 4)
+    assert W.shape == (31, 31)
+    np.testing.assert_array_equal(W.sum(axis=1), 4)
+    assert np.trace(W) == 0
+    index = {c: i for i, c in enumerate(codes)}
+    assert W[index[110000], index[120000]] == 1  # Tianjin is among Beijing's 4 nearest
+    assert W[index[460000]].sum() == 4  # Hainan (no land neighbour) still has neighbours

@@ -107,6 +107,7 @@ def test_twfe_static_matches_dummy_variable_ols():
     df = hand_panel(noise=0.5, seed=1)
     doc = did.fit_did_twfe(df, {"name": "tw", "model": "did_twfe", "y": "y", "x": [],
                                 "options": {"adoption_years": COHORTS}})
+    validate_result({**doc, "provenance": {"code_version": "t", "inputs": {}}})
     d = df.assign(D=[1.0 if COHORTS.get(i) and t >= COHORTS[i] else 0.0 for i, t in zip(df.region_code, df.year)])
     ref = smf.ols("y ~ D + C(region_code) + C(year)", data=d).fit()
     assert rows_of(doc)["att"]["estimate"] == pytest.approx(ref.params["D"], abs=1e-9)

@@ -156,6 +156,30 @@ def test_models_config_is_strict(tmp_path, capsys):
     assert "robust" in capsys.readouterr().err
 
 
+def test_sample_groups_and_regions(tmp_path, capsys):
+    specs = [{"name": "east", "model": "fe", "y": "y", "x": ["x"], "sample": {"groups": ["East"]},
+              "cov": {"type": "cluster", "min_clusters": 5}},
+             {"name": "two", "model": "pooled", "y": "y", "x": ["x"], "cov": {"type": "robust"},
+              "sample": {"regions": [110000, 120000], "years": {"last": 2015}}}]
+    config = _project(tmp_path, specs)
+    assert main(["models", "--config", str(config)]) == 0
+    out = tmp_path / "results" / "models"
+    assert read_result(out / "east.json")["n_entities"] == 9  # codes below 200000 are "East" here
+    two = read_result(out / "two.json")
+    assert two["n_entities"] == 2 and two["nobs"] == 2 * 5
+    bad = _project(tmp_path / "bad", [{"name": "b", "model": "fe", "y": "y", "x": ["x"],
+                                        "sample": {"regions": [990000]}}])
+    assert main(["models", "--config", str(bad)]) == 2
+    assert "sample.regions [990000] are not in the data" in capsys.readouterr().err
+
+
+def test_estimation_error_names_the_specification(tmp_path, capsys):
+    config = _project(tmp_path, [{"name": "few", "model": "fe", "y": "y", "x": ["x"],
+                                  "sample": {"groups": ["East"]}}])
+    assert main(["models", "--config", str(config)]) == 2
+    assert "models.yaml: specification 'few': only 9 clusters" in capsys.readouterr().err
+
+
 def test_configured_table_missing_is_an_error(tmp_path, capsys):
     config = _project(tmp_path, SPECS, merge_tables=("indices", "network_nodes"))
     assert main(["models", "--config", str(config)]) == 2

@@ -132,3 +132,21 @@ def test_iv_document_through_registry(produc):
     assert abs(doc["coefficients"][0]["estimate"] - REF["produc_fe_iv_lhwy_lwater"]["coefficients"][0]) < TOL
     names = {t["name"] for t in doc["tests"]}
     assert {"first_stage_f:lpcap", "cragg_donald_f", "kleibergen_paap_rk_wald_f", "hansen_j", "anderson_rubin"} <= names
+
+
+def test_pooled_iv_matches_linearmodels(produc):
+    """No effects (intercept added): against linearmodels' IV2SLS, an independent implementation
+    (debiased=True: σ² = u'u/(n − k), as our unadjusted covariance)."""
+    from linearmodels.iv import IV2SLS
+
+    res = fit_iv(produc, y="lgsp", x=X, endogenous=["lpcap"], instruments=["lhwy", "lwater"],
+                 effects="none", entity="state", cov="unadjusted", ar_grid=51)
+    d = produc.assign(const=1.0)
+    ref = IV2SLS(d["lgsp"], d[["const", "lpc", "lemp", "unemp"]], d[["lpcap"]], d[["lhwy", "lwater"]]).fit(
+        cov_type="unadjusted", debiased=True)
+    order = ["const", *X]
+    assert res.names == ["(Intercept)", *X]
+    assert np.max(np.abs(res.params - ref.params[order].to_numpy())) < 1e-9
+    assert np.max(np.abs(res.vcov - ref.cov.loc[order, order].to_numpy())) < 1e-10
+    sargan = _tests(res)["sargan"]
+    assert abs(sargan["statistic"] - ref.sargan.stat) < TOL

@@ -96,3 +96,34 @@ def test_row_order_does_not_matter():
                    cov={"type": "cluster"})
     assert np.array_equal(a.params, b.params) or np.allclose(a.params, b.params, rtol=1e-13)
     assert np.allclose(a.vcov, b.vcov, rtol=1e-12)
+
+
+@settings(max_examples=15, deadline=None)
+@given(seed=st.integers(0, 100_000), shift=st.floats(-1e3, 1e3), model=st.sampled_from(["fe", "twfe", "fd"]))
+def test_slopes_invariant_to_entity_level_shifts(seed, shift, model):
+    # adding any entity-specific constant to y leaves within/FD slopes and their covariance unchanged
+    df = simulate(seed, n_ent=12, n_t=5)
+    res = fit_linear(df, y="y", x=["x1", "x2"], model=model, entity="id", cov={"type": "cluster"})
+    shifted = df.assign(y=df["y"] + shift * (df["id"] % 3))
+    res2 = fit_linear(shifted, y="y", x=["x1", "x2"], model=model, entity="id", cov={"type": "cluster"})
+    assert np.allclose(res.params, res2.params, rtol=1e-7, atol=1e-9)
+    assert np.allclose(res.vcov, res2.vcov, rtol=1e-6, atol=1e-12)
+
+
+@pytest.mark.parametrize("model", ["pooled", "fe", "fe_time", "twfe", "re", "fd"])
+def test_every_linear_model_gives_a_valid_document(model):
+    from clusternet.models import registry
+    from clusternet.results import validate_result
+
+    df = simulate(7, n_ent=15, n_t=6, drop=0.0)
+    spec = {"name": f"s_{model}", "model": model, "y": "y", "x": ["x1"], "controls": ["x2"], "entity": "id",
+            "cov": {"type": "cluster"}, "ci_level": 0.9}
+    doc = registry.get(model)(df, spec)
+    doc["provenance"] = {"code_version": "test", "inputs": {}}
+    validate_result(doc)
+    assert doc["model"] == f"panel.{model}" and doc["ci_level"] == 0.9
+    rows = {r["name"]: r for r in doc["coefficients"]}
+    assert {"x1", "x2"} <= set(rows)
+    for r in rows.values():
+        assert r["ci_lower"] < r["estimate"] < r["ci_upper"]
+    assert doc["vcov"]["names"] == [r["name"] for r in doc["coefficients"]]

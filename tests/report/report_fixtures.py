@@ -96,6 +96,13 @@ def make_project(root: Path, *, verdicts=True, data=True) -> Path:
     pd.DataFrame({"indicator": ["a", "b"], "weight": [0.25, 0.75]}).to_csv(res / "indices/weights.csv", index=False)
     write_artefacts(res / "indices/artefacts.json", "indices", "Indices", "指数",
                     [artefact("table", "results/indices/weights.csv", "Index weights", "指数权重")])
+    (res / "disparity").mkdir(parents=True)
+    from PIL import Image
+
+    Image.new("RGB", (40, 30), (200, 30, 30)).save(res / "disparity/dagum.png")
+    (res / "disparity/dagum.pdf").write_bytes(b"%PDF-1.4 stand-in")
+    write_artefacts(res / "disparity/artefacts.json", "disparity", "Regional disparity", "区域差异",
+                    [artefact("figure", "results/disparity/dagum.pdf", "Dagum Gini", "Dagum 基尼系数")])
     if verdicts:
         # H1 as clusternet.models.hypotheses writes it; H2 in the minimal layout the report also reads.
         write_json(res / "hypotheses/verdicts.json", {"schema_version": "1", "kind": "hypothesis_verdicts",

@@ -57,7 +57,8 @@ def test_report_outputs_sections_metrics_and_manifest(built):
                    'data-item="descriptive"', 'data-item="correlation"', 'data-item="indices_weights"',
                    'data-item="map_dci"', 'data-item="lr_threshold"', 'data-item="marginal_moderation"',
                    'data-item="H1_coefficients"', "verdict-yes", "verdict-no", "Index weights",
-                   "2/2 with the expected sign", "Shared data lower search costs"):
+                   "2/2 with the expected sign", "Shared data lower search costs",
+                   '<section id="disparity"><h2>Regional disparity</h2>', 'data-item="disparity_dagum"'):
         assert anchor in html, anchor
     assert "src=\"http" not in html and "<script" not in html  # self-contained
     for name in ("all_models", "H1_regressions", "descriptive", "thresholds", "spatial_effects"):

@@ -8,8 +8,9 @@ import pandas as pd
 import pytest
 import statsmodels.formula.api as smf
 
-from clusternet.report.extras import (hansen_critical_value, lr_curves, marginal_effects, moderation_terms,
-                                      spatial_effects, spatial_effects_table, threshold_table, thresholds)
+from clusternet.report.extras import (hansen_critical_value, lr_critical_value, lr_curves, marginal_effects,
+                                      moderation_terms, spatial_effects, spatial_effects_table, threshold_table,
+                                      thresholds)
 from clusternet.report.settings import ReportSettings
 from clusternet.results import coefficient_table, make_result
 
@@ -28,6 +29,8 @@ def test_hansen_critical_values_match_his_table(alpha, expected):
     {"x": {"direct": DIRECT, "indirect": 0.1, "total": {"coef": 0.4, "se": 0.2, "pvalue": 0.04}}},
     {"direct": [{"name": "x", **DIRECT}], "indirect": [{"name": "x", "estimate": 0.1}],
      "total": [{"name": "x", "estimate": 0.4, "std_error": 0.2, "p_value": 0.04}]},
+    {"direct": {"x": DIRECT}, "indirect": {"x": 0.1},
+     "total": {"x": {"estimate": 0.4, "std_error": 0.2, "p_value": 0.04}}},
     [{"variable": "x", "effect": "Direct", **DIRECT}, {"variable": "x", "effect": "indirect", "estimate": 0.1},
      {"name": "x", "effect": "total", "estimate": 0.4, "std_error": 0.2, "p_value": 0.04}],
 ])
@@ -87,3 +90,55 @@ def test_moderation_from_extra_block():
                     extra={"moderation": {"x": "a", "moderator": "b", "interaction": "ab"}})
     assert moderation_terms(doc) == ("a", "b", "ab")
     assert marginal_effects(doc, [1.0]) is None  # no vcov: no standard errors, so nothing is drawn
+
+
+def test_threshold_layout_of_the_models_stage():
+    doc = panel_doc("thr", {"x": 0.2}, {"x": 0.1}, model="panel.threshold", extra={"threshold": {
+        "ci_level": 0.9, "lr_critical_value": 5.94,
+        "estimates": [{"threshold": 1, "estimate": 1.5, "ci_lower": 1.2, "ci_upper": 1.9},
+                      {"threshold": 2, "estimate": 3.0, "ci_lower": 2.5, "ci_upper": 3.1}],
+        "bootstrap": {"reps": 300, "stages": [{"stage": 1, "F": 30.0, "p_value": 0.0},
+                                              {"stage": 2, "F": 4.0, "p_value": 0.4}]},
+        "lr_curve": [{"threshold": 1, "gamma": [1, 2], "lr": [0, 3]}, {"threshold": 2, "gamma": [3], "lr": [0]}]}})
+    assert thresholds(doc) == [
+        {"estimate": 1.5, "ci_lower": 1.2, "ci_upper": 1.9, "f_stat": 30.0, "p_value": 0.0, "n_boot": 300},
+        {"estimate": 3.0, "ci_lower": 2.5, "ci_upper": 3.1, "f_stat": 4.0, "p_value": 0.4, "n_boot": 300}]
+    assert len(lr_curves(doc)) == 2
+    assert lr_critical_value(doc) == (pytest.approx(0.1), 5.94)
+    assert lr_critical_value(panel_doc("p", {"x": 0.2}, {"x": 0.1})) == (0.05, hansen_critical_value(0.05))
+
+
+def test_centred_moderation_matches_statsmodels():
+    """dy/dx = b_x + b_xz (z - z_mean) when the model centred the moderator in the interaction."""
+    rng = np.random.default_rng(5)
+    n = 300
+    f = pd.DataFrame({"x": rng.normal(size=n), "z": rng.uniform(1, 3, n)})
+    c = float(f.z.mean())
+    f["xz"] = f.x * (f.z - c)
+    f["y"] = 0.2 + 0.7 * f.x + 0.1 * f.z + 0.5 * f.xz + rng.normal(size=n)
+    fit = smf.ols("y ~ x + z + xz", data=f).fit()
+    names = list(fit.params.index)
+    doc = make_result(model="mechanism.moderation", dependent="y", nobs=n, spec={},
+                      provenance={"code_version": "t", "inputs": {}},
+                      coefficients=coefficient_table(names, fit.params.values, fit.bse.values),
+                      covariance={"type": "unadjusted"}, vcov={"names": names, "matrix": fit.cov_params().values},
+                      extra={"moderation": {"treatment": "x", "moderator": "z", "interaction": "xz",
+                                            "centring": {"z_mean": c}}})
+    grid = np.array([1.0, 2.0, 3.0])
+    me = marginal_effects(doc, grid)
+    for i, z in enumerate(grid):
+        ref = fit.t_test(np.array([0, 1, 0, z - c]))
+        assert me["effect"][i] == pytest.approx(float(ref.effect[0]), abs=1e-10)
+        assert me["std_error"][i] == pytest.approx(float(ref.sd[0, 0]), abs=1e-10)
+
+
+def test_precomputed_marginal_effects_are_used_as_given():
+    grid = [0.0, 1.0]
+    doc = panel_doc("mod", {"a": 0.1, "b": 0.2, "ab": 0.3}, {"a": 0.1, "b": 0.1, "ab": 0.1},
+                    extra={"moderation": {"treatment": "a", "moderator": "b", "interaction": "ab",
+                                          "marginal_effects": {"moderator_values": grid, "effect": [0.1, 0.4],
+                                                               "std_error": [0.1, 0.2], "ci_lower": [-0.1, 0.0],
+                                                               "ci_upper": [0.3, 0.8]}}})
+    me = marginal_effects(doc)
+    assert me["grid"].tolist() == grid and me["effect"].tolist() == [0.1, 0.4]
+    assert me["lower"].tolist() == [-0.1, 0.0] and me["upper"].tolist() == [0.3, 0.8]

@@ -56,3 +56,18 @@ def test_choropleth_and_rerun_bytes(tmp_path):
         paths = plotting.save_formats(fig, tmp_path / run / "map", ("png", "pdf"), {"code_version": "t"})
         digests.append([open(p, "rb").read() for p in paths])
     assert digests[0] == digests[1]
+
+
+def test_province_geometries_from_spatial_geo():
+    from clusternet.data.regions import codes
+    from clusternet.report.build import province_geometries
+
+    geometries = province_geometries()
+    if isinstance(geometries, str):
+        pytest.fail(geometries)
+    assert sorted(geometries) == sorted(codes())
+    assert all(g.is_valid and not g.is_empty for g in geometries.values())
+    # Beijing lies inside Hebei's outer ring, both near 40°N 116°E.
+    beijing, hebei = geometries[110000], geometries[130000]
+    assert 115 < beijing.centroid.x < 118 and 39 < beijing.centroid.y < 42
+    assert hebei.convex_hull.contains(beijing.centroid)

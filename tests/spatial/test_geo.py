@@ -20,9 +20,8 @@ KNOWN_NEIGHBOURS = {
 }
 
 
-@pytest.mark.parametrize("kind", ["queen", "rook"])
-def test_known_neighbours(kind):
-    nb = geo.neighbours(kind)
+def test_known_neighbours():
+    nb = geo.neighbours("queen")
     for code, expected in KNOWN_NEIGHBOURS.items():
         assert set(nb[code]) == expected, (kind, code)
 
@@ -88,3 +87,14 @@ def test_great_circle_matrix_against_ellipsoidal_geodesic():
     # sphere vs ellipsoid: within 0.5 %
     assert d[i, j] == pytest.approx(metres / 1000, rel=5e-3)
     assert 950 < d[i, j] < 1150  # Beijing–Shanghai ~1,070 km
+
+
+def test_rook_excludes_corner_touch_queen_keeps_it():
+    from shapely.geometry import box
+
+    # a 2x2 grid of unit squares: diagonal squares touch at one corner only
+    g = {"sw": box(0, 0, 1, 1), "se": box(1, 0, 2, 1), "nw": box(0, 1, 1, 2), "ne": box(1, 1, 2, 2)}
+    queen = geo.neighbour_pairs(g, "queen")
+    rook = geo.neighbour_pairs(g, "rook")
+    assert ("sw", "ne") in queen and ("se", "nw") in queen and len(queen) == 6
+    assert rook == {("sw", "se"), ("sw", "nw"), ("se", "ne"), ("nw", "ne")}

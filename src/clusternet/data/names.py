@@ -94,7 +94,12 @@ def region_code(name) -> int | None:
 def closest(name, n: int = 3) -> list[str]:
     """The registry names most similar to ``name`` (difflib ratio), best first."""
     choices = [r.short_zh for r in regions()] + sorted(AGGREGATES)
-    return difflib.get_close_matches(_strip(name), choices, n=n, cutoff=0.0)
+    s = _strip(name)
+    for suffix in SUFFIXES:  # compare without the suffix even if the rest is unknown
+        if s.endswith(suffix) and len(s) > len(suffix):
+            s = s[: -len(suffix)]
+            break
+    return difflib.get_close_matches(s, choices, n=n, cutoff=0.0)
 
 
 def map_names(names, where) -> dict:

@@ -375,8 +375,7 @@ def build_panel(config: Config) -> PanelBuild:
     imputed_all = pd.concat([imputed, fallback_rows,
                              pd.DataFrame(derived_flags, columns=imputed.columns)], ignore_index=True)
     imputed_all = imputed_all.sort_values(["variable", "region_code", "year"], kind="stable").reset_index(drop=True)
-    imputed_all["region_code"] = imputed_all["region_code"].astype("int64")
-    imputed_all["year"] = imputed_all["year"].astype("int64")
+    imputed_all = imputed_all.astype({"region_code": "int64", "year": "int64", "variable": "str", "method": "str"})
 
     panel_vars = list(wide.columns)
     check_codebook(panel_vars, codebook, config)

@@ -14,6 +14,12 @@ Aggregation (``aggregation``):
   the dimension's indicators with the renormalised entropy weights). The
   weight of a dimension is the sum of its indicators' weights.
 
+Missing values (``missing``): ``error`` (default) stops at the first missing
+indicator value; ``complete_years`` keeps only the years in which every
+indicator is observed for every region (a balanced sub-panel: min-max bounds
+and weights then come from those years only) and leaves the index missing (NaN)
+in the other years. An indicator missing in every year is always an error.
+
 Weights are fixed over the whole panel (``scope="panel"``, the default: all
 region-years enter the weighting, so the index compares across years) or
 computed year by year (``scope="year"``).
@@ -25,7 +31,7 @@ from dataclasses import dataclass
 import numpy as np
 import pandas as pd
 
-from clusternet.errors import ConfigError
+from clusternet.errors import ConfigError, DataError
 from clusternet.indices import weighting
 from clusternet.indices.normalise import normalise
 from clusternet.indices.system import Indicator, Node, indicator_matrix
@@ -39,6 +45,7 @@ class IndexOptions:
     entropy_zero: str = "limit"
     entropy_shift: float = 1e-4
     variance_share: float = 0.85
+    missing: str = "error"  # error | complete_years
 
 
 @dataclass
@@ -152,6 +159,11 @@ def compute_index(panel: pd.DataFrame, system: Node, method: str, options: Index
                   source: str = "config/indicators.yaml") -> IndexResult:
     """Scores of ``system`` on ``panel`` (needs a ``year`` column) with one method."""
     _check(method, options)
+    full_index = panel.index
+    if options.missing == "complete_years":
+        panel = panel.loc[complete_years_mask(panel, system, source)]
+    elif options.missing != "error":
+        raise ConfigError(f"indicators.index.missing: {options.missing!r}; use 'error' or 'complete_years'")
     X = indicator_matrix(panel, system, source)
     years = panel["year"].to_numpy()
     inds = system.indicators()
@@ -173,18 +185,37 @@ def compute_index(panel: pd.DataFrame, system: Node, method: str, options: Index
         weight_rows.extend(rows)
     weights = pd.DataFrame(weight_rows, columns=["method", "year", "node", "item", "level", "weight"])
     weights["global_weight"] = _global_weights(weights)
-    return IndexResult(method, pd.DataFrame(scores, index=panel.index), weights)
+    return IndexResult(method, pd.DataFrame(scores, index=panel.index).reindex(full_index), weights)
+
+
+def complete_years_mask(panel: pd.DataFrame, system: Node, source: str = "config/indicators.yaml") -> np.ndarray:
+    """Rows of the years in which every indicator of ``system`` is observed for every region."""
+    observed = np.ones(len(panel), dtype=bool)
+    for ind in system.indicators():
+        if ind.variable not in panel.columns:
+            indicator_matrix(panel, system, source)  # raises the unknown-indicator error
+        x = pd.to_numeric(panel[ind.variable], errors="coerce")
+        if x.isna().all():
+            raise DataError(f"panel: indicator {ind.variable!r} ({source}: {ind.key_path}) is missing for every "
+                            "region-year; drop it from the index or fix the panel")
+        observed &= x.notna().to_numpy()
+    complete = pd.Series(observed).groupby(panel["year"].to_numpy()).transform("all").to_numpy()
+    if not complete.any():
+        raise DataError(f"panel: no year has every indicator of {source} observed for every region; "
+                        "impute the panel or drop the sparsest indicators")
+    return complete
 
 
 def spearman_matrix(scores: pd.DataFrame) -> pd.DataFrame:
-    """Spearman rank correlations between columns (pooled over all region-years;
-    average ranks for ties, as R's ``cor(method = "spearman")``)."""
-    return scores.rank(method="average").corr(method="pearson")
+    """Spearman rank correlations between columns (pooled over all region-years where the index
+    exists; average ranks for ties, as R's ``cor(method = "spearman")``)."""
+    return scores.dropna().rank(method="average").corr(method="pearson")
 
 
 def rank_table(df: pd.DataFrame, column: str) -> pd.DataFrame:
     """Wide table region_code x year of ranks of ``column`` within each year (1 = highest; ties share the
-    smallest rank)."""
+    smallest rank); years in which the index is missing are left out."""
+    df = df.dropna(subset=[column])
     ranks = df.groupby("year")[column].rank(ascending=False, method="min").astype(int)
     wide = df.assign(rank=ranks).pivot(index="region_code", columns="year", values="rank")
     wide.columns = [str(c) for c in wide.columns]

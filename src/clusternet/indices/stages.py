@@ -58,6 +58,7 @@ def options_from(spec: dict) -> IndexOptions:
         entropy_zero=spec.get("entropy", {}).get("zero", "limit"),
         entropy_shift=float(spec.get("entropy", {}).get("shift", 1e-4)),
         variance_share=float(spec.get("pca", {}).get("variance_share", 0.85)),
+        missing=spec.get("missing", "error"),
     )
 
 
@@ -66,7 +67,8 @@ def _write_csv(df: pd.DataFrame, path: Path) -> None:
         df.to_csv(tmp, index=False, lineterminator="\n", float_format="%.10g")
 
 
-def _labels_of(system: Node, labels: dict) -> dict:
+def _labels_of(system: Node) -> dict:
+    """item -> (label_en, label_zh) for every node and indicator of the tree."""
     out = {}
 
     def walk(node: Node):
@@ -106,7 +108,7 @@ def compute_indices(cfg: Config, panel: pd.DataFrame) -> tuple[pd.DataFrame, pd.
     front = [c for c in out.columns if "__" not in c]
     out = out[front + [c for c in out.columns if "__" in c]]
     w = pd.concat(weights, ignore_index=True)
-    labels = _labels_of(system, {})
+    labels = _labels_of(system)
     w["label_en"] = [labels.get(i, (i, i))[0] for i in w["item"]]
     w["label_zh"] = [labels.get(i, (i, i))[1] for i in w["item"]]
     w["year"] = w["year"].astype("Int64").where(w["year"] >= 0, pd.NA)
@@ -146,8 +148,8 @@ def run_indices(cfg: Config) -> list[Path]:
     _write_csv(ranks, paths["ranks"])
     if "group" not in panel.columns:
         raise DataError(f"{panel_file}: column 'group' is missing (region groups East/Central/West/Northeast)")
-    means = (table.assign(group=panel["group"].to_numpy()).groupby(["year", "group"])[name].mean()
-             .rename("mean").reset_index())
+    means = (table.assign(group=panel["group"].to_numpy()).dropna(subset=[name])
+             .groupby(["year", "group"])[name].mean().rename("mean").reset_index())
     _write_csv(means, paths["group_means"])
     conc = []
     for lq in spec.get("agglomeration", {}).get("location_quotients", []):
@@ -192,14 +194,21 @@ def _beta_document(res: dynamics.BetaResult, variable: str, spec: dict, prov: di
 
 
 def spatial_weights(codes: list[int], k: int) -> np.ndarray:
-    """Dense kNN weights (k nearest province centroids by great-circle distance) in ``codes`` order,
-    from ``clusternet.spatial.geo``; row-standardised by the spatial Markov chain."""
-    try:
-        from clusternet.spatial import geo
-    except ImportError as exc:
-        raise ConfigError("config/indicators.yaml: disparity.markov.spatial is true, but clusternet.spatial.geo "
-                          "is not available; set it to false or install the spatial module") from exc
-    return geo.knn_weights(codes, k)
+    """Binary kNN weights in ``codes`` order: each province's k nearest provinces by great-circle
+    distance between centroids (``clusternet.spatial.geo.great_circle_km``; ties broken by
+    region code). kNN rather than contiguity because Hainan has no land neighbour; the spatial
+    Markov chain row-standardises the matrix."""
+    from clusternet.spatial import geo
+
+    if k >= len(codes):
+        raise ConfigError(f"config/indicators.yaml: disparity.markov.knn is {k}, but there are only "
+                          f"{len(codes)} regions; use fewer neighbours")
+    dist = geo.great_circle_km(codes)
+    W = np.zeros_like(dist)
+    for i in range(len(codes)):
+        order = [j for j in np.argsort(dist[i], kind="stable") if j != i][:k]
+        W[i, order] = 1.0
+    return W
 
 
 def run_disparity(cfg: Config) -> list[Path]:
@@ -232,22 +241,25 @@ def run_disparity(cfg: Config) -> list[Path]:
         if markov.get("spatial", True) else None
     beta_docs = {}
     for v in variables:
-        dg, th = disparity.by_year(df, v)
+        # Years in which the index is missing (index.missing: complete_years) are left out.
+        d = df.dropna(subset=[v])
+        dg, th = disparity.by_year(d, v)
         dagum_t.append(dg.assign(variable=v))
         theil_t.append(th.assign(variable=v))
-        sigma_t.append(dynamics.sigma_convergence(df, v).assign(variable=v))
+        sigma_t.append(dynamics.sigma_convergence(d, v).assign(variable=v))
         for kind in ("absolute", "conditional"):
-            r = dynamics.beta_convergence(df, v, kind, transform, controls)
+            r = dynamics.beta_convergence(d, v, kind, transform, controls)
             beta_t.append({"variable": v, "kind": kind, "beta": r.beta,
                            "std_error": float(r.std_errors[r.names.index("initial")]),
                            "speed": r.speed, "half_life": r.half_life, "nobs": r.nobs, "r2": r.r2})
             if v == variables[0]:
                 beta_docs[kind] = _beta_document(r, v, {"variable": v, "kind": kind, "transform": transform,
                                                          "controls": controls}, prov)
-        counts, probs, bounds = dynamics.markov_matrix(df, v, k)
-        markov_t.append(_markov_long(v, None, counts, probs))
+        counts, probs, bounds = dynamics.markov_matrix(d, v, k)
+        markov_t.append(_markov_long(v, None, counts, probs).assign(
+            from_class_upper_bound=lambda t: bounds[t["from_class"] - 1]))
         if W is not None:
-            sc, sp = dynamics.spatial_markov(df, v, W, k)
+            sc, sp = dynamics.spatial_markov(d, v, W, k)
             for lag in range(k):
                 smarkov_t.append(_markov_long(v, lag + 1, sc[lag], sp[lag]))
     out = {
@@ -266,7 +278,7 @@ def run_disparity(cfg: Config) -> list[Path]:
     for kind, doc in beta_docs.items():
         write_result(res_dir / f"beta_{kind}.json", doc)
         written.append(res_dir / f"beta_{kind}.json")
-    dens = figures.kernel_densities(df, variables[0], int(kde.get("points", 200)), kde.get("bandwidth", "scott"))
+    dens = figures.kernel_densities(df.dropna(subset=[variables[0]]), variables[0], int(kde.get("points", 200)), kde.get("bandwidth", "scott"))
     _write_csv(dens, res_dir / "kde.csv")
     for suffix in ("png", "pdf"):
         save(figures.kde_figure(dens, variables[0]), res_dir / f"kde.{suffix}", prov)

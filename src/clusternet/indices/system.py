@@ -129,8 +129,8 @@ def indicator_matrix(panel: pd.DataFrame, system: Node, source: str = "config/in
                             "for every region-year; drop it from the index or fix the panel")
         if bad.any():
             raise DataError(f"{data_name}: indicator {ind.variable!r} has {int(bad.sum())} missing values, "
-                            f"first at {_where(panel, int(np.argmax(bad)))}; impute them in the panel stage "
-                            "or drop the indicator")
+                            f"first at {_where(panel, int(np.argmax(bad)))}; impute them in the panel stage, "
+                            "drop the indicator, or set index.missing: complete_years in " + source)
         if ind.transform == "log":
             if (x <= 0).any():
                 i = int(np.argmax(x <= 0))

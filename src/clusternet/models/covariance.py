@@ -122,36 +122,26 @@ def _check_clusters(g: int, spec: CovarianceSpec, what: str) -> None:
     if g < spec.min_clusters:
         raise EstimationError(
             f"only {g} clusters in {what}; cluster-robust inference needs many clusters "
-            f"(cov.min_clusters = {spec.min_clusters}). Use fewer-but-valid options: cluster by a "
-            f"coarser/finer unit, use cov type 'driscoll_kraay', or lower cov.min_clusters knowingly"
+            f"(cov.min_clusters = {spec.min_clusters}). Cluster by a unit with more groups, use cov "
+            "type 'driscoll_kraay' or 'robust', or lower cov.min_clusters knowingly"
         )
 
 
-def sandwich_covariance(
-    X: np.ndarray,
-    resid: np.ndarray,
+def score_meat(
+    scores: np.ndarray,
     spec: CovarianceSpec,
     *,
-    df_resid: int,
+    k: int,
     entity: np.ndarray,
     time: np.ndarray,
     cluster: np.ndarray | None = None,
     cluster_name: str = "entity",
 ) -> tuple[np.ndarray, dict]:
-    """Covariance of OLS coefficients on transformed data; returns (V, info).
-
-    ``entity``/``time`` are the row labels of X (time must be sortable: periods are
-    ordered by value for Driscoll–Kraay lags); ``cluster`` overrides the one-way
-    cluster labels. ``info`` has ``n_clusters`` (int, dict or None) and, for
-    Driscoll–Kraay, the bandwidth used.
-    """
-    n, k = X.shape
-    bread = np.linalg.inv(X.T @ X)
-    scores = X * resid[:, None]
+    """The meat ``M`` for ``spec`` (not ``unadjusted``) from per-observation scores
+    (n × p, e.g. ``x_it u_it``); ``k`` is the parameter count in the small-sample factor.
+    Returns (M, info) with info as in :func:`sandwich_covariance`."""
+    n = scores.shape[0]
     info: dict = {"n_clusters": None}
-    if spec.type == "unadjusted":
-        sigma2 = float(resid @ resid) / df_resid
-        return sigma2 * bread, info
     if spec.type == "robust":
         meat = scores.T @ scores * _factor(spec.small_sample, n, k, n)
     elif spec.type == "cluster":
@@ -173,9 +163,9 @@ def sandwich_covariance(
             f_e = f_t = f_w = _factor(spec.small_sample, n, k, min(g_e, g_t))
         meat = f_e * (s_e.T @ s_e) + f_t * (s_t.T @ s_t) - f_w * (scores.T @ scores)
         info["n_clusters"] = {"entity": g_e, "time": g_t}
-    else:  # driscoll_kraay
+    elif spec.type == "driscoll_kraay":
         periods, inverse = np.unique(time, return_inverse=True)
-        h = np.zeros((periods.size, k))
+        h = np.zeros((periods.size, scores.shape[1]))
         np.add.at(h, inverse, scores)
         n_t = periods.size
         lag = bandwidth_for(spec, n_t)
@@ -188,4 +178,33 @@ def sandwich_covariance(
         meat = meat * _factor(spec.small_sample, n, k, n_t)
         info["n_clusters"] = n_t
         info["bandwidth"] = lag
+    else:
+        raise ValueError(f"score_meat: covariance type {spec.type!r} has no meat")
+    return meat, info
+
+
+def sandwich_covariance(
+    X: np.ndarray,
+    resid: np.ndarray,
+    spec: CovarianceSpec,
+    *,
+    df_resid: int,
+    entity: np.ndarray,
+    time: np.ndarray,
+    cluster: np.ndarray | None = None,
+    cluster_name: str = "entity",
+) -> tuple[np.ndarray, dict]:
+    """Covariance of OLS coefficients on transformed data; returns (V, info).
+
+    ``entity``/``time`` are the row labels of X (time must be sortable: periods are
+    ordered by value for Driscoll–Kraay lags); ``cluster`` overrides the one-way
+    cluster labels. ``info`` has ``n_clusters`` (int, dict or None) and, for
+    Driscoll–Kraay, the bandwidth used.
+    """
+    bread = np.linalg.inv(X.T @ X)
+    if spec.type == "unadjusted":
+        sigma2 = float(resid @ resid) / df_resid
+        return sigma2 * bread, {"n_clusters": None}
+    meat, info = score_meat(X * resid[:, None], spec, k=X.shape[1], entity=entity, time=time, cluster=cluster,
+                            cluster_name=cluster_name)
     return bread @ meat @ bread, info

@@ -41,7 +41,7 @@ from clusternet.models.mechanisms import (
 from clusternet.models.registry import register
 from clusternet.results import coefficient_table, make_result
 
-TWFE_OPTIONS = {"adoption_years": None, "leads": 4, "lags": 5, "source": None}
+TWFE_OPTIONS = {"adoption_years": None, "leads": 4, "lags": 5, "source": None, "missing": "error"}
 CS_OPTIONS = {"adoption_years": None, "control": "notyet", "base_period": "varying", "source": None}
 
 
@@ -75,7 +75,7 @@ def fit_did_twfe(data: pd.DataFrame, spec: dict) -> dict:
     y = _single_outcome_name(spec)
     controls = _as_list(spec.get("controls"))
     common = _common(spec)
-    frame = _prepare(data, spec, [y, *controls])
+    frame, dropped = _prepare(data, spec, [y, *controls], opts["missing"])
     g = adoption_series(frame, spec, opts)
     t = frame[common["time"]].astype(int)
     treated = g.notna()
@@ -109,7 +109,7 @@ def fit_did_twfe(data: pd.DataFrame, spec: dict) -> dict:
                       "p_value": float(stats.f.sf(w / q, q, dyn.df_resid)),
                       "note": f"H0: {', '.join(pre)} all zero; Wald/q against F"})
     extra = {"did": {
-        "estimator": "twfe", "reference_period": -1, "leads": leads, "lags": lags, "binned_endpoints": True,
+        "estimator": "twfe", "n_dropped_missing": dropped, "reference_period": -1, "leads": leads, "lags": lags, "binned_endpoints": True,
         "cohorts": _cohort_sizes(frame, g, common["entity"]), "source": opts["source"],
         "warning": "TWFE weights can be negative under staggered adoption with dynamic effects; "
                    "compare with did_cs",
@@ -117,8 +117,8 @@ def fit_did_twfe(data: pd.DataFrame, spec: dict) -> dict:
     return make_result(
         model="did.twfe", dependent=y, coefficients=rows, covariance=dyn.covariance, nobs=dyn.nobs,
         n_entities=dyn.n_entities, n_periods=dyn.n_periods, effects=_effects_doc(spec), fit=static.fit,
-        tests=tests, extra=extra, vcov={"names": event_terms, "matrix": dyn.vcov.loc[event_terms, event_terms]},
-        spec=spec, provenance={}, ci_level=level, label=spec.get("label", _spec_name(spec)),
+        tests=tests, extra=extra,
+        vcov={"names": event_terms, "matrix": dyn.vcov.loc[event_terms, event_terms].to_numpy()}, spec=spec, provenance={}, ci_level=level, label=spec.get("label", _spec_name(spec)),
     )
 
 
@@ -224,7 +224,7 @@ def fit_did_cs(data: pd.DataFrame, spec: dict) -> dict:
                           "remove `controls`")
     common = _common(spec)
     entity, time = common["entity"], common["time"]
-    frame = _prepare(data, spec, [y])
+    frame, _ = _prepare(data, spec, [y])
     wide = frame.pivot(index=entity, columns=time, values=y)
     if wide.isna().any().any():
         raise DataError(f"specification {_spec_name(spec)!r}: did_cs needs a balanced panel of {y!r}")

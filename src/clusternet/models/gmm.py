@@ -488,7 +488,8 @@ def _fit_registered(data: pd.DataFrame, spec: dict, *, system: bool) -> dict:
     x_spec = [spec["x"]] if isinstance(spec.get("x"), str) else list(spec.get("x") or [])
     regressors = x_spec + list(spec.get("controls") or [])
     cov = spec.get("cov") or {}
-    if cov.get("type", "cluster") != "cluster" or cov.get("cluster_by") not in (None, spec.get("entity", "region_code")):
+    entity_column = spec.get("entity", "region_code")
+    if cov.get("type", "cluster") != "cluster" or cov.get("cluster_by") not in (None, entity_column):
         raise ConfigError(f"cov: GMM standard errors are cluster-robust by entity (one-step robust or two-step "
                           f"Windmeijer); cov.type {cov.get('type')!r} / cluster_by {cov.get('cluster_by')!r} "
                           "cannot be applied; set cov: {type: cluster} or leave it to the defaults")

@@ -14,12 +14,11 @@ X and Z) — plm's ``plm(y ~ x | z, model = "within")``.
   divided by L₂; F(L₂, df2), df2 = G − 1 when clustered, else n − absorbed − L.
 - Cragg–Donald F (Cragg & Donald 1993; Stock & Yogo 2005): with X₁ partialled out,
   ``mineig[(X₂'M_Z X₂)^{-1} X₂'P_{Z₂}X₂] · (n − absorbed − L)/L₂`` (non-robust).
-- Kleibergen–Paap rk Wald F (Kleibergen & Paap 2006), K₂ = 1 only: with one endogenous
-  regressor the rk statistic is the robust Wald statistic of the excluded instruments in the
-  first stage, so the F form equals the robust first-stage F computed with the same covariance
-  (and its small-sample factor). ivreg2 rescales by (N−L)/N (and (G−1)/G when clustered) on
-  an HC0 meat; set ``cov.small_sample: none`` to start from the same meat. For K₂ > 1 it is
-  not computed (reported as missing, with a note).
+- Kleibergen–Paap rk Wald F (Kleibergen & Paap 2006): the rk statistic of H0 rank(Π) = K₂ − 1
+  (:func:`kleibergen_paap_rk`) divided by L₂, with the specification's covariance and its
+  small-sample factor. With one endogenous regressor it equals the robust first-stage F; with
+  ``cov.type: unadjusted`` it equals the Cragg–Donald F. ivreg2 rescales by (N−L)/N (and
+  (G−1)/G when clustered) on an HC0 meat; set ``cov.small_sample: none`` for the same meat.
 - Hansen J (Hansen 1982), L₂ > K₂: with S the covariance meat of Z'u (the specification's
   clustering, no small-sample factor) from 2SLS residuals, the two-step efficient GMM estimate
   ``β̃ = (X'Z S^{-1} Z'X)^{-1} X'Z S^{-1} Z'y`` and ``J = (Z'ũ)' S^{-1} (Z'ũ)`` ~ χ²(L₂ − K₂)
@@ -40,7 +39,7 @@ from scipy import optimize, stats
 
 from clusternet.errors import ConfigError, EstimationError
 from clusternet.models import registry
-from clusternet.models.covariance import CovarianceSpec, sandwich_covariance
+from clusternet.models.covariance import CovarianceSpec, sandwich_covariance, score_meat
 from clusternet.models.linear import INTERCEPT, PanelData, _check_rank, _within, build_panel, spec_regressors
 from clusternet.results import coefficient_table, make_result
 
@@ -194,8 +193,8 @@ def fit_iv(
         w, parts = _wald_excluded(Z, target, cov, panel, df_fs, idx2)
         fs_df2 = _df2(cov, parts["info"], df_fs)
         f = w / L2
-        p1, _ = np.linalg.lstsq(Z1, target, rcond=None)[:2] if Z1.shape[1] else (None, None)
-        r1 = target - Z1 @ p1 if Z1.shape[1] else target
+        # partial R² of the excluded instruments (Shea's for K₂ = 1): exogenous regressors partialled out
+        r1 = target - Z1 @ np.linalg.lstsq(Z1, target, rcond=None)[0] if Z1.shape[1] else target
         rfull = target - Z @ parts["coef"]
         partial_r2 = 1 - float(rfull @ rfull) / float(r1 @ r1)
         first_stage[v] = {
@@ -218,13 +217,10 @@ def fit_iv(
     cd = float(np.min(np.real(np.linalg.eigvals(np.linalg.solve(unexplained, explained))))) * df_fs / L2
     tests.append({"name": "cragg_donald_f", "statistic": cd, "df": [L2, df_fs], "p_value": None,
                   "note": "weak-instrument statistic; compare with Stock–Yogo critical values"})
-    if K2 == 1:
-        kp = first_stage[endogenous[0]]["f_stat"]
-        tests.append({"name": "kleibergen_paap_rk_wald_f", "statistic": kp, "df": [L2, fs_df2], "p_value": None,
-                      "note": f"K2 = 1: robust first-stage F with {cov.type} covariance; compare with Stock–Yogo"})
-    else:
-        tests.append({"name": "kleibergen_paap_rk_wald_f", "statistic": None, "df": None, "p_value": None,
-                      "note": "not computed for more than one endogenous regressor"})
+    kp = kleibergen_paap_rk(X2p, Z2p, cov, panel, df_fs, k=L) / L2
+    tests.append({"name": "kleibergen_paap_rk_wald_f", "statistic": kp, "df": [L2, fs_df2], "p_value": None,
+                  "note": f"rk Wald / L2 with {cov.type} covariance (K2 = 1: the robust first-stage F); "
+                          "compare with Stock–Yogo critical values"})
     if L2 > K2:
         tests.append(_hansen_j(X, Z, yt, resid, cov, panel, L2 - K2))
 
@@ -250,6 +246,55 @@ def fit_iv(
     return IVResult(names=names, params=params, vcov=vcov, cov=cov, cov_info=info, nobs=n,
                     n_entities=panel.n_entities, n_periods=panel.n_periods, df_resid=df_resid, t_df=t_dof,
                     effects=effects, fit=fit, tests=tests, extra=extra)
+
+
+def kleibergen_paap_rk(X2: np.ndarray, Z2: np.ndarray, cov: CovarianceSpec, panel: PanelData, df_resid: int,
+                       *, k: int) -> float:
+    """Kleibergen & Paap (2006) rk Wald statistic of H0: rank(Π) = K₂ − 1 in the first stage
+    X₂ = Z₂Π + V (exogenous regressors and effects already partialled out of X₂ and Z₂).
+
+    Θ = G Π̂ F' with G'G = Z₂'Z₂ and F'F = Σ̂⁻¹, Σ̂ = V̂'V̂/df_resid; SVD Θ = U S W'. With U₁₂, U₂₂
+    (last L₂ − q columns of U, split after row q) and W₁₂, W₂₂ likewise, q = K₂ − 1:
+    A = [U₁₂; U₂₂] U₂₂⁻¹ (U₂₂U₂₂')^{1/2}, B = (W₂₂W₂₂')^{1/2} W₂₂'⁻¹ [W₁₂' W₂₂'],
+    λ = vec(A'ΘB'), Ω = (B ⊗ A')(F ⊗ G) V̂(vec Π̂) (F ⊗ G)'(B ⊗ A')', rk = λ'Ω⁻¹λ, where
+    V̂(vec Π̂) is the covariance of the first-stage coefficients under ``cov`` (small-sample
+    factor with ``k`` parameters per equation). Under ``unadjusted`` it equals the Cragg–Donald
+    statistic; with K₂ = 1 it is the Wald statistic of the excluded instruments."""
+    n, l2 = Z2.shape
+    k2 = X2.shape[1]
+    ZZ = Z2.T @ Z2
+    ZZ_inv = np.linalg.inv(ZZ)
+    Pi = ZZ_inv @ (Z2.T @ X2)
+    V = X2 - Z2 @ Pi
+    sigma = V.T @ V / df_resid
+    if cov.type == "unadjusted":
+        v_pi = np.kron(sigma, ZZ_inv)
+    else:
+        # scores of vec(Π) in column-major order: equation j, then instrument
+        scores = np.hstack([Z2 * V[:, [j]] for j in range(k2)])
+        meat, _ = score_meat(scores, cov, k=k, entity=panel.entity, time=panel.time, cluster=panel.cluster)
+        bread = np.kron(np.eye(k2), ZZ_inv)
+        v_pi = bread @ meat @ bread
+    G = np.linalg.cholesky(ZZ).T  # G'G = Z'Z
+    F = np.linalg.cholesky(np.linalg.inv(sigma)).T  # F'F = Σ⁻¹
+    theta = G @ Pi @ F.T
+    U, _, Wt = np.linalg.svd(theta, full_matrices=True)
+    W = Wt.T
+    q = k2 - 1
+    U12, U22 = U[:q, q:], U[q:, q:]
+    W12, W22 = W[:q, q:], W[q:, q:]
+    A = np.vstack([U12, U22]) @ np.linalg.inv(U22) @ _sqrtm_psd(U22 @ U22.T)
+    B = _sqrtm_psd(W22 @ W22.T) @ np.linalg.inv(W22.T) @ np.hstack([W12.T, W22.T])
+    lam = (A.T @ theta @ B.T).ravel(order="F")
+    BA = np.kron(B, A.T)
+    FG = np.kron(F, G)
+    omega = BA @ FG @ v_pi @ FG.T @ BA.T
+    return float(lam @ np.linalg.solve(omega, lam))
+
+
+def _sqrtm_psd(M: np.ndarray) -> np.ndarray:
+    vals, vecs = np.linalg.eigh((M + M.T) / 2)
+    return (vecs * np.sqrt(np.clip(vals, 0, None))) @ vecs.T
 
 
 def _meat(Z: np.ndarray, u: np.ndarray, cov: CovarianceSpec, panel: PanelData) -> np.ndarray:

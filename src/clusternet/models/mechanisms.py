@@ -155,23 +155,36 @@ def _common(spec: dict) -> dict:
     }
 
 
-def _prepare(data: pd.DataFrame, spec: dict, columns: list[str]) -> pd.DataFrame:
-    """Keep the used columns; missing columns or values are a DataError naming them."""
+MISSING_POLICIES = ("error", "drop")
+
+
+def _prepare(data: pd.DataFrame, spec: dict, columns: list[str], missing: str = "error") -> tuple[pd.DataFrame, int]:
+    """Keep the used columns. A missing column is a DataError naming it; missing values
+    are an error (``missing: error``) or dropped listwise over all used columns
+    (``missing: drop``, so every step of a mediation uses one sample). Returns
+    (frame, number of rows dropped)."""
+    if missing not in MISSING_POLICIES:
+        raise ConfigError(f"specification {_spec_name(spec)!r}: options.missing must be one of "
+                          f"{list(MISSING_POLICIES)}, got {missing!r}")
     common = _common(spec)
     needed = [common["entity"], common["time"], *dict.fromkeys(columns)]
-    missing = [c for c in needed if c not in data.columns]
-    if missing:
-        raise DataError(f"specification {_spec_name(spec)!r}: column(s) {missing} not in the analysis data; "
+    absent = [c for c in needed if c not in data.columns]
+    if absent:
+        raise DataError(f"specification {_spec_name(spec)!r}: column(s) {absent} not in the analysis data; "
                         f"available: {sorted(map(str, data.columns))}")
     frame = data[list(dict.fromkeys(needed))].copy()
     bad = frame.isna().any(axis=1)
-    if bad.any():
+    if bad.any() and missing == "drop":
+        frame = frame.loc[~bad]
+        if frame.empty:
+            raise DataError(f"specification {_spec_name(spec)!r}: no rows left after dropping missing values")
+    elif bad.any():
         rows = frame.loc[bad, [common["entity"], common["time"]]].head(5).to_dict("records")
         cols = sorted(frame.columns[frame.isna().any()].tolist())
         raise DataError(f"specification {_spec_name(spec)!r}: missing values in column(s) {cols}, "
-                        f"{int(bad.sum())} row(s), e.g. {rows}; impute them in the panel stage or drop the "
-                        "variable from the specification")
-    return frame.reset_index(drop=True)
+                        f"{int(bad.sum())} row(s), e.g. {rows}; impute them in the panel stage, drop the "
+                        "variable, or set options.missing: drop (listwise deletion, recorded in the result)")
+    return frame.reset_index(drop=True), int(bad.sum())
 
 
 def task_seed(spec: dict, options: dict) -> np.random.SeedSequence:
@@ -263,8 +276,8 @@ def _row(name, estimate, se, p, lo, hi, stat) -> dict:
 
 
 # ---------------------------------------------------------------- mediation
-MEDIATION_OPTIONS = {"mediator": None, "bootstrap": 999, "ci_method": "percentile",
-                     "seed": None}
+MEDIATION_OPTIONS = {"mediator": None, "bootstrap": 999, "ci_method": "percentile", "seed": None,
+                     "missing": "error"}
 
 
 @dataclass
@@ -280,6 +293,7 @@ class MediationResult:
     intervals: dict
     ci_method: str
     ci_level: float
+    n_dropped_missing: int = 0
 
     def coefficients(self) -> list[dict]:
         x, m = self.x, self.mediator
@@ -305,7 +319,7 @@ def mediation(data: pd.DataFrame, spec: dict) -> MediationResult:
         raise ConfigError(f"specification {_spec_name(spec)!r}: options.bootstrap must be at least 2")
     controls = _as_list(spec.get("controls"))
     common = _common(spec)
-    frame = _prepare(data, spec, [y, x, m, *controls])
+    frame, dropped = _prepare(data, spec, [y, x, m, *controls], opts["missing"])
     cov = _cov_type(spec)
     total = fit_fe(frame, y, [x, *controls], cov=cov, **common)
     a_fit = fit_fe(frame, m, [x, *controls], cov=cov, **common)
@@ -322,7 +336,7 @@ def mediation(data: pd.DataFrame, spec: dict) -> MediationResult:
         draws[r] = a_r * b_r
     intervals = bootstrap_intervals(a * b, draws, _ci_level(spec))
     return MediationResult(x, m, y, total, a_fit, b_fit, sob, draws, intervals, opts["ci_method"],
-                           _ci_level(spec))
+                           _ci_level(spec), dropped)
 
 
 @register("mediation")
@@ -339,6 +353,7 @@ def fit_mediation(data: pd.DataFrame, spec: dict) -> dict:
                           "reported_ci": res.ci_method, "resampling": "entities (cluster bootstrap)",
                           "mean": float(res.boot_draws.mean()), "std": float(res.boot_draws.std(ddof=1))},
             "steps": {"total": "y ~ x", "a": "mediator ~ x", "b": "y ~ x + mediator"},
+            "n_dropped_missing": res.n_dropped_missing,
         }
     }
     tests = [{"name": "sobel", "statistic": res.sobel["z"], "df": None, "p_value": res.sobel["p_value"],
@@ -357,7 +372,7 @@ def _effects_doc(spec: dict) -> dict:
 
 
 # ---------------------------------------------------------------- moderation
-MODERATION_OPTIONS = {"moderator": None, "grid_points": 25}
+MODERATION_OPTIONS = {"moderator": None, "grid_points": 25, "missing": "error"}
 
 
 def interaction_name(x: str, z: str) -> str:
@@ -374,7 +389,7 @@ def fit_moderation(data: pd.DataFrame, spec: dict) -> dict:
         raise ConfigError(f"specification {_spec_name(spec)!r}: options.grid_points must be at least 2")
     controls = _as_list(spec.get("controls"))
     common = _common(spec)
-    frame = _prepare(data, spec, [y, x, z, *controls])
+    frame, dropped = _prepare(data, spec, [y, x, z, *controls], opts["missing"])
     xbar, zbar = float(frame[x].mean()), float(frame[z].mean())
     inter = interaction_name(x, z)
     frame[inter] = (frame[x] - xbar) * (frame[z] - zbar)
@@ -390,6 +405,7 @@ def fit_moderation(data: pd.DataFrame, spec: dict) -> dict:
     q = dist.ppf(0.5 + level / 2)
     extra = {"moderation": {
         "treatment": x, "moderator": z, "interaction": inter, "centring": {"x_mean": xbar, "z_mean": zbar},
+        "n_dropped_missing": dropped,
         "marginal_effects": {"moderator_values": grid, "effect": me, "std_error": me_se,
                              "ci_lower": me - q * me_se, "ci_upper": me + q * me_se, "ci_level": level,
                              "formula": "dy/dx = b_x + b_xz (z - z_mean)"},
@@ -413,7 +429,8 @@ def marginal_effects(b_x: float, b_xz: float, vcov_2x2: np.ndarray, z_centred: n
 
 
 # ---------------------------------------------------------------- heterogeneity
-HETEROGENEITY_OPTIONS = {"group_by": "group", "split": None, "permutations": 199, "seed": None}
+HETEROGENEITY_OPTIONS = {"group_by": "group", "split": None, "permutations": 199, "seed": None,
+                         "missing": "error"}
 
 
 def group_coefficient_name(x: str, group) -> str:
@@ -485,7 +502,7 @@ def fit_heterogeneity(data: pd.DataFrame, spec: dict) -> dict:
     x, y = _single_x(spec), _single_outcome_name(spec)
     controls = _as_list(spec.get("controls"))
     common = _common(spec)
-    frame = _prepare(data, spec, [y, x, *controls])
+    frame, dropped = _prepare(data, spec, [y, x, *controls], opts["missing"])
     labels = _group_labels(frame, data, spec, opts)
     if labels.isna().any():
         raise DataError(f"specification {_spec_name(spec)!r}: some entities have no group label")
@@ -533,6 +550,7 @@ def fit_heterogeneity(data: pd.DataFrame, spec: dict) -> dict:
         "split": opts["split"], "entities_per_group": {str(g): int(sizes.get(g, 0)) for g in groups},
         "group_coefficients": {str(g): group_coefficient_name(x, g) for g in groups},
         "permutations": n_perm, "note": "all regressors interacted with group; fixed effects common",
+        "n_dropped_missing": dropped,
     }}
     return make_result(
         model="mechanism.heterogeneity", dependent=y, coefficients=coefs, covariance=f.covariance, nobs=f.nobs,

@@ -105,7 +105,9 @@ def run_models(config, out_dir: str | os.PathLike | None = None, processed_dir=N
             try:
                 doc = fit_specification(data, spec, inputs=inputs, config=config)
             except ClusternetError as exc:
-                raise type(exc)(f"{config.section_file(SECTION)}: {exc}") from exc
+                where = f"specification {spec['name']!r}"
+                message = str(exc) if where in str(exc) else f"{where}: {exc}"
+                raise type(exc)(f"{config.section_file(SECTION)}: {message}") from exc
             write_result(tmp / f"{spec['name']}.json", doc)
             index.append({
                 "name": spec["name"], "model": doc["model"], "label": doc["label"], "dependent": doc["dependent"],

@@ -45,7 +45,13 @@ replication.
 Grid: the admissible values are the distinct values of ``q`` such that every
 regime keeps at least ``ceil(trim * n T)`` observations; ``grid: full`` uses all
 of them, ``grid: quantiles`` (default) ``grid_points`` of them evenly spaced in
-rank (Hansen's programs use 393–400 quantiles).
+rank.
+
+Slopes given the thresholds: within OLS; covariance by
+``clusternet.models.covariance`` with the specification's ``cov`` (``unadjusted``
+uses ``df = n (T - 1) - k``). The LR curves use ``sigma2`` of the final model.
+Bootstrap replication ``r`` of stage ``k`` draws from
+``SeedSequence([seed, task, k, r])``, so results do not depend on ``n_jobs``.
 
 Defaults that differ from Hansen's GAUSS code / Stata ``xthreg``: trimming is the
 share of observations each regime must keep (``xthreg`` trims quantiles per
@@ -70,6 +76,7 @@ from clusternet.models.covariance import CovarianceSpec, sandwich_covariance
 from clusternet.models.registry import register
 from clusternet.results import coefficient_table, make_result
 
+
 def lr_critical_value(alpha: float) -> float:
     """Hansen's (1999) critical value of the LR statistic: c(alpha) = -2 ln(1 - sqrt(1 - alpha))."""
     return -2.0 * math.log(1.0 - math.sqrt(1.0 - alpha))
@@ -93,8 +100,8 @@ class ThresholdOptions:
         if self.n_thresholds not in (1, 2, 3):
             raise ConfigError(f"options.n_thresholds must be 1, 2 or 3, got {self.n_thresholds}")
         if not 0 < self.trim < 1 / (self.n_thresholds + 1):
-            raise ConfigError(f"options.trim must be in (0, 1/(n_thresholds+1)) = (0, {1 / (self.n_thresholds + 1):.3f}); "
-                              f"got {self.trim}")
+            upper = 1 / (self.n_thresholds + 1)
+            raise ConfigError(f"options.trim must be in (0, 1/(n_thresholds+1)) = (0, {upper:.3f}); got {self.trim}")
         if self.grid not in ("quantiles", "full"):
             raise ConfigError(f"options.grid must be 'quantiles' or 'full', got {self.grid!r}")
         if self.grid_points < 2:
@@ -249,8 +256,7 @@ def _best(panel, y, fixed, min_obs):
     return g, float(s[g]), s_without, s
 
 
-
-def make_grid(q: np.ndarray, trim: float, grid: str, grid_points: int, n_thresholds: int = 1) -> tuple[np.ndarray, int]:
+def make_grid(q: np.ndarray, trim: float, grid: str, grid_points: int) -> tuple[np.ndarray, int]:
     """Candidate thresholds and the minimum regime size ``ceil(trim * nT)``.
 
     Candidates are distinct values of ``q`` leaving at least ``min_obs``
@@ -392,9 +398,9 @@ def fit_threshold(y: np.ndarray, x: np.ndarray, z: np.ndarray, q: np.ndarray, op
     vcov, cov_info = sandwich_covariance(X, e, options.cov, df_resid=n * (T - 1) - X.shape[1],
                                          entity=panel.entity, time=np.tile(np.arange(T), n))
     return ThresholdResult(thresholds=thresholds, ci=ci, names=names, params=beta, vcov=(vcov + vcov.T) / 2,
-                           ssr=float(e @ e), sigma2=sigma2, cov_info=cov_info, tests=tests, bootstrap=bootstrap, lr_curves=lr_curves,
-                           grid_size=len(grid), min_obs=min_obs, regime_counts=counts, selected=selected,
-                           n=n, T=T)
+                           ssr=float(e @ e), sigma2=sigma2, cov_info=cov_info, tests=tests, bootstrap=bootstrap,
+                           lr_curves=lr_curves, grid_size=len(grid), min_obs=min_obs, regime_counts=counts,
+                           selected=selected, n=n, T=T)
 
 
 # ---------------------------------------------------------------------------

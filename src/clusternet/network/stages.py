@@ -67,7 +67,7 @@ def geography(nodes: list[int]) -> dict:
         "great_circle": geo.great_circle_km(nodes),
         "contiguity": geo.contiguity("queen", nodes),
         "lonlat": cent[["lon", "lat"]].to_numpy(dtype=float),
-        "draw_boundaries": lambda ax: figures.draw_boundaries(ax, geo.boundaries(nodes).values()),
+        "draw_boundaries": lambda ax: figures.draw_boundaries(ax, [geo.principal_landmass(c) for c in nodes]),
     }
 
 

@@ -65,11 +65,20 @@ class Builder:
     _analysis: tuple | None = None
 
     def analysis_data(self):
-        """(panel merged with indices and node metrics, files read), loaded once."""
+        """(panel merged with indices and node metrics, files read) as the models stage sees it
+        (``clusternet.models.data.load_analysis_panel``), loaded once; a string naming the
+        missing file when one of those files is absent."""
         if self._analysis is None:
-            from clusternet.models.data import load_analysis_panel
+            from clusternet.models.data import DEFAULT_MERGE_TABLES, load_analysis_panel
 
-            self._analysis = load_analysis_panel(self.config)
+            tables = DEFAULT_MERGE_TABLES
+            if "models" in self.config.main.get("sections", {}):
+                tables = self.config.section("models").get("merge_tables", DEFAULT_MERGE_TABLES)
+            processed = self.config.path_of("processed")
+            absent = [p for p in [processed / "panel.parquet", *(processed / f"{t}.parquet" for t in tables)]
+                      if not p.is_file()]
+            self._analysis = (f"{absent[0].as_posix()} is absent" if absent
+                              else load_analysis_panel(self.config))
         return self._analysis
 
     def prov(self, inputs) -> dict:
@@ -148,10 +157,11 @@ def _swap(stage: Path, final: Path) -> None:
 def data_section(b: Builder) -> Section:
     s = Section("data", html_report.heading(b.settings, "data"))
     inputs = b.inputs
-    if "panel" not in inputs.data:
-        b.skip("descriptive statistics, correlation matrix, coverage", "data/processed/panel.parquet is absent")
+    analysis = b.analysis_data()
+    if isinstance(analysis, str):
+        b.skip("descriptive statistics, correlation matrix, coverage", analysis)
     else:
-        frame, used = b.analysis_data()
+        frame, used = analysis
         regions, years = frame["region_code"].nunique(), frame["year"].nunique()
         s.paragraphs.append(f"Panel: {len(frame)} region-years, {regions} regions, {years} years "
                             f"({int(frame['year'].min())}–{int(frame['year'].max())}); "
@@ -236,15 +246,22 @@ def choropleth_items(b: Builder) -> list[Item]:
     return items
 
 
+MAP_SIMPLIFY_DEG = 0.02  # ~2 km: invisible at figure size, cuts the 774k boundary vertices ~50-fold
+
+
 def province_geometries():
-    """region_code -> shapely geometry from ``clusternet.spatial.geo``, or a reason string."""
+    """region_code -> shapely geometry for maps, or a reason string when unavailable.
+
+    Each province's principal landmass (``clusternet.spatial.geo.principal_landmass``: the
+    South China Sea islands of Hainan are left out, so the maps need an inset before
+    publication in China), simplified by ``MAP_SIMPLIFY_DEG`` with topology preserved."""
     try:
         from clusternet.spatial import geo
     except ImportError:
         return "clusternet.spatial.geo (province boundaries) is not available"
-    if not hasattr(geo, "province_geometries"):
-        return "clusternet.spatial.geo has no province_geometries()"
-    return geo.province_geometries()
+    from clusternet.data.regions import codes
+
+    return {c: geo.principal_landmass(c).simplify(MAP_SIMPLIFY_DEG, preserve_topology=True) for c in codes()}
 
 
 def artefact_items(b: Builder, stage: str) -> list[Item]:
@@ -275,8 +292,11 @@ def artefact_items(b: Builder, stage: str) -> list[Item]:
 
 def other_artefact_sections(b: Builder, shown: set) -> list[Section]:
     out = []
-    for stage in sorted({listing["stage"] for _, listing in b.inputs.artefacts} - shown):
-        s = Section(safe_name(stage), html_report.heading(b.settings, stage))
+    lang = b.settings.language
+    titles = {listing["stage"]: listing.get(f"title_{lang}") or listing.get("title_en") or listing["stage"]
+              for _, listing in b.inputs.artefacts}
+    for stage in sorted(set(titles) - shown):
+        s = Section(safe_name(stage), titles[stage])
         s.items = artefact_items(b, stage)
         out.append(s)
     return out
@@ -409,8 +429,9 @@ def _moderator_range(b: Builder, doc: dict, moderator: str):
     block = doc.get("extra", {}).get("moderation", {})
     if isinstance(block, dict) and isinstance(block.get("range"), list) and len(block["range"]) == 2:
         return block["range"]
-    if "panel" in b.inputs.data:
-        frame, _ = b.analysis_data()
+    analysis = b.analysis_data()
+    if not isinstance(analysis, str):
+        frame, _ = analysis
         if moderator in frame.columns:
             col = frame[moderator].astype(float).dropna()
             if len(col):

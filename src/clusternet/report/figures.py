@@ -107,7 +107,8 @@ def choropleth(values: pd.DataFrame, variable: str, years, geometries: dict, set
                 colours.append("#d9d9d9" if np.isnan(v) else cmap(norm(v)))
         ax.add_collection(PatchCollection(patches, facecolor=colours, edgecolor="white", linewidths=0.3))
         ax.autoscale_view()
-        ax.set_aspect("equal")
+        # lon/lat degrees: shrink longitude by cos(mid-latitude) so shapes are not stretched
+        ax.set_aspect(1 / np.cos(np.radians(np.mean(ax.get_ylim()))))
         ax.set_axis_off()
         ax.set_title(str(year))
     for ax in list(axes.flat)[len(years):]:

@@ -27,10 +27,10 @@ Definitions
 * Queen contiguity: two provinces are neighbours when their boundaries come within
   ``tolerance_deg`` of each other (a shared point is enough). The tolerance
   absorbs the digitising gaps between independently stored polygons.
-* Rook contiguity: neighbours must share a border *line*: the vertices of one
-  boundary lying within ``tolerance_deg`` of the other province must span (bounding
-  box diagonal) more than ``rook_min_length_deg`` (default 10 × tolerance), so a
-  shared corner is not enough. For China's 31 provinces queen and rook coincide (the shortest shared
+* Rook contiguity: neighbours must share a border *line*: the part of one
+  boundary lying within ``tolerance_deg`` of the other's boundary must be longer
+  than ``rook_min_length_deg`` (default 10 × tolerance), so a shared corner is
+  not enough. For China's 31 provinces queen and rook coincide (the shortest shared
   border, Anhui–Shandong, is ~0.27°); the distinction matters for other maps.
 
 Loading the 31 boundaries takes a few seconds; results are cached per process.
@@ -158,40 +158,41 @@ def great_circle_km(codes: Iterable[int] | None = None) -> np.ndarray:
     return d
 
 
-def _contact_extent(a, b, tolerance_deg: float) -> float:
-    """Diagonal (degrees) of the bounding box of a's boundary vertices lying within
-    ``tolerance_deg`` of b: ~0 for a corner touch, the border's extent for a shared edge."""
+def _shared_border_length(a, b, tolerance_deg: float) -> float:
+    """Length (degrees) of a's boundary lying within ``tolerance_deg`` of b's boundary
+    (both clipped to their boxes' overlap first, which makes it much faster)."""
     import shapely
 
     box = shapely.box(*shapely.bounds(a)).intersection(shapely.box(*shapely.bounds(b))).buffer(2 * tolerance_deg)
-    pts = shapely.get_coordinates(shapely.clip_by_rect(a.boundary, *box.bounds))
-    if len(pts) == 0:
-        return 0.0
-    shapely.prepare(b)
-    close = pts[shapely.dwithin(shapely.points(pts), b, tolerance_deg)]
-    if len(close) == 0:
-        return 0.0
-    return float(np.hypot(*(close.max(0) - close.min(0))))
+    near = shapely.clip_by_rect(b.boundary, *box.bounds).buffer(tolerance_deg)
+    return float(shapely.clip_by_rect(a.boundary, *box.bounds).intersection(near).length)
+
+
+def neighbour_pairs(geoms: dict, kind: str, tolerance_deg: float = DEFAULT_TOLERANCE_DEG,
+                    rook_min_length_deg: float | None = None) -> set[tuple]:
+    """Unordered neighbour pairs (key_i, key_j), key_i before key_j in ``geoms`` order."""
+    import shapely
+
+    if kind not in ("queen", "rook"):
+        raise ValueError(f"contiguity kind must be 'queen' or 'rook', got {kind!r}")
+    keys = list(geoms)
+    shapes = [geoms[k] for k in keys]
+    tree = shapely.STRtree(shapes)
+    min_len = 10 * tolerance_deg if rook_min_length_deg is None else rook_min_length_deg
+    pairs = set()
+    for i, g in enumerate(shapes):
+        for j in sorted(int(j) for j in tree.query(g, predicate="dwithin", distance=tolerance_deg)):
+            if j <= i:
+                continue
+            if kind == "rook" and _shared_border_length(g, shapes[j], tolerance_deg) <= min_len:
+                continue
+            pairs.add((keys[i], keys[j]))
+    return pairs
 
 
 @lru_cache(maxsize=None)
-def _neighbour_pairs(kind: str, tolerance_deg: float, rook_min_length_deg: float | None) -> frozenset:
-    """Unordered neighbour pairs among all registry provinces."""
-    import shapely
-
-    cs = tuple(regions.codes())
-    geoms = [boundary(c) for c in cs]
-    tree = shapely.STRtree(geoms)
-    min_len = 10 * tolerance_deg if rook_min_length_deg is None else rook_min_length_deg
-    pairs = set()
-    for i, g in enumerate(geoms):
-        for j in tree.query(g, predicate="dwithin", distance=tolerance_deg):
-            if j <= i:
-                continue
-            if kind == "rook" and _contact_extent(g, geoms[j], tolerance_deg) <= min_len:
-                continue
-            pairs.add((cs[i], cs[int(j)]))
-    return frozenset(pairs)
+def _province_pairs(kind: str, tolerance_deg: float, rook_min_length_deg: float | None) -> frozenset:
+    return frozenset(neighbour_pairs(boundaries(), kind, tolerance_deg, rook_min_length_deg))
 
 
 def neighbours(
@@ -206,7 +207,7 @@ def neighbours(
     cs = _checked_codes(codes)
     keep = set(cs)
     out: dict[int, list[int]] = {c: [] for c in cs}
-    for a, b in _neighbour_pairs(kind, float(tolerance_deg), rook_min_length_deg):
+    for a, b in _province_pairs(kind, float(tolerance_deg), rook_min_length_deg):
         if a in keep and b in keep:
             out[a].append(b)
             out[b].append(a)
