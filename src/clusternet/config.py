@@ -36,7 +36,9 @@ def read_yaml(path: str | os.PathLike) -> Any:
         raise ConfigError(f"config file {path} does not exist")
     try:
         with open(path, encoding="utf-8") as fh:
-            return yaml.safe_load(fh)
+            # libyaml's C loader when available: the same safe subset, ~10x faster on the
+            # larger section files (codebook.yaml).
+            return yaml.load(fh, Loader=getattr(yaml, "CSafeLoader", yaml.SafeLoader))
     except yaml.YAMLError as exc:
         raise ConfigError(f"{path}: not valid YAML: {exc}") from exc
 

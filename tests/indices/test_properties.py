@@ -104,7 +104,7 @@ def test_flipping_direction_flips_the_indicator_contribution(X, j, method):
     np.testing.assert_allclose(c_up, w_up * z, atol=1e-9)
     np.testing.assert_allclose(c_down, w_down * (1 - z), atol=1e-9)
     if method == "equal":
-        # Same weight, mirrored contribution: the rank order of the indicator's contribution reverses.
+        # Equal weights do not depend on the data: the two contributions are mirror images, w z and w (1 - z).
         np.testing.assert_allclose(c_up + c_down, w_up, atol=1e-9)
 
 

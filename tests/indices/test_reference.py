@@ -142,3 +142,23 @@ def test_beta_convergence_matches_r(ref, data, kind):
     i = r.names.index("initial")
     assert r.params[i] == pytest.approx(ref["beta"][kind]["beta"], abs=TOL)
     assert r.std_errors[i] == pytest.approx(ref["beta"][kind]["se"], abs=TOL)
+
+
+def test_spearman_matrix_matches_scipy(data):
+    from scipy.stats import spearmanr
+
+    from clusternet.indices.composite import spearman_matrix
+
+    df, *_ = data
+    cols = df[["a", "b", "c", "d"]]  # c has ties: average ranks
+    np.testing.assert_allclose(spearman_matrix(cols).to_numpy(), spearmanr(cols.to_numpy()).statistic, atol=1e-12)
+
+
+def test_rank_table_by_year():
+    from clusternet.indices.composite import rank_table
+
+    df = pd.DataFrame({"region_code": [1, 2, 3, 1, 2, 3], "year": [2020] * 3 + [2021] * 3,
+                       "v": [0.5, 0.9, 0.5, 0.1, 0.2, np.nan]})
+    t = rank_table(df, "v").set_index("region_code")
+    assert t["2020"].tolist() == [2, 1, 2]  # ties share the smallest rank
+    assert t.loc[[1, 2], "2021"].tolist() == [2, 1]

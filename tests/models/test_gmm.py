@@ -125,3 +125,18 @@ def test_units_of_measurement_do_not_matter(panel):
     scaled = fit_gmm(panel.assign(x=panel["x"] * 1e6), spec)
     np.testing.assert_allclose(scaled.params[1] * 1e6, base.params[1], rtol=1e-6)
     np.testing.assert_allclose(scaled.params[0], base.params[0], rtol=1e-6)
+
+
+def test_non_numeric_value_named(panel):
+    bad = panel.astype({"x": object})
+    bad.loc[4, "x"] = "n/a"
+    with pytest.raises(DataError, match=r"'x'.*'n/a'.*row 4"):
+        fit_gmm(bad, spec_from_options("y", ["x"], {}, system=False))
+
+
+def test_effects_key_rejected(panel):
+    from clusternet.models.registry import get
+
+    with pytest.raises(ConfigError, match="time_effects"):
+        get("gmm_difference")(panel, {"name": "g", "model": "gmm_difference", "y": "y", "x": ["x"],
+                                      "effects": ["entity", "time"]})

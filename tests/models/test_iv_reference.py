@@ -14,7 +14,8 @@ from clusternet.models.iv import AndersonRubin, fit_iv
 from clusternet.models import registry
 
 FIXTURES = Path(__file__).resolve().parents[1] / "reference" / "fixtures"
-REF = json.loads((FIXTURES / "panel_linear_iv.json").read_text())["cases"]
+ALL = json.loads((FIXTURES / "panel_linear_iv.json").read_text())["cases"]
+REF = {k: v for k, v in ALL.items() if "coefficients" in v}  # one endogenous regressor, plm fits
 X = ["lpcap", "lpc", "lemp", "unemp"]
 COVS = {
     "unadjusted": {"type": "unadjusted"},
@@ -150,3 +151,35 @@ def test_pooled_iv_matches_linearmodels(produc):
     assert np.max(np.abs(res.vcov - ref.cov.loc[order, order].to_numpy())) < 1e-10
     sargan = _tests(res)["sargan"]
     assert abs(sargan["statistic"] - ref.sargan.stat) < TOL
+
+
+@pytest.mark.parametrize("cov", [{"type": "unadjusted"}, {"type": "cluster"}, {"type": "robust"}])
+def test_two_endogenous_cragg_donald_and_kleibergen_paap(produc, cov):
+    ref = ALL["produc_fe_iv_two_endogenous"]
+    d = produc.assign(lhwy_sq=produc["lhwy"] ** 2)
+    res = fit_iv(d, y="lgsp", x=["lpcap", "lemp", "lpc", "unemp"], endogenous=ref["endogenous"],
+                 instruments=ref["instruments"], entity="state", cov=cov, ar_grid=11)
+    t = _tests(res)
+    assert abs(t["cragg_donald_f"]["statistic"] / ref["cragg_donald_f"] - 1) < TOL
+    kp = t["kleibergen_paap_rk_wald_f"]["statistic"]
+    if cov["type"] == "unadjusted":  # KP with the homoskedastic covariance is Cragg–Donald
+        assert abs(kp / ref["cragg_donald_f"] - 1) < TOL
+    else:
+        assert np.isfinite(kp) and kp > 0
+    assert "anderson_rubin" not in t  # AR is for one endogenous regressor
+    assert "hansen_j" in t or "sargan" in t  # L2 = 3 > K2 = 2
+
+
+def test_kleibergen_paap_invariant_to_ordering(produc):
+    # rk(K2 − 1) is invariant to nonsingular transformations of the endogenous regressors and of
+    # the instruments, so reordering either must not change it (catches vec/Kronecker order slips)
+    d = produc.assign(lhwy_sq=produc["lhwy"] ** 2)
+
+    def kp(endog, instruments):
+        res = fit_iv(d, y="lgsp", x=["lpcap", "lemp", "lpc", "unemp"], endogenous=endog, instruments=instruments,
+                     entity="state", cov={"type": "cluster"}, ar_grid=11)
+        return _tests(res)["kleibergen_paap_rk_wald_f"]["statistic"]
+
+    base = kp(["lpcap", "lemp"], ["lhwy", "lwater", "lhwy_sq"])
+    assert abs(kp(["lemp", "lpcap"], ["lhwy", "lwater", "lhwy_sq"]) / base - 1) < 1e-8
+    assert abs(kp(["lpcap", "lemp"], ["lhwy_sq", "lhwy", "lwater"]) / base - 1) < 1e-8

@@ -137,3 +137,13 @@ def test_effects_must_agree_with_linear_model(df):
         registry.get("fe")(df, spec)
     spec["model"] = "twfe"
     assert registry.get("twfe")(df, spec)["effects"] == {"entity": True, "time": True}
+
+
+def test_cluster_by_a_label_column(df):
+    # cluster labels need not be numeric; 12 entities fall into 3 regions of 4
+    df["region"] = np.array(["north", "south", "west"])[df["id"] % 3]
+    res = fit(df, cov={"type": "cluster", "cluster_by": "region", "min_clusters": 2})
+    assert res.cov_info["n_clusters"] == 3
+    groups = df["id"] % 3
+    num = fit(df.assign(region=groups), cov={"type": "cluster", "cluster_by": "region", "min_clusters": 2})
+    assert np.allclose(res.vcov, num.vcov, rtol=1e-12)

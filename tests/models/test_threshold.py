@@ -247,3 +247,10 @@ def test_time_invariant_regressor_rejected(frame):
     bad = frame.assign(z=frame["region_code"] % 7)
     with pytest.raises(EstimationError, match="collinear"):
         get("threshold")(bad, _spec())
+
+
+def test_time_effects_rejected(frame):
+    spec = _spec()
+    spec["effects"] = ["entity", "time"]
+    with pytest.raises(ConfigError, match="entity effects only"):
+        get("threshold")(frame, spec)

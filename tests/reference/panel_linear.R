@@ -227,6 +227,25 @@ for (ivset in list(c("lhwy"), c("lhwy", "lwater"))) {
     iv_cases[[key]]$ar_interval_cluster_sss <- c(lo, hi)
   }
 }
+# Two endogenous regressors (lpcap, lemp), instruments lhwy, lwater, lhwy^2 (column lhwy_sq =
+# lhwy^2 computed from the CSV's lhwy on both sides): Cragg-Donald F from its definition,
+# mineig[(X2'M_Z X2 / (n - N - L))^{-1} X2'P_{Z2} X2] / L2 with the exogenous regressors
+# partialled out, after the within transformation.
+d$lhwy_sq <- d$lhwy^2
+W <- function(v) as.numeric(Within(d[[v]]))
+exog2 <- c("lpc", "unemp")
+X1 <- sapply(exog2, W)
+M1 <- function(v) as.numeric(v - X1 %*% solve(crossprod(X1), crossprod(X1, v)))
+X2 <- cbind(M1(W("lpcap")), M1(W("lemp")))
+Z2 <- cbind(M1(W("lhwy")), M1(W("lwater")), M1(W("lhwy_sq")))
+fitted <- Z2 %*% solve(crossprod(Z2), crossprod(Z2, X2))
+n_fe <- nrow(X2) - length(unique(d$state)) - (length(exog2) + ncol(Z2))
+sigma <- crossprod(X2 - fitted) / n_fe
+cd <- min(Re(eigen(solve(sigma) %*% crossprod(X2, fitted))$values)) / ncol(Z2)
+iv_cases[["produc_fe_iv_two_endogenous"]] <- list(
+  endogenous = c("lpcap", "lemp"), exog = exog2, instruments = c("lhwy", "lwater", "lhwy_sq"),
+  cragg_donald_f = cd)
+
 write_json(list(meta = meta, cases = iv_cases), file.path(out_dir, "panel_linear_iv.json"),
            digits = NA, auto_unbox = TRUE, pretty = TRUE)
 cat("wrote", file.path(out_dir, "panel_linear_iv.json"), "\n")

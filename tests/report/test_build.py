@@ -53,7 +53,8 @@ def outputs(root: Path) -> dict[str, bytes]:
 def test_report_outputs_sections_metrics_and_manifest(built):
     html = (built / "results/report/index.html").read_text(encoding="utf-8")
     for anchor in ('id="hypothesis-H1"', 'id="hypothesis-H2"', 'id="data"', 'id="indices"', 'id="models"',
-                   'data-item="all_models"', 'data-item="thresholds"', 'data-item="spatial_effects"',
+                   'data-item="models_panel"', 'data-item="models_mechanism"', 'data-item="models_spatial"',
+                   'data-item="thresholds"', 'data-item="spatial_effects"',
                    'data-item="descriptive"', 'data-item="correlation"', 'data-item="indices_weights"',
                    'data-item="map_dci"', 'data-item="lr_threshold"', 'data-item="marginal_moderation"',
                    'data-item="H1_coefficients"', "verdict-yes", "verdict-no", "Index weights",
@@ -61,7 +62,7 @@ def test_report_outputs_sections_metrics_and_manifest(built):
                    '<section id="disparity"><h2>Regional disparity</h2>', 'data-item="disparity_dagum"'):
         assert anchor in html, anchor
     assert "src=\"http" not in html and "<script" not in html  # self-contained
-    for name in ("all_models", "H1_regressions", "descriptive", "thresholds", "spatial_effects"):
+    for name in ("models_panel", "H1_regressions", "descriptive", "thresholds", "spatial_effects"):
         for ext in ("tex", "docx", "html", "md", "csv"):
             assert (built / f"results/report/tables/{name}.{ext}").is_file()
     for name in ("map_dci", "H1_coefficients", "lr_threshold", "marginal_moderation"):
@@ -132,7 +133,8 @@ def test_chinese_report(project):
     build_report(load_config(project))
     html = Path("results/report/index.html").read_text(encoding="utf-8")
     assert "数字资源禀赋共享" in html and "研究假设" in html and "地区固定效应" in html
-    assert "创新产出" in Path("results/report/tables/all_models.md").read_text(encoding="utf-8")
+    assert "面板：24 个地区-年份观测，6 个地区，4 年（2011–2014），平衡面板" in html
+    assert "创新产出" in Path("results/report/tables/models_panel.md").read_text(encoding="utf-8")
 
 
 def test_unknown_config_key_is_an_error_naming_it(project):

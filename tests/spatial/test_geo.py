@@ -98,3 +98,10 @@ def test_rook_excludes_corner_touch_queen_keeps_it():
     rook = geo.neighbour_pairs(g, "rook")
     assert ("sw", "ne") in queen and ("se", "nw") in queen and len(queen) == 6
     assert rook == {("sw", "se"), ("sw", "nw"), ("se", "ne"), ("nw", "ne")}
+
+
+def test_boundary_gap_hainan_guangdong_across_the_strait():
+    gaps = geo.boundary_gap_km(460000, [440000, 450000, 110000])
+    # Qiongzhou Strait is 18-30 km wide at its narrowest points (atlas figure); Hainan-Guangxi > 50 km by sea
+    assert 5 < gaps[0] < 35 and gaps[1] > 50 and gaps[2] > 1500
+    assert geo.boundary_gap_km(110000, [120000])[0] == pytest.approx(0.0, abs=1.0)

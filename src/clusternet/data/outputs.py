@@ -127,9 +127,12 @@ def quality_markdown(q: dict, codebook: dict) -> str:
         lines.append(f"| {o['variable']} | {o['region_code']} | {o['year']} | {o['value']:.6g} | "
                      f"{o['previous']:.6g} | {o['next']:.6g} |")
     lines += ["", "## Cells set to missing before interpolation (panel.yaml `invalidate`)", ""]
+    rules: dict = {}
     for c in q["notes"].get("invalidated", []):
-        lines.append(f"- {c['variable']} / {c['region_code']} / {c['year']} "
-                     f"(was {c['original_value']}): {c['reason']}")
+        rules.setdefault((c["variable"], c["year"], c["reason"]), []).append(c)
+    for (variable, year, reason), cells in rules.items():
+        values = ", ".join(f"{c['region_code']}: {c['original_value']}" for c in cells)
+        lines.append(f"- {variable} {year}, {len(cells)} province(s) ({values}): {reason}")
     d = q["notes"].get("deflation", {})
     lines += ["", "## Deflation", "",
               f"Money variables are deflated with the provincial `{d.get('price_index')}` chain-linked to "
@@ -172,7 +175,6 @@ def coverage_figure(coverage: pd.DataFrame, path_png: Path, path_pdf: Path, prov
         ax.set_yticks(range(coverage.shape[0]), coverage.index, fontsize=5)
         ax.set_title("Share of provinces observed (before interpolation)")
         fig.colorbar(im, ax=ax, fraction=0.04)
-        fig.tight_layout()
         plotting.save(fig, path, prov)
 
 

@@ -163,48 +163,69 @@ def balanced_frame(first: int, last: int) -> pd.DataFrame:
     return pd.DataFrame(index=idx)
 
 
+def _fill_grid(y: np.ndarray, max_gap: int, extrapolate: bool) -> tuple[np.ndarray, np.ndarray]:
+    """Fill one variable's (regions x years) grid; returns the filled grid and a code per cell
+    (0 unchanged, 1 interpolated, 2 extrapolated). Vectorised over all cells."""
+    n_rows, n_cols = y.shape
+    obs = np.isfinite(y)
+    cols = np.arange(n_cols)
+    prev = np.maximum.accumulate(np.where(obs, cols, -1), axis=1)
+    nxt = np.minimum.accumulate(np.where(obs, cols, n_cols)[:, ::-1], axis=1)[:, ::-1]
+    enough = (obs.sum(axis=1) >= 2)[:, None]
+    inside = ~obs & (prev >= 0) & (nxt < n_cols) & (nxt - prev - 1 <= max_gap) & enough
+    left = np.clip(prev, 0, n_cols - 1)
+    right = np.clip(nxt, 0, n_cols - 1)
+    y_left = np.take_along_axis(y, left, axis=1)
+    y_right = np.take_along_axis(y, right, axis=1)
+    with np.errstate(invalid="ignore", divide="ignore"):
+        line = y_left + (y_right - y_left) * (cols - left) / (right - left)
+    out = np.where(inside, line, y)
+    code = inside.astype(np.int8)
+    if extrapolate:
+        count = np.cumsum(obs, axis=1)
+        first, second = np.argmax(obs & (count == 1), axis=1), np.argmax(obs & (count == 2), axis=1)
+        total = count[:, -1:]
+        last, before_last = (np.argmax(obs & (count == total), axis=1),
+                             np.argmax(obs & (count == total - 1), axis=1))
+        rows = np.arange(n_rows)
+        for a, b, where in ((first, second, prev < 0), (before_last, last, nxt >= n_cols)):
+            ya, yb = y[rows, a][:, None], y[rows, b][:, None]
+            with np.errstate(invalid="ignore", divide="ignore"):
+                ext = ya + (yb - ya) * (cols - a[:, None]) / (b - a)[:, None]
+            cells = ~obs & where & enough
+            out = np.where(cells, ext, out)
+            code = np.where(cells, 2, code)
+    return out, code
+
+
 def interpolate(wide: pd.DataFrame, max_gap: int, extrapolate: bool, method: str) -> tuple[pd.DataFrame, pd.DataFrame]:
     """Linear interpolation within each region's series.
 
-    ``wide`` is indexed by (region_code, year) with consecutive years for every region. A run
-    of at most ``max_gap`` missing years between two observed years is filled on the straight
-    line between them. Leading and trailing runs stay missing unless ``extrapolate`` is true;
-    then they continue the line through the two nearest observations. Series with fewer than
-    two observations are left alone. Returns the filled frame and a long table of the filled
-    cells (region_code, year, variable, method).
+    ``wide`` is indexed by (region_code, year), every region with the same consecutive years.
+    A run of at most ``max_gap`` missing years between two observed years is filled on the
+    straight line between them: x_t = x_a + (x_b - x_a) (t - a) / (b - a). Leading and trailing
+    runs stay missing unless ``extrapolate`` is true; then they continue the line through the
+    two nearest observations. Series with fewer than two observations are left alone. Returns
+    the filled frame and a long table of the filled cells (region_code, year, variable, method).
     """
     out = wide.copy()
     filled_cols = ["region_code", "year", "variable", "method"]
     if method == "none":
         return out, pd.DataFrame(columns=filled_cols)
-    region_codes = wide.index.get_level_values("region_code").unique()
+    region_codes = wide.index.get_level_values("region_code").unique().to_numpy()
     years = wide.index.get_level_values("year").unique().to_numpy()
-    n_years = len(years)
-    filled = []
+    shape = (len(region_codes), len(years))
+    parts = []
     for var in wide.columns:
-        grid = wide[var].to_numpy(dtype="float64").reshape(len(region_codes), n_years)
-        new = grid.copy()
-        for r in range(len(region_codes)):
-            y = grid[r]
-            obs = np.flatnonzero(np.isfinite(y))
-            if len(obs) < 2 or len(obs) == n_years:
-                continue
-            for j in np.flatnonzero(~np.isfinite(y)):
-                if obs[0] < j < obs[-1]:
-                    left, right = obs[obs < j].max(), obs[obs > j].min()
-                    if right - left - 1 > max_gap:
-                        continue
-                    new[r, j] = y[left] + (y[right] - y[left]) * (j - left) / (right - left)
-                    how = "linear"
-                elif extrapolate:
-                    a, b = (obs[0], obs[1]) if j < obs[0] else (obs[-2], obs[-1])
-                    new[r, j] = y[a] + (y[b] - y[a]) * (j - a) / (b - a)
-                    how = "linear_extrapolation"
-                else:
-                    continue
-                filled.append((int(region_codes[r]), int(years[j]), var, how))
-        out[var] = new.reshape(-1)
-    return out, pd.DataFrame(filled, columns=filled_cols)
+        grid, code = _fill_grid(wide[var].to_numpy(dtype="float64").reshape(shape), max_gap, extrapolate)
+        out[var] = grid.reshape(-1)
+        r, t = np.nonzero(code)
+        if len(r):
+            parts.append(pd.DataFrame({"region_code": region_codes[r].astype("int64"), "year": years[t].astype("int64"),
+                                       "variable": var,
+                                       "method": np.where(code[r, t] == 1, "linear", "linear_extrapolation")}))
+    filled = pd.concat(parts, ignore_index=True) if parts else pd.DataFrame(columns=filled_cols)
+    return out, filled
 
 
 def price_level(wide: pd.DataFrame, deflation: dict, first: int, last: int) -> tuple[pd.Series, list]:

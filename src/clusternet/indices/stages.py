@@ -181,7 +181,8 @@ def run_indices(cfg: Config) -> list[Path]:
 
 
 def _beta_document(res: dynamics.BetaResult, variable: str, spec: dict, prov: dict) -> dict:
-    coefs = coefficient_table(res.names, res.params, res.std_errors, df_resid=res.df_resid)
+    # t(G - 1) for inference with clustered SEs, as Stata's vce(cluster); R's coeftest would use N - K.
+    coefs = coefficient_table(res.names, res.params, res.std_errors, df_resid=res.n_entities - 1)
     return make_result(
         model=f"convergence.beta_{res.kind}", label=f"{res.kind} beta-convergence of {variable}",
         dependent=f"growth of {variable}", coefficients=coefs,
@@ -189,26 +190,21 @@ def _beta_document(res: dynamics.BetaResult, variable: str, spec: dict, prov: di
                     "n_clusters": res.n_entities},
         nobs=res.nobs, n_entities=res.n_entities, n_periods=res.n_periods,
         effects={"entity": res.kind == "conditional", "time": res.kind == "conditional"},
-        fit={"r2": res.r2, "beta": res.beta, "speed": res.speed, "half_life": res.half_life},
+        fit={"r2": res.r2, "beta": res.beta, "speed": res.speed, "half_life": res.half_life,
+             "df_resid": res.df_resid},
         spec=spec, provenance=prov)
 
 
 def spatial_weights(codes: list[int], k: int) -> np.ndarray:
-    """Binary kNN weights in ``codes`` order: each province's k nearest provinces by great-circle
-    distance between centroids (``clusternet.spatial.geo.great_circle_km``; ties broken by
-    region code). kNN rather than contiguity because Hainan has no land neighbour; the spatial
-    Markov chain row-standardises the matrix."""
-    from clusternet.spatial import geo
+    """Row-standardised kNN weights in ``codes`` order: each province's k nearest provinces by
+    great-circle distance between centroids (``clusternet.spatial.weights``, type ``knn``; ties
+    broken by region code). kNN rather than contiguity because Hainan has no land neighbour."""
+    from clusternet.spatial.weights import build_weights
 
     if k >= len(codes):
         raise ConfigError(f"config/indicators.yaml: disparity.markov.knn is {k}, but there are only "
                           f"{len(codes)} regions; use fewer neighbours")
-    dist = geo.great_circle_km(codes)
-    W = np.zeros_like(dist)
-    for i in range(len(codes)):
-        order = [j for j in np.argsort(dist[i], kind="stable") if j != i][:k]
-        W[i, order] = 1.0
-    return W
+    return build_weights("disparity.markov", {"type": "knn", "k": k}, codes).matrix.toarray()
 
 
 def run_disparity(cfg: Config) -> list[Path]:

@@ -102,15 +102,15 @@ def prepare_frame(
             f"{source}: column(s) {absent} not found; available columns: {sorted(map(str, data.columns))}"
         )
     frame = data[list(dict.fromkeys(wanted))].copy()
-    for col in dict.fromkeys([*columns, *extra_columns]):
+    # model variables must be numeric (booleans become 0/1); extra columns (cluster labels) may be anything
+    for col in dict.fromkeys(columns):
         if col in (entity, time):
             continue
-        if not pd.api.types.is_numeric_dtype(frame[col]) or pd.api.types.is_bool_dtype(frame[col]):
-            if pd.api.types.is_bool_dtype(frame[col]):
-                frame[col] = frame[col].astype(float)
-                continue
-            bad = pd.to_numeric(frame[col], errors="coerce").isna() & frame[col].notna()
-            row = int(np.flatnonzero(bad.to_numpy())[0]) if bad.any() else 0
+        if pd.api.types.is_bool_dtype(frame[col]):
+            frame[col] = frame[col].astype(float)
+        elif not pd.api.types.is_numeric_dtype(frame[col]):
+            bad = (pd.to_numeric(frame[col], errors="coerce").isna() & frame[col].notna()).to_numpy()
+            row = int(np.flatnonzero(bad)[0]) if bad.any() else 0
             raise DataError(
                 f"{source}: column {col!r} is not numeric (row {row}: {frame[col].iloc[row]!r}); "
                 "convert it or choose another variable"

@@ -148,7 +148,13 @@ def _panel_arrays(data: pd.DataFrame, entity: str, time: str, columns: list[str]
     ti = times.to_numpy().astype(int) - periods[0]
     out = {}
     for col in columns:
-        values = pd.to_numeric(data[col], errors="coerce").to_numpy(dtype=float)
+        numeric = pd.to_numeric(data[col], errors="coerce")
+        bad = (numeric.isna() & data[col].notna()).to_numpy()
+        if bad.any():
+            row = int(np.flatnonzero(bad)[0])
+            raise DataError(f"column {col!r} has a non-numeric value {data[col].iloc[row]!r} at data row {row}; "
+                            "fix or remove it (missing values are allowed: those equations are dropped)")
+        values = numeric.to_numpy(dtype=float)
         arr = np.full((len(entities), len(periods)), np.nan)
         arr[ei, ti] = values
         out[col] = arr
@@ -493,6 +499,11 @@ def _fit_registered(data: pd.DataFrame, spec: dict, *, system: bool) -> dict:
         raise ConfigError(f"cov: GMM standard errors are cluster-robust by entity (one-step robust or two-step "
                           f"Windmeijer); cov.type {cov.get('type')!r} / cluster_by {cov.get('cluster_by')!r} "
                           "cannot be applied; set cov: {type: cluster} or leave it to the defaults")
+    if spec.get("weights"):
+        raise ConfigError("weights: GMM estimation is unweighted; remove the weights")
+    if "effects" in spec:
+        raise ConfigError("effects: GMM always removes entity effects; set period effects with "
+                          "options.time_effects (true/false) instead of `effects`")
     ci_level = float(spec.get("ci_level", 0.95))
     options = dict(spec.get("options") or {})
     gspec = spec_from_options(spec["y"], regressors, options, system=system)

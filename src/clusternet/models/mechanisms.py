@@ -480,14 +480,64 @@ def _interacted(frame: pd.DataFrame, labels: pd.Series, x: str, controls: list[s
 def wald_equal(params: pd.Series, vcov: pd.DataFrame, names: list[str]) -> tuple[float, int]:
     """Wald statistic of H0: all coefficients in ``names`` are equal (contrasts
     against the first)."""
-    q = len(names) - 1
-    R = np.zeros((q, len(names)))
+    return _wald_equal_array(params[names].to_numpy(), vcov.loc[names, names].to_numpy())
+
+
+def _wald_equal_array(b: np.ndarray, V: np.ndarray) -> tuple[float, int]:
+    q = b.size - 1
+    R = np.zeros((q, b.size))
     R[:, 0] = -1.0
     R[np.arange(q), np.arange(1, q + 1)] = 1.0
-    b = params[names].to_numpy()
-    V = vcov.loc[names, names].to_numpy()
     rb = R @ b
     return float(rb @ np.linalg.solve(R @ V @ R.T, rb)), q
+
+
+class GroupPermutation:
+    """The equal-slopes Wald statistic for any entity-level labelling, without re-fitting.
+
+    The within transformation W of the project's estimator is linear and labels are
+    entity-level, so W(v 1[g]) = sum over entities i in g of W(v 1[i]): the per-entity
+    columns are transformed once (``clusternet.models.linear.transform``), a labelling
+    only sums them, and the covariance is the project's ``sandwich_covariance``. Equal to
+    the full fit to rounding error (checked in the tests).
+    """
+
+    def __init__(self, frame: pd.DataFrame, y: str, variables: list[str], *, entity: str, time: str,
+                 effects, cov, groups: list):
+        from clusternet.models.covariance import CovarianceSpec
+        from clusternet.models.linear import build_panel, transform
+
+        model = LINEAR_MODEL[_effects_flags(effects)]
+        self.cov = CovarianceSpec.from_dict(cov)
+        frame = frame.sort_values([entity, time], kind="mergesort").reset_index(drop=True)
+        codes, self.entities = pd.factorize(frame[entity], sort=True)
+        n_ent = len(self.entities)
+        columns = {f"{v}@{k}": np.where(codes == k, frame[v].to_numpy(dtype=float), 0.0)
+                   for v in variables for k in range(n_ent)}
+        keep = [c for c in dict.fromkeys([entity, time, y, self.cov.cluster_by]) if c]
+        wide = pd.concat([frame[keep], pd.DataFrame(columns)], axis=1)
+        panel = build_panel(wide, y=y, x=list(columns), entity=entity, time=time, cov=self.cov)
+        self.tr = transform(panel, model)
+        n = self.tr.y.size
+        self.X3 = self.tr.X.reshape(n, len(variables), n_ent)
+        self.groups = list(groups)
+        k_big, k = len(variables) * n_ent, len(variables) * len(groups)
+        self.df_resid = self.tr.df_resid + k_big - k
+        self.cluster_name = self.cov.cluster_by or entity
+
+    def wald(self, entity_labels: pd.Series) -> float:
+        """W for labels indexed by entity (x is the first variable)."""
+        lab = entity_labels.reindex(self.entities).to_numpy()
+        S = (lab[:, None] == np.array(self.groups, dtype=object)[None, :]).astype(float)
+        X = np.einsum("nvk,kg->nvg", self.X3, S).reshape(self.X3.shape[0], -1)
+        from clusternet.models.covariance import sandwich_covariance
+
+        beta, *_ = np.linalg.lstsq(X, self.tr.y, rcond=None)
+        resid = self.tr.y - X @ beta
+        V, _ = sandwich_covariance(X, resid, self.cov, df_resid=self.df_resid, entity=self.tr.entity,
+                                   time=self.tr.time, cluster=self.tr.cluster, cluster_name=self.cluster_name)
+        G = len(self.groups)
+        return _wald_equal_array(beta[:G], V[:G, :G])[0]
 
 
 def wald_zero(params: pd.Series, vcov: pd.DataFrame, names: list[str]) -> tuple[float, int]:
@@ -525,10 +575,15 @@ def fit_heterogeneity(data: pd.DataFrame, spec: dict) -> dict:
     rng = np.random.default_rng(task_seed(spec, opts))
     n_perm = int(opts["permutations"])
     perm_stats = np.empty(n_perm)
+    fast = GroupPermutation(frame, y, [x, *controls], cov=cov, groups=groups, **common) \
+        if any(_effects_flags(common["effects"])) else None
     for r in range(n_perm):
         shuffled = pd.Series(rng.permutation(ent_labels.to_numpy()), index=ent_labels.index)
-        lab_r = frame[entity].map(shuffled)
-        inter_r, cols_r = _interacted(frame, lab_r, x, controls, groups)
+        if fast is not None:
+            perm_stats[r] = fast.wald(shuffled)
+            continue
+        # pooled OLS has an intercept column: re-fit (no shortcut)
+        inter_r, cols_r = _interacted(frame, frame[entity].map(shuffled), x, controls, groups)
         f_r = fit_fe(inter_r, y, cols_r, cov=cov, **common)
         perm_stats[r] = wald_equal(f_r.params, f_r.vcov, x_names)[0]
     perm_p = float((1 + np.sum(perm_stats >= wald)) / (1 + n_perm))

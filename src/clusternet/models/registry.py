@@ -28,7 +28,8 @@ ESTIMATORS: dict[str, Callable[[pd.DataFrame, dict], dict]] = {}
 
 # Modules that register estimators when imported. Add yours here.
 ESTIMATOR_MODULES: list[str] = ["clusternet.models.linear", "clusternet.models.iv", "clusternet.models.mechanisms", "clusternet.models.did",
-                                   "clusternet.models.gmm", "clusternet.models.threshold"]
+                                   "clusternet.models.gmm", "clusternet.models.threshold",
+                                   "clusternet.spatial.estimators"]
 
 
 def register(name: str):

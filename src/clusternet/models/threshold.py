@@ -466,6 +466,11 @@ def fit_threshold_spec(data: pd.DataFrame, spec: dict) -> dict:
     the other regressors and ``controls`` keep one slope. Bootstrap seeds:
     ``SeedSequence([seed, crc32(spec name), stage, replication])`` with ``seed`` =
     ``options.seed``, else ``spec.seed`` (the models stage passes ``config.seed``)."""
+    if spec.get("weights"):
+        raise ConfigError("weights: the threshold model is unweighted; remove the weights")
+    if "time" in (spec.get("effects") or []):
+        raise ConfigError("effects: the Hansen (1999) threshold model has entity effects only; remove `time` "
+                          "or add period dummies to `controls`")
     opts = options_from_spec(spec)
     options = spec.get("options") or {}
     q_name = options.get("threshold_variable")

@@ -79,6 +79,16 @@ def _graph(adj: np.ndarray, weights: np.ndarray | None = None, directed: bool = 
     return g
 
 
+def eigenvector_in(w: np.ndarray) -> np.ndarray:
+    """Left Perron eigenvector of W (x_j proportional to sum_i w_ij x_i), scaled to max 1.
+
+    Dense LAPACK rather than igraph's ARPACK, whose random start vector makes the
+    last digits differ between runs (outputs must be byte-identical)."""
+    vals, vecs = np.linalg.eig(np.asarray(w, dtype=float).T)
+    vec = np.abs(np.real(vecs[:, np.argmax(np.real(vals))]))
+    return vec / vec.max()
+
+
 def burt_measures(w: np.ndarray) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
     """Effective size, efficiency and constraint for a non-negative weight matrix (see module docstring)."""
     w = np.asarray(w, dtype=float).copy()
@@ -205,10 +215,7 @@ def network_metrics(weights: np.ndarray, adjacency: np.ndarray, *, seed: int,
         closeness_in = np.where(np.isfinite(sum_in), (n - 1) / sum_in, np.nan)
     norm_b = (n - 1) * (n - 2)
     betweenness = np.asarray(gb.betweenness(directed=True), dtype=float) / norm_b if norm_b else np.zeros(n)
-    if gw.ecount() and gw.is_connected(mode="strong"):
-        eig = np.asarray(gw.eigenvector_centrality(directed=True, scale=True, weights="weight"))
-    else:
-        eig = np.full(n, np.nan)
+    eig = eigenvector_in(w) if gw.ecount() and gw.is_connected(mode="strong") else np.full(n, np.nan)
     pagerank = np.asarray(gw.pagerank(directed=True, damping=damping, weights="weight" if gw.ecount() else None))
     effective, efficiency, constraint = burt_measures(w * a)
     core = np.asarray(_graph(np.triu((a + a.T) > 0, 1), directed=False).coreness(), dtype=float)

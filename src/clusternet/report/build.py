@@ -32,7 +32,7 @@ from clusternet.report.settings import ReportSettings, codebook_labels
 from clusternet.report.statistics import (artefact_table, correlation_table, descriptive_table, numeric_variables)
 from clusternet.report.tables import Table, to_html, write_table
 
-MAX_COLUMNS = 8  # regression columns per table before "all specifications" is split
+MAX_COLUMNS = 8  # columns per table of a model family before it is split
 
 
 @dataclass
@@ -163,10 +163,15 @@ def data_section(b: Builder) -> Section:
     else:
         frame, used = analysis
         regions, years = frame["region_code"].nunique(), frame["year"].nunique()
-        s.paragraphs.append(f"Panel: {len(frame)} region-years, {regions} regions, {years} years "
-                            f"({int(frame['year'].min())}–{int(frame['year'].max())}); "
-                            f"{'balanced' if len(frame) == regions * years else 'unbalanced'}. "
-                            f"Files: {', '.join(p.as_posix() for p in used)}.")
+        first, last = int(frame["year"].min()), int(frame["year"].max())
+        balanced = len(frame) == regions * years
+        files = ", ".join(p.as_posix() for p in used)
+        if b.settings.language == "zh":
+            s.paragraphs.append(f"面板：{len(frame)} 个地区-年份观测，{regions} 个地区，{years} 年（{first}–{last}），"
+                                f"{'平衡面板' if balanced else '非平衡面板'}。文件：{files}。")
+        else:
+            s.paragraphs.append(f"Panel: {len(frame)} region-years, {regions} regions, {years} years "
+                                f"({first}–{last}); {'balanced' if balanced else 'unbalanced'}. Files: {files}.")
         variables = _table_variables(b, frame)
         prov = b.prov(used)
         if variables:
@@ -337,15 +342,20 @@ def hypothesis_sections(b: Builder) -> list[Section]:
     return out
 
 
+RECORD_COLUMNS = ("specification", "coefficient", "effect", "test", "estimate", "std_error", "p_value", "ci_lower",
+                  "ci_upper", "verdict", "sign_agrees", "result")
+
+
 def records_table(name: str, title: str, records: list[dict], b: Builder) -> Table:
-    """Evidence / robustness items as rows; columns are their scalar fields (result and coefficient first)."""
+    """Evidence / robustness items as rows; columns are their scalar fields that are set in some
+    item (``RECORD_COLUMNS`` first, in that order, then the rest alphabetically)."""
     columns = []
     for r in records:
         for k in r:
             if k not in columns and not isinstance(r[k], (dict, list)) and any(q.get(k) is not None
                                                                                 for q in records):
                 columns.append(k)
-    front = [c for c in ("result", "coefficient") if c in columns]
+    front = [c for c in RECORD_COLUMNS if c in columns]
     columns = front + sorted(c for c in columns if c not in front)
 
     def cell(v) -> str:
@@ -376,15 +386,19 @@ def models_section(b: Builder) -> Section:
                 {k: docs[k] for k in keys}, b.settings, name=spec["name"], title=title,
                 coefficients=spec.get("coefficients"), provenance=b.prov(b.inputs.doc_paths[k] for k in keys))))
     else:
-        panel_keys = [k for k in docs if docs[k]["model"].startswith("panel.")]
-        if not panel_keys:
-            b.skip("regression tables", "no panel result documents under results/")
-        chunks = [panel_keys[i:i + MAX_COLUMNS] for i in range(0, len(panel_keys), MAX_COLUMNS)]
-        for i, keys in enumerate(chunks):
-            name = "all_models" if len(chunks) == 1 else f"all_models_{i + 1}"
-            title = b.settings.word("all_models_title") + ("" if len(chunks) == 1 else f" ({i + 1}/{len(chunks)})")
-            s.items.append(b.table(regression_table({k: docs[k] for k in keys}, b.settings, name=name, title=title,
-                                                    provenance=b.prov(b.inputs.doc_paths[k] for k in keys))))
+        families = sorted({d["model"].split(".")[0] for d in docs.values()})
+        if not families:
+            b.skip("regression tables", "no result documents under results/")
+        for family in families:
+            keys = [k for k in docs if docs[k]["model"].split(".")[0] == family]
+            chunks = [keys[i:i + MAX_COLUMNS] for i in range(0, len(keys), MAX_COLUMNS)]
+            for i, chunk in enumerate(chunks):
+                name = f"models_{family}" + ("" if len(chunks) == 1 else f"_{i + 1}")
+                title = (f"{b.settings.word('all_models_title')}: {family}"
+                         + ("" if len(chunks) == 1 else f" ({i + 1}/{len(chunks)})"))
+                s.items.append(b.table(regression_table({k: docs[k] for k in chunk}, b.settings, name=name,
+                                                        title=title,
+                                                        provenance=b.prov(b.inputs.doc_paths[k] for k in chunk))))
     threshold_docs = {k: d for k, d in docs.items() if extras.thresholds(d)}
     if threshold_docs:
         s.items.append(b.table(extras.threshold_table(threshold_docs, b.settings,

@@ -43,7 +43,7 @@ def coefficient_plot(docs: dict[str, dict], coefficients: list[str], settings: R
     ax.set_xlabel(settings.word("estimate"))
     ax.set_title(title)
     if len(keys) > 1:
-        ax.legend(fontsize=7, loc="best")
+        ax.legend(fontsize=7, loc="upper left", bbox_to_anchor=(1.01, 1), frameon=False)
     return fig
 
 

@@ -17,8 +17,12 @@ rows/columns (``ids``) and a metadata dict (how it was built, checks). Builders
 
 Islands (rows with no neighbour — for provinces only Hainan under contiguity) are
 handled by the configured rule, applied before normalisation:
-``nearest`` links each island to its ``k`` nearest regions by great-circle
-distance, symmetrically, with weight 1 (the links are recorded in the metadata);
+``nearest`` links each island to its ``k`` nearest regions, symmetrically, with
+weight 1 (the links are recorded in the metadata). Nearest ``by: boundary`` (the
+default) means the shortest great-circle gap between the provinces' boundaries —
+Hainan goes to Guangdong across the ~15 km Qiongzhou Strait, the convention of the
+Chinese provincial literature; ``by: centroid`` uses centroid distances (which
+would pick Guangxi, 525 km vs 594 km to Guangdong's centroid);
 ``allow`` keeps the zero row; ``error`` (the default) stops.
 
 Normalisation: ``row`` (rows sum to one — the default, as in xsmle/splm usage),
@@ -210,7 +214,8 @@ def spectral_radius(m: sp.spmatrix) -> float:
 
 
 def apply_island_rule(m: np.ndarray, codes: Sequence[int], dist: np.ndarray | None, rule: dict, name: str):
-    """Link islands per ``rule`` ({rule: error|allow|nearest, k}); return (matrix, links added)."""
+    """Link islands per ``rule`` ({rule: error|allow|nearest, k, by: boundary|centroid});
+    return (matrix, links added)."""
     rows = m.sum(axis=1)
     islands = np.flatnonzero(rows == 0)
     kind = rule.get("rule", "error")
@@ -226,7 +231,12 @@ def apply_island_rule(m: np.ndarray, codes: Sequence[int], dist: np.ndarray | No
     m = m.copy()
     links = []
     for i in islands:
-        d = dist[i].astype(float).copy()
+        if rule.get("by", "boundary") == "boundary":
+            from clusternet.spatial import geo
+
+            d = geo.boundary_gap_km(codes[i], codes)
+        else:
+            d = dist[i].astype(float).copy()
         d[i] = np.inf
         for j in np.argsort(d, kind="stable")[:k]:
             m[i, j] = m[j, i] = 1.0
@@ -285,5 +295,6 @@ def build_weights(name: str, spec: dict, codes: Sequence[int] | None = None, pan
         w = sp.csr_matrix(m)
     else:
         raise ConfigError(f"spatial.weights.{name}.normalise: {norm!r}; one of row, spectral, none")
-    meta = {"name": name, "spec": dict(spec), "normalise": norm, "island_links": links}
+    meta = {"name": name, "spec": dict(spec), "normalise": norm, "island_links": links,
+            "before_normalisation": SpatialWeights(tuple(codes), sp.csr_matrix(m), {"name": name}).checks()}
     return SpatialWeights(tuple(codes), sp.csr_matrix(w), meta)

@@ -1,0 +1,521 @@
+"""Spatial panel models by maximum likelihood: SAR, SEM, SDM, SDEM and SLX with
+individual, time or two-way fixed effects, the Lee & Yu (2010) correction, LM
+tests and LeSage & Pace effects.
+
+Model (N regions, T periods, W an N x N weights matrix, stacked period by period)::
+
+    SAR   y = ρ W y + X β + α + γ + ε
+    SDM   y = ρ W y + X β + W X θ + α + γ + ε
+    SEM   y = X β + α + γ + u,          u = λ W u + ε
+    SDEM  y = X β + W X θ + α + γ + u,  u = λ W u + ε
+    SLX   y = X β + W X θ + α + γ + ε           (no spatial parameter; OLS = ML)
+
+Fixed effects are removed by demeaning (within transformation); spatial lags are
+formed *before* demeaning (``Q(Wy)``, ``Q(WX)``), which is what the Lee–Yu
+orthogonal transformation implies when W is row-standardised.
+
+Estimation (Elhorst 2014, *Spatial Econometrics*, ch. 3; Lee & Yu 2010, JoE 154):
+the concentrated log-likelihood in the spatial parameter δ (ρ or λ) is
+
+    ℓc(δ) = -(n*/2)(1 + log 2π + log(SSR(δ)/n*)) + T*·[log|I_N - δW| - c·log(1 - δ)]
+
+and is maximised by bounded Brent search. Without the Lee–Yu correction
+(``lee_yu: false``) n* = NT, T* = T and c = 0: the "direct approach",
+i.e. the uncorrected ML estimator of Elhorst (2003) and spreg's Panel_FE_Lag /
+Panel_FE_Error. With the correction (the default), the transformation approach
+of Lee & Yu (2010): individual effects cost one period (T* = T - 1, n* = N(T-1)),
+time effects one cross-sectional unit (N* = N - 1, c = 1, which needs a
+row-standardised W), two-way both (n* = (N-1)(T-1)). For individual effects only
+this leaves β and ρ unchanged and rescales σ² by T/(T-1); with time effects it
+also changes ρ (removing the Nickell-type bias of order 1/N).
+
+Log-determinant ``logdet``: ``eigen`` (exact, from the eigenvalues of W,
+O(N³) once; default for N ≤ 2000), ``lu`` (exact, sparse LU of I - δW at every
+evaluation; default above 2000) or ``mc`` (Barry & Pace 1999 Monte Carlo
+approximation: log|I-δW| = -Σ_{j≤m} δ^j tr(W^j)/j with tr(W), tr(W²) exact and
+higher traces from ``mc_probes`` seeded Gaussian probes, order ``mc_order``).
+
+Standard errors come from the inverse of the analytical information matrix in
+(β, δ, σ²) (Elhorst 2014 eq. 3.7/3.8 with T*, n* and the traces of the transformed
+G = W(I-δW)⁻¹: tr(G*) = tr(G) - c/(1-δ), tr(G*²) = tr(G²) - c/(1-δ)²,
+tr(G*'G*) = tr(G'G) - c·‖1'G‖²/N). For SEM/SDEM the β block is σ²(X*'X*)⁻¹ and
+(λ, σ²) have their own 2x2 block (β and λ are asymptotically independent).
+
+Effects (LeSage & Pace 2009): for SAR/SDM, S(ρ)⁻¹(β_k I + θ_k W); direct = mean
+diagonal, total = mean row sum, indirect = total - direct; inference by drawing
+the parameters from N(θ̂, V̂) (``effects_draws``, seeded). For SEM the direct
+effect is β (indirect 0); for SDEM/SLX direct β and indirect θ·(mean row sum of W)
+with exact (linear) standard errors.
+
+Log-likelihood convention: ours is the full Gaussian log-likelihood at the ML σ²
+(SSR/n*). spreg's ``logll`` uses SSR instead of SSR/(NT) inside the log, so
+spreg.logll = ours - (NT/2)·log(NT) for the uncorrected one-way FE models.
+"""
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+
+import numpy as np
+import pandas as pd
+import scipy.linalg as sla
+import scipy.sparse as sp
+from scipy import optimize, stats
+from scipy.sparse.linalg import splu
+
+from clusternet.errors import ConfigError, DataError, EstimationError
+from clusternet.spatial.weights import SpatialWeights
+
+MODELS = ("sar", "sem", "sdm", "sdem", "slx")
+LAG_MODELS = ("sar", "sdm")
+ERROR_MODELS = ("sem", "sdem")
+DURBIN_MODELS = ("sdm", "sdem", "slx")
+EFFECTS = ("none", "individual", "time", "twoway")
+EIGEN_MAX_N = 2000
+
+
+# ----------------------------------------------------------------------------- panel arrays
+@dataclass
+class SpatialPanel:
+    """Balanced panel as arrays: y (T, N), X (T, N, k), ordered as ``W.ids`` (regions) and ``years``."""
+
+    y: np.ndarray
+    X: np.ndarray
+    W: sp.csr_matrix
+    ids: tuple
+    years: tuple
+    y_name: str
+    x_names: list
+
+
+def panel_arrays(data: pd.DataFrame, y: str, x: list[str], weights: SpatialWeights,
+                 entity: str = "region_code", time: str = "year") -> SpatialPanel:
+    """Reshape long data to (T, N) arrays in the weights' region order, with clear errors
+    for missing columns, regions that do not match the weights, and unbalanced panels."""
+    missing_cols = [c for c in [entity, time, y, *x] if c not in data.columns]
+    if missing_cols:
+        raise DataError(f"columns {missing_cols} are not in the data; available: {sorted(map(str, data.columns))}")
+    d = data[[entity, time, y, *x]]
+    if d.duplicated([entity, time]).any():
+        dup = d[d.duplicated([entity, time], keep=False)][[entity, time]].drop_duplicates().head(5).values.tolist()
+        raise DataError(f"duplicate ({entity}, {time}) rows, e.g. {dup}")
+    codes = sorted(int(c) for c in d[entity].unique())
+    W = weights.aligned(codes, source="data") if set(codes) != set(weights.ids) else weights
+    ids = W.ids
+    years = tuple(sorted(int(t) for t in d[time].unique()))
+    full = pd.MultiIndex.from_product([years, ids], names=[time, entity])
+    wide = d.set_index([time, entity]).reindex(full)
+    bad = wide[wide.isna().any(axis=1)]
+    if len(bad):
+        regions_bad = sorted({int(r) for r in bad.index.get_level_values(entity)})
+        raise DataError(
+            f"unbalanced panel for the spatial model ({y} ~ {', '.join(x)}): missing or NaN values for regions "
+            f"{regions_bad} in years {sorted({int(t) for t in bad.index.get_level_values(time)})}; spatial ML "
+            "needs every region in every year (drop the years or impute)"
+        )
+    T, N = len(years), len(ids)
+    yv = wide[y].to_numpy(float).reshape(T, N)
+    Xv = wide[x].to_numpy(float).reshape(T, N, len(x))
+    return SpatialPanel(yv, Xv, W.matrix, ids, years, y, list(x))
+
+
+def lag(W: sp.csr_matrix, a: np.ndarray) -> np.ndarray:
+    """Spatial lag within each period: a is (T, N) or (T, N, k)."""
+    if a.ndim == 2:
+        return (W @ a.T).T
+    return np.stack([W @ a[t] for t in range(a.shape[0])])
+
+
+def demean(a: np.ndarray, effects: str) -> np.ndarray:
+    """Within transformation of (T, N[, k]) arrays: individual, time or two-way."""
+    if effects == "none":
+        return a.copy()
+    out = a
+    if effects in ("individual", "twoway"):
+        out = out - out.mean(axis=0, keepdims=True)
+    if effects in ("time", "twoway"):
+        out = out - out.mean(axis=1, keepdims=True)
+    return out
+
+
+# ----------------------------------------------------------------------------- log-determinant
+class LogDet:
+    """log|I - δW| by exact eigenvalues, sparse LU, or Barry–Pace Monte Carlo."""
+
+    def __init__(self, W: sp.csr_matrix, method: str = "auto", seed: int = 0, mc_order: int = 50,
+                 mc_probes: int = 50):
+        n = W.shape[0]
+        if method == "auto":
+            method = "eigen" if n <= EIGEN_MAX_N else "lu"
+        if method not in ("eigen", "lu", "mc"):
+            raise ConfigError(f"logdet method {method!r}: one of eigen, lu, mc, auto")
+        self.method, self.W, self.n = method, W.tocsc(), n
+        self.eig = np.linalg.eigvals(W.toarray()) if method == "eigen" else None
+        if method == "mc":
+            rng = np.random.default_rng(seed)
+            probes = rng.standard_normal((n, mc_probes))
+            traces = np.empty(mc_order)
+            v = probes
+            for j in range(mc_order):
+                v = W @ v
+                traces[j] = np.mean(np.sum(probes * v, axis=0))
+            traces[0] = W.diagonal().sum()
+            if mc_order > 1:
+                traces[1] = W.multiply(W.T).sum()
+            self.traces = traces
+
+    def __call__(self, delta: float) -> float:
+        if self.method == "eigen":
+            return float(np.sum(np.log(1 - delta * self.eig)).real)
+        if self.method == "lu":
+            lu = splu((sp.identity(self.n, format="csc") - delta * self.W).tocsc())
+            return float(np.sum(np.log(np.abs(lu.U.diagonal()))))
+        j = np.arange(1, len(self.traces) + 1)
+        return float(-np.sum(delta ** j * self.traces / j))
+
+    def bounds(self) -> tuple[float, float]:
+        """Search interval for δ: (1/ω_min, 1/ω_max) from real eigenvalues when known, else (-1, 1)."""
+        eps = 1e-7
+        if self.eig is not None:
+            real = self.eig[np.abs(self.eig.imag) < 1e-10].real
+            lo, hi = 1 / real.min(), 1 / real.max()
+            return max(lo, -1.0) + eps, hi - eps
+        return -1 + eps, 1 - eps
+
+
+def _bounded_max(fun, lo, hi, tol):
+    res = optimize.minimize_scalar(lambda d: -fun(d), bounds=(lo, hi), method="bounded", options={"xatol": tol})
+    if not res.success:
+        raise EstimationError(f"likelihood maximisation did not converge: {res.message}")
+    if min(res.x - lo, hi - res.x) < 1e-5:
+        raise EstimationError(f"spatial parameter at the boundary of ({lo:.4f}, {hi:.4f}): estimate {res.x:.6f}; "
+                              "the model may be misspecified or W poorly scaled")
+    return float(res.x)
+
+
+# ----------------------------------------------------------------------------- estimator
+@dataclass
+class SpatialPanelResult:
+    model: str
+    effects: str
+    lee_yu: bool
+    names: list  # regressor names (β then θ), then the spatial parameter
+    params: np.ndarray  # β (+θ) and δ
+    vcov: np.ndarray  # of params
+    sigma2: float
+    sigma2_se: float
+    loglik: float
+    nobs: int
+    n_eff: int
+    N: int
+    T: int
+    resid: np.ndarray
+    k_x: int
+    x_names: list
+    y_name: str
+    logdet_method: str
+    impacts: dict = field(default_factory=dict)
+    tests: list = field(default_factory=list)
+
+    @property
+    def delta(self) -> float | None:
+        return None if self.model == "slx" else float(self.params[-1])
+
+    @property
+    def std_errors(self) -> np.ndarray:
+        return np.sqrt(np.diag(self.vcov))
+
+
+def _ols(X, y):
+    XtX = X.T @ X
+    try:
+        return np.linalg.solve(XtX, X.T @ y), XtX
+    except np.linalg.LinAlgError as exc:
+        raise EstimationError("regressors are collinear after removing the fixed effects "
+                              "(a variable constant within regions or years?)") from exc
+
+
+def _check_lee_yu(W: sp.csr_matrix, effects: str, lee_yu: bool):
+    if lee_yu and effects in ("time", "twoway"):
+        rows = np.asarray(W.sum(axis=1)).ravel()
+        if not np.allclose(rows, 1.0, atol=1e-10):
+            raise ConfigError("the Lee-Yu transformation with time effects needs a row-standardised W "
+                              "(normalise: row in config/spatial.yaml), or set lee_yu: false")
+
+
+def fit_spatial_panel(panel: SpatialPanel, model: str, effects: str = "individual", lee_yu: bool = True,
+                      logdet: str = "auto", seed: int = 0, tol: float = 1e-10, mc_order: int = 50,
+                      mc_probes: int = 50) -> SpatialPanelResult:
+    """Fit one spatial panel model by ML (see the module docstring for formulas)."""
+    if model not in MODELS:
+        raise ConfigError(f"spatial model {model!r}: one of {', '.join(MODELS)}")
+    if effects not in EFFECTS:
+        raise ConfigError(f"effects {effects!r}: one of {', '.join(EFFECTS)}")
+    W = panel.W
+    T, N = panel.y.shape
+    _check_lee_yu(W, effects, lee_yu)
+    corr = lee_yu and effects != "none"
+    T_eff = T - 1 if corr and effects in ("individual", "twoway") else T
+    N_eff = N - 1 if corr and effects in ("time", "twoway") else N
+    c = 1.0 if corr and effects in ("time", "twoway") else 0.0
+    n_eff = N_eff * T_eff
+    if n_eff <= 0:
+        raise DataError(f"too few observations: N={N}, T={T} with {effects} effects")
+
+    X = panel.X
+    names = list(panel.x_names)
+    if effects == "none":
+        X = np.concatenate([np.ones((T, N, 1)), X], axis=2)
+        names = ["const"] + names
+    if model in DURBIN_MODELS:
+        WX = lag(W, panel.X)
+        X = np.concatenate([X, WX], axis=2)
+        names = names + [f"W*{n}" for n in panel.x_names]
+    k = X.shape[2]
+    yt = demean(panel.y, effects).reshape(-1)
+    Xt = demean(X, effects).reshape(-1, k)
+    Wy = demean(lag(W, panel.y), effects).reshape(-1)
+
+    if model == "slx":
+        b, XtX = _ols(Xt, yt)
+        e = yt - Xt @ b
+        s2 = e @ e / n_eff
+        ll = -n_eff / 2 * (1 + np.log(2 * np.pi) + np.log(s2))
+        return SpatialPanelResult(model, effects, corr, names, b, s2 * np.linalg.inv(XtX), s2,
+                                  s2 * np.sqrt(2 / n_eff), ll, T * N, n_eff, N, T, e, len(panel.x_names),
+                                  panel.x_names, panel.y_name, "none")
+
+    ld = LogDet(W, logdet, seed=seed, mc_order=mc_order, mc_probes=mc_probes)
+    lo, hi = ld.bounds()
+    if c:
+        hi = min(hi, 1 - 1e-7)
+    const = -n_eff / 2 * (1 + np.log(2 * np.pi))
+
+    if model in LAG_MODELS:
+        b0, XtX = _ols(Xt, yt)
+        b1, _ = _ols(Xt, Wy)
+        e0, e1 = yt - Xt @ b0, Wy - Xt @ b1
+
+        def ssr(d):
+            r = e0 - d * e1
+            return r @ r
+
+    else:
+        WXt = demean(lag(W, X), effects).reshape(-1, k)
+
+        def filtered(d):
+            return yt - d * Wy, Xt - d * WXt
+
+        def ssr(d):
+            ys, xs = filtered(d)
+            bb, _ = _ols(xs, ys)
+            r = ys - xs @ bb
+            return r @ r
+
+    def loglik(d):
+        return const - n_eff / 2 * np.log(ssr(d) / n_eff) + T_eff * (ld(d) - (c * np.log(1 - d) if c else 0.0))
+
+    d = _bounded_max(loglik, lo, hi, tol)
+    ll = float(loglik(d))
+    Wd = W.toarray()
+    G = Wd @ np.linalg.inv(np.eye(N) - d * Wd)
+    tr1 = np.trace(G) - c / (1 - d)
+    tr2 = np.sum(G * G.T) - c / (1 - d) ** 2
+    tr3 = np.sum(G * G) - c * np.sum(G.sum(axis=0) ** 2) / N
+    if model in LAG_MODELS:
+        b = b0 - d * b1
+        e = e0 - d * e1
+        s2 = e @ e / n_eff
+        xb = (Xt @ b).reshape(T, N)
+        Gxb = demean((G @ xb.T).T, effects).reshape(-1)
+        info = np.zeros((k + 2, k + 2))
+        info[:k, :k] = XtX / s2
+        info[:k, k] = info[k, :k] = Xt.T @ Gxb / s2
+        info[k, k] = T_eff * (tr2 + tr3) + Gxb @ Gxb / s2
+        info[k, k + 1] = info[k + 1, k] = T_eff * tr1 / s2
+        info[k + 1, k + 1] = n_eff / (2 * s2 ** 2)
+        V = np.linalg.inv(info)
+        vcov, s2_se = V[: k + 1, : k + 1], np.sqrt(V[k + 1, k + 1])
+    else:
+        ys, xs = filtered(d)
+        b, xsxs = _ols(xs, ys)
+        e = ys - xs @ b
+        s2 = e @ e / n_eff
+        block = np.array([[T_eff * (tr2 + tr3), T_eff * tr1 / s2], [T_eff * tr1 / s2, n_eff / (2 * s2 ** 2)]])
+        Vb = np.linalg.inv(block)
+        vcov = np.zeros((k + 1, k + 1))
+        vcov[:k, :k] = s2 * np.linalg.inv(xsxs)
+        vcov[k, k] = Vb[0, 0]
+        s2_se = np.sqrt(Vb[1, 1])
+    params = np.append(b, d)
+    pname = "rho" if model in LAG_MODELS else "lambda"
+    return SpatialPanelResult(model, effects, corr, names + [pname], params, vcov, float(s2), float(s2_se), ll,
+                              T * N, n_eff, N, T, e, len(panel.x_names), panel.x_names, panel.y_name, ld.method)
+
+
+# ----------------------------------------------------------------------------- effects
+def _effect_factors(W: sp.csr_matrix, rhos: np.ndarray, seed: int, eig=None):
+    """For each ρ: a = tr(S⁻¹)/N, b = tr(S⁻¹W)/N, t0 = 1'S⁻¹1/N, t1 = 1'S⁻¹W1/N (S = I - ρW)."""
+    N = W.shape[0]
+    ones = np.ones(N)
+    rowsum = np.asarray(W.sum(axis=1)).ravel()
+    row_std = np.allclose(rowsum, 1.0, atol=1e-10)
+    if eig is None and N <= EIGEN_MAX_N:
+        eig = np.linalg.eigvals(W.toarray())
+    out = np.empty((len(rhos), 4))
+    for r, rho in enumerate(rhos):
+        if eig is not None:
+            a = np.mean(1 / (1 - rho * eig)).real
+            b = np.mean(eig / (1 - rho * eig)).real
+        else:  # power series with Monte Carlo traces (large N)
+            a, b = _mc_trace_factors(W, rho, seed)
+        if row_std:
+            t0 = t1 = 1 / (1 - rho)
+        else:
+            lu = splu((sp.identity(N, format="csc") - rho * W).tocsc())
+            t0 = lu.solve(ones).sum() / N
+            t1 = lu.solve(rowsum).sum() / N
+        out[r] = a, b, t0, t1
+    return out
+
+
+_MC_TRACE_CACHE: dict = {}
+
+
+def _mc_trace_factors(W, rho, seed, order=100, probes=50):
+    key = (id(W), seed)
+    if key not in _MC_TRACE_CACHE:
+        rng = np.random.default_rng(seed)
+        N = W.shape[0]
+        P = rng.standard_normal((N, probes))
+        tr = np.empty(order + 2)
+        tr[0] = N
+        v = P
+        for j in range(1, order + 2):
+            v = W @ v
+            tr[j] = np.mean(np.sum(P * v, axis=0))
+        tr[1] = W.diagonal().sum()
+        tr[2] = W.multiply(W.T).sum()
+        _MC_TRACE_CACHE.clear()
+        _MC_TRACE_CACHE[key] = tr
+    tr = _MC_TRACE_CACHE[key]
+    N = W.shape[0]
+    p = rho ** np.arange(order + 1)
+    return float(p @ tr[:-1] / N), float(p @ tr[1:] / N)
+
+
+def effects_table(res: SpatialPanelResult, W: sp.csr_matrix, draws: int = 1000, seed: int = 0,
+                  ci_level: float = 0.95) -> dict:
+    """Direct, indirect and total effects per regressor with simulated (SAR/SDM) or exact
+    (SEM/SDEM/SLX) inference. Returns {variable: {direct|indirect|total: {estimate, std_error,
+    z, p_value, ci_lower, ci_upper, sim_mean}}}."""
+    kx = res.k_x
+    off = 1 if res.effects == "none" else 0  # skip the constant
+    beta_idx = np.arange(off, off + kx)
+    theta_idx = np.arange(off + kx, off + 2 * kx) if res.model in DURBIN_MODELS else None
+    rowsum_mean = float(np.asarray(W.sum(axis=1)).mean())
+    q = stats.norm.ppf(0.5 + ci_level / 2)
+    out = {}
+    if res.model in ("sem", "sdem", "slx"):
+        for j, name in enumerate(res.x_names):
+            L = {"direct": np.zeros(len(res.params)), "indirect": np.zeros(len(res.params))}
+            L["direct"][beta_idx[j]] = 1
+            if theta_idx is not None:
+                L["indirect"][theta_idx[j]] = rowsum_mean
+            L["total"] = L["direct"] + L["indirect"]
+            row = {}
+            for kind, vec in L.items():
+                est = float(vec @ res.params)
+                se = float(np.sqrt(vec @ res.vcov @ vec))
+                z = est / se if se > 0 else np.nan
+                row[kind] = {"estimate": est, "std_error": se, "z": z, "p_value": float(2 * stats.norm.sf(abs(z))),
+                             "ci_lower": est - q * se, "ci_upper": est + q * se, "sim_mean": None}
+            out[name] = row
+        return {"method": "exact (linear in the coefficients)", "variables": out}
+
+    def compute(theta_vec, factors):
+        rho_free = theta_vec
+        beta = rho_free[..., beta_idx]
+        theta = rho_free[..., theta_idx] if theta_idx is not None else np.zeros_like(beta)
+        a, b, t0, t1 = (factors[..., i:i + 1] for i in range(4))
+        direct = beta * a + theta * b
+        total = beta * t0 + theta * t1
+        return direct, total - direct, total
+
+    point = compute(res.params[None, :], _effect_factors(W, np.array([res.delta]), seed))
+    rng = np.random.default_rng(seed)
+    sims = rng.multivariate_normal(res.params, res.vcov, size=draws, method="cholesky")
+    sim = compute(sims, _effect_factors(W, sims[:, -1], seed))
+    alpha = (1 - ci_level) / 2
+    for j, name in enumerate(res.x_names):
+        row = {}
+        for kind, p, s in zip(("direct", "indirect", "total"), point, sim):
+            est, sd = float(p[0, j]), float(np.std(s[:, j], ddof=1))
+            z = est / sd if sd > 0 else np.nan
+            row[kind] = {"estimate": est, "std_error": sd, "z": z, "p_value": float(2 * stats.norm.sf(abs(z))),
+                         "ci_lower": float(np.quantile(s[:, j], alpha)),
+                         "ci_upper": float(np.quantile(s[:, j], 1 - alpha)), "sim_mean": float(np.mean(s[:, j]))}
+        out[name] = row
+    return {"method": f"simulation from N(theta_hat, V_hat), {draws} draws, percentile intervals", "variables": out}
+
+
+# ----------------------------------------------------------------------------- tests
+def lm_tests(panel: SpatialPanel, effects: str = "individual") -> list[dict]:
+    """Classic and robust LM tests for a spatial lag and a spatial error on the residuals of the
+    non-spatial (fixed-effects) OLS (Anselin et al. 1996; panel form of Elhorst 2014 §3.6/Debarsy &
+    Ertur 2010): with e the residuals, σ² = e'e/NT, T_W = tr(W'W + W²),
+    J = [(W Xb)'M(W Xb) + T·T_W·σ²]/σ², LM_lag = (e'Wy/σ²)²/J, LM_err = (e'We/σ²)²/(T·T_W),
+    robust LM_lag = (e'Wy/σ² - e'We/σ²)²/(J - T·T_W),
+    robust LM_err = (e'We/σ² - T·T_W/J·e'Wy/σ²)²/(T·T_W(1 - T·T_W/J))."""
+    W = panel.W
+    T, N = panel.y.shape
+    X = panel.X
+    if effects == "none":
+        X = np.concatenate([np.ones((T, N, 1)), X], axis=2)
+    k = X.shape[2]
+    y = demean(panel.y, effects).reshape(-1)
+    Xt = demean(X, effects).reshape(-1, k)
+    b, XtX = _ols(Xt, y)
+    e = y - Xt @ b
+    s2 = e @ e / (N * T)
+    Wy = demean(lag(W, panel.y), effects).reshape(-1)
+    We = lag(W, e.reshape(T, N)).reshape(-1)
+    WXb = demean(lag(W, (Xt @ b).reshape(T, N)), effects).reshape(-1)
+    MWXb = WXb - Xt @ np.linalg.solve(XtX, Xt.T @ WXb)
+    TW = T * (W.multiply(W).sum() + W.multiply(W.T).sum())
+    J = (WXb @ MWXb + TW * s2) / s2
+    g_lag, g_err = e @ Wy / s2, e @ We / s2
+    stats_ = {
+        "lm_lag": g_lag ** 2 / J,
+        "lm_error": g_err ** 2 / TW,
+        "robust_lm_lag": (g_lag - g_err) ** 2 / (J - TW),
+        "robust_lm_error": (g_err - TW / J * g_lag) ** 2 / (TW * (1 - TW / J)),
+    }
+    return [{"name": n, "statistic": float(v), "df": 1, "p_value": float(stats.chi2.sf(v, 1)),
+             "note": f"on the {effects}-effects OLS residuals"} for n, v in stats_.items()]
+
+
+def wald_sdm_tests(res: SpatialPanelResult) -> list[dict]:
+    """Wald tests of an SDM: θ = 0 (reduces to SAR) and θ + ρβ = 0 (common factor, reduces to SEM)."""
+    if res.model != "sdm":
+        return []
+    kx = res.k_x
+    off = 1 if res.effects == "none" else 0
+    bi, ti, ri = np.arange(off, off + kx), np.arange(off + kx, off + 2 * kx), len(res.params) - 1
+    th = res.params[ti]
+    w_sar = float(th @ np.linalg.solve(res.vcov[np.ix_(ti, ti)], th))
+    g = th + res.params[ri] * res.params[bi]
+    Jm = np.zeros((kx, len(res.params)))
+    Jm[:, bi] = res.params[ri] * np.eye(kx)
+    Jm[:, ti] = np.eye(kx)
+    Jm[:, ri] = res.params[bi]
+    w_sem = float(g @ np.linalg.solve(Jm @ res.vcov @ Jm.T, g))
+    return [{"name": "wald_sdm_vs_sar", "statistic": w_sar, "df": kx, "p_value": float(stats.chi2.sf(w_sar, kx)),
+             "note": "H0: theta = 0"},
+            {"name": "wald_sdm_vs_sem", "statistic": w_sem, "df": kx, "p_value": float(stats.chi2.sf(w_sem, kx)),
+             "note": "H0: theta + rho*beta = 0 (delta method)"}]
+
+
+def lr_test(name: str, unrestricted: SpatialPanelResult, restricted: SpatialPanelResult, df: int) -> dict:
+    lr = 2 * (unrestricted.loglik - restricted.loglik)
+    return {"name": name, "statistic": float(lr), "df": df, "p_value": float(stats.chi2.sf(max(lr, 0.0), df)),
+            "note": f"LR {unrestricted.model} vs {restricted.model}"}

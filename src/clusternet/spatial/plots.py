@@ -1,0 +1,82 @@
+"""Figures of the spatial stage: Moran scatter plots and LISA cluster maps on the province map."""
+from __future__ import annotations
+
+from functools import lru_cache
+
+import numpy as np
+
+from clusternet import plotting
+from clusternet.data import regions
+
+LISA_COLOURS = {"HH": "#d7191c", "LL": "#2c7bb6", "HL": "#fdae61", "LH": "#abd9e9", "ns": "#eeeeee"}
+SIMPLIFY_DEG = 0.02  # drawing only: ~2 km, invisible at map scale, 50x fewer vertices
+
+
+def save(fig, path, prov) -> None:
+    plotting.save(fig, path, prov)
+
+
+def close(fig) -> None:
+    import matplotlib.pyplot as plt
+
+    plt.close(fig)
+
+
+def moran_scatter(var, year, W, x, loc, moran_result):
+    """Standardised x against its spatial lag, slope = Moran's I (row-standardised W)."""
+    import matplotlib.pyplot as plt
+
+    plotting.setup()
+    z = (x - x.mean()) / x.std()
+    wz = W.matrix @ z
+    fig, ax = plt.subplots(figsize=(5, 4.5))
+    colours = [LISA_COLOURS[c] if c != "ns" else "#888888" for c in loc["cluster"]]
+    ax.scatter(z, wz, c=colours, s=22, edgecolor="k", linewidth=0.3)
+    grid = np.linspace(z.min(), z.max(), 2)
+    slope = np.polyfit(z, wz, 1)
+    ax.plot(grid, np.polyval(slope, grid), color="k", linewidth=1)
+    ax.axhline(0, color="grey", linewidth=0.5)
+    ax.axvline(0, color="grey", linewidth=0.5)
+    names = regions.by_code()
+    for code, a, b in zip(W.ids, z, wz):
+        ax.annotate(names[code].short_zh if code in names else str(code), (a, b), fontsize=6,
+                    xytext=(2, 2), textcoords="offset points")
+    ax.set_xlabel(f"{var} (standardised)")
+    ax.set_ylabel(f"W·{var}")
+    ax.set_title(f"{var}, {year}: Moran's I = {moran_result['I']:.3f} (p_sim = {moran_result.get('p_sim', np.nan):.3f})")
+    return fig
+
+
+@lru_cache(maxsize=None)
+def _drawable(code: int):
+    from clusternet.spatial import geo
+
+    return geo.boundary(code).simplify(SIMPLIFY_DEG, preserve_topology=True)
+
+
+def lisa_map(var, year, W, x, loc, moran_result):
+    """Provinces coloured by LISA cluster (HH, LL, HL, LH significant at alpha; ns otherwise)."""
+    import matplotlib.pyplot as plt
+    from matplotlib.patches import Patch, PathPatch
+    from matplotlib.path import Path as MplPath
+
+    plotting.setup()
+    fig, ax = plt.subplots(figsize=(6.5, 5))
+    for code, label in zip(W.ids, loc["cluster"]):
+        geom = _drawable(code)
+        for poly in getattr(geom, "geoms", [geom]):
+            if poly.area < 0.01:  # reefs and islets: invisible at this scale
+                continue
+            rings = [np.asarray(poly.exterior.coords)] + [np.asarray(r.coords) for r in poly.interiors]
+            codes_ = np.concatenate([[MplPath.MOVETO] + [MplPath.LINETO] * (len(r) - 2) + [MplPath.CLOSEPOLY]
+                                     for r in rings])
+            ax.add_patch(PathPatch(MplPath(np.concatenate(rings), codes_), facecolor=LISA_COLOURS[label],
+                                   edgecolor="#555555", linewidth=0.3))
+    ax.set_xlim(73, 136)
+    ax.set_ylim(17, 54)
+    ax.set_aspect(1.25)
+    ax.set_axis_off()
+    ax.legend(handles=[Patch(facecolor=c, edgecolor="#555555", label=k) for k, c in LISA_COLOURS.items()],
+              loc="lower left", fontsize=7, frameon=False)
+    ax.set_title(f"LISA clusters: {var}, {year}")
+    return fig

@@ -1,0 +1,52 @@
+# Network stage: yearly linkage networks and network indices (`clusternet network`),
+# then dyadic formation tests (`clusternet qap`). Mirrored stage for stage in dvc.yaml.
+# `qap` always lists indices.parquet as an input (it is read only when a QAP matrix
+# has source: indices) so that the DAG does not depend on the config's contents.
+
+
+rule network:
+    input:
+        CONFIG,
+        section("network"),
+        "config/schemas/network.schema.yaml",
+        "data/processed/panel.parquet",
+    output:
+        "data/processed/network_nodes.parquet",
+        "data/processed/network_level.parquet",
+        "data/processed/network_edges.parquet",
+        "results/network/network_level.csv",
+        "results/network/validity.csv",
+        "results/network/network.json",
+        "results/network/maps.png",
+        "results/network/maps.pdf",
+        "results/network/distributions.png",
+        "results/network/distributions.pdf",
+        "results/network/artefacts.json",
+    shell:
+        "clusternet network --config {CONFIG}"
+
+
+rule qap:
+    input:
+        CONFIG,
+        section("network"),
+        "config/schemas/network.schema.yaml",
+        "data/processed/panel.parquet",
+        "data/processed/indices.parquet",
+        "data/processed/network_edges.parquet",
+    output:
+        "results/network/qap.json",
+        "results/network/qap.csv",
+        "results/network/qap_calibration.csv",
+        "results/qap/artefacts.json",
+    shell:
+        "clusternet qap --config {CONFIG}"
+
+
+ALL_TARGETS.extend(
+    [
+        "data/processed/network_nodes.parquet",
+        "results/network/artefacts.json",
+        "results/qap/artefacts.json",
+    ]
+)
