@@ -85,7 +85,10 @@ def test_hash_mismatch_names_file_and_hashes_and_leaves_nothing(tmp_path, mirror
 
 
 def test_offline_without_mirror_lists_missing_files_urls_and_how_to_fix(tmp_path, no_mirror_env, monkeypatch):
+    calls = []
+
     def offline(url, timeout, retries):
+        calls.append(url)
         raise OSError(f"{url}: <urlopen error [Errno -3] Temporary failure in name resolution>")
 
     monkeypatch.setattr(src, "_download", offline)
@@ -93,8 +96,10 @@ def test_offline_without_mirror_lists_missing_files_urls_and_how_to_fix(tmp_path
     rc = main(["acquire", "--config", str(cfg)])
     assert rc == 2
     config = load_config(cfg)
+    calls.clear()
     with pytest.raises(DataError) as err:
         src.acquire(config)
+    assert len(calls) == 1  # once one download has failed, the others are listed, not retried
     msg = str(err.value)
     files = src.load_sources(config)
     assert f"{len(files)} upstream file(s) could not be acquired" in msg

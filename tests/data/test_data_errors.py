@@ -167,3 +167,26 @@ def test_years_without_any_data_are_a_config_error(tmp_path, raw_copy, capsys):
     cfg = make_project(tmp_path, raw=raw_copy, edit=edit)
     rc, err = _run(cfg, capsys)
     assert rc == 2 and "no upstream item has any data" in err and "2029" in err
+
+
+def test_item_year_range_restricts_and_is_validated(tmp_path, raw_copy, capsys):
+    from clusternet.data.panel import build_panel
+
+    def restrict(docs):
+        mini_edit()(docs)
+        for it in docs["items"]["items"]:
+            if it["variable"] == "fiscal_revenue":
+                it["years"] = {"first": 2018, "last": 2020}
+
+    build = build_panel(load_config(make_project(tmp_path / "a", raw=raw_copy, edit=restrict)))
+    observed_years = set(build.panel.loc[build.panel["fiscal_revenue"].notna(), "year"])
+    assert observed_years == {2018, 2019, 2020}
+
+    def reversed_range(docs):
+        restrict(docs)
+        for it in docs["items"]["items"]:
+            if it["variable"] == "fiscal_revenue":
+                it["years"] = {"first": 2020, "last": 2018}
+
+    rc, err = _run(make_project(tmp_path / "b", raw=raw_copy, edit=reversed_range), capsys)
+    assert rc == 2 and "years.first 2020 is after years.last 2018" in err

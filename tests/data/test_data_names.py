@@ -3,7 +3,7 @@ from __future__ import annotations
 
 import pandas as pd
 import pytest
-from hypothesis import given
+from hypothesis import given, settings
 from hypothesis import strategies as st
 
 from clusternet.data import regions as reg
@@ -35,6 +35,7 @@ def test_every_registry_name_maps_to_itself():
         assert region_code(r.name_zh) == region_code(r.short_zh) == region_code(r.name_en) == r.code
 
 
+@settings(deadline=None)
 @given(st.sampled_from(reg.regions()), st.lists(st.sampled_from([" ", "\u3000", "  "]), max_size=3),
        st.booleans(), st.data())
 def test_spaces_and_suffix_never_change_the_code(region, spaces, full, data):

@@ -8,6 +8,8 @@ import numpy as np
 import pandas as pd
 import pytest
 import statsmodels.formula.api as smf
+from hypothesis import given, settings
+from hypothesis import strategies as st
 
 from clusternet.errors import ConfigError, DataError
 from clusternet.models import did
@@ -174,3 +176,34 @@ def test_cs_aggregate_standard_errors_match_monte_carlo_spread():
         dyn.append(d0), dyn_se.append(cs.se(inf0))
     assert np.mean(ses) == pytest.approx(np.std(atts, ddof=1), rel=0.10)
     assert np.mean(dyn_se) == pytest.approx(np.std(dyn, ddof=1), rel=0.10)
+
+
+@settings(max_examples=25, deadline=None)
+@given(st.lists(st.floats(-50, 50), min_size=12, max_size=12),
+       st.lists(st.floats(-50, 50), min_size=len(YEARS), max_size=len(YEARS)),
+       st.sampled_from(["never", "notyet"]), st.sampled_from(["varying", "universal"]))
+def test_cs_att_gt_invariant_to_unit_and_period_shifts(unit_shift, period_shift, control, base):
+    """Adding any alpha_i + lambda_t (parallel trends hold exactly) leaves every
+    ATT(g,t) and its standard error unchanged."""
+    df = hand_panel(noise=1.0, seed=3)
+    shifted = df.assign(y=df.y + np.array(unit_shift)[df.region_code - 1]
+                        + np.array(period_shift)[df.year - YEARS[0]])
+    spec = cs_spec(control=control, base_period=base)
+    a = did.fit_did_cs(df, spec)["extra"]["did"]["att_gt"]
+    b = did.fit_did_cs(shifted, spec)["extra"]["did"]["att_gt"]
+    assert [(c["cohort"], c["period"]) for c in a] == [(c["cohort"], c["period"]) for c in b]
+    for ca, cb in zip(a, b):
+        assert cb["att"] == pytest.approx(ca["att"], abs=1e-9)
+        assert cb["std_error"] == pytest.approx(ca["std_error"], abs=1e-9)
+
+
+def test_twfe_pretrend_test_is_the_joint_wald_of_the_leads():
+    doc = did.fit_did_twfe(hand_panel(noise=1.0, seed=6), {"name": "tw", "model": "did_twfe", "y": "y", "x": [],
+                                                            "options": {"adoption_years": COHORTS, "leads": 3}})
+    names = doc["vcov"]["names"]
+    idx = [names.index("event[-3]"), names.index("event[-2]")]
+    V = np.array(doc["vcov"]["matrix"])[np.ix_(idx, idx)]
+    b = np.array([rows_of(doc)[n]["estimate"] for n in ("event[-3]", "event[-2]")])
+    test = {t["name"]: t for t in doc["tests"]}["pretrends_joint_zero"]
+    assert test["statistic"] == pytest.approx(b @ np.linalg.solve(V, b) / 2, rel=1e-10)
+    assert test["df"] == [2, 11]  # q and G - 1 (12 entities)

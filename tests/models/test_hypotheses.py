@@ -95,15 +95,24 @@ def test_evaluate_verdicts_and_robustness(tmp_path):
 
 
 def test_spatial_effects_are_read_from_extra(tmp_path):
-    effects = {"indirect": [{"name": "x", "estimate": 0.3, "std_error": 0.1, "p_value": 0.003,
-                             "ci_lower": 0.1, "ci_upper": 0.5}]}
-    write_doc(tmp_path, "sdm", {"x": (0.1, 1.0)}, source="spatial", extra={"effects": effects})
+    # the layout of clusternet.spatial.models.effects_table
+    row = {"estimate": 0.3, "std_error": 0.1, "z": 3.0, "p_value": 0.003, "ci_lower": 0.1, "ci_upper": 0.5}
+    effects = {"method": "simulated", "variables": {"x": {"direct": {**row, "estimate": -0.2},
+                                                          "indirect": row, "total": row}}}
+    write_doc(tmp_path, "sdm", {"x": (0.1, 1.0)}, source="spatial", extra={"spatial": {"effects": effects}})
     reg = {"hypotheses": [{**entry("S1", "sdm", "x"), "estimand": {"source": "spatial", "specification": "sdm",
                                                                    "coefficient": "x", "effect": "indirect"}}]}
     (e,) = H.evaluate(reg, tmp_path)
     assert e["verdict"] == "supported" and e["estimate"] == 0.3
-    reg["hypotheses"][0]["estimand"]["effect"] = "total"
-    with pytest.raises(DataError, match=r"hypothesis S1: .* has no 'total' effects \(extra.effects has \['indirect'\]"):
+    assert e["evidence"][0]["result"].endswith("spatial/models/sdm.json")
+    reg["hypotheses"][0]["estimand"]["effect"] = "direct"
+    assert H.evaluate(reg, tmp_path)[0]["verdict"] == "contradicted"
+    reg["hypotheses"][0]["estimand"]["coefficient"] = "w"
+    with pytest.raises(DataError, match=r"hypothesis S1: no effects of 'w' in .*available: \['x'\]"):
+        H.evaluate(reg, tmp_path)
+    write_doc(tmp_path, "plain", {"x": (0.1, 1.0)}, source="spatial")
+    reg["hypotheses"][0]["estimand"].update(specification="plain", coefficient="x")
+    with pytest.raises(DataError, match="has no spatial effects"):
         H.evaluate(reg, tmp_path)
 
 
@@ -177,8 +186,11 @@ def test_shipped_registry_refers_to_configured_specifications():
     specs = {s["name"]: s for s in config.section("models")["specifications"]}
     mechanisms = {h["mechanism"] for h in reg["hypotheses"]}
     assert {"M1", "M2", "M3", "M4", "M5", "mode_traditional", "mode_efficiency", "mode_data"} <= mechanisms
+    spatial = {s["name"]: s for s in config.section("spatial")["models"]["specifications"]}
     for est in H.referenced(reg):
-        if est.source != "models":
+        if est.source == "spatial":
+            assert est.specification in spatial, f"{est.specification} not in config/spatial.yaml"
+            assert est.coefficient in spatial[est.specification]["x"] and est.effect
             continue
         assert est.specification in specs, f"{est.specification} not in config/models.yaml"
         name = est.test or est.coefficient

@@ -44,7 +44,7 @@ def make_project(root: Path, *, verdicts=True, data=True) -> Path:
         "innov": {"label_en": "Innovation output", "label_zh": "创新产出"},
         "digital": {"label_en": "Digital endowment", "label_zh": "数字资源禀赋"},
         "policy": {"label_en": "Policy support", "label_zh": "政策激励"}}}, allow_unicode=True))
-    (cfg / "report.yaml").write_text(yaml.safe_dump({"language": "en", "maps": {"variables": ["dci"]}}))
+    (cfg / "report.yaml").write_text(yaml.safe_dump({"language": "en"}))
     (cfg / "config.yaml").write_text(yaml.safe_dump({
         "seed": 1, "years": {"first": 2011, "last": 2014},
         "paths": {"raw": "data/raw", "interim": "data/interim", "processed": "data/processed",
@@ -59,7 +59,10 @@ def make_project(root: Path, *, verdicts=True, data=True) -> Path:
         panel = idx.assign(region_en="x", region_zh="x", group="East",
                            innov=rng.normal(size=24), digital=rng.normal(size=24), policy=rng.normal(size=24))
         panel.to_parquet(proc / "panel.parquet", index=False)
-        idx.assign(dci=np.linspace(0, 1, 24)).to_parquet(proc / "indices.parquet", index=False)
+        # dci lacks 2011 (as an index of series that start later); empty_index has no values at all.
+        idx.assign(dci=np.where(idx.year == 2011, np.nan, np.linspace(0, 1, 24)),
+                   dci__entropy=np.linspace(1, 0, 24), empty_index=np.nan).to_parquet(
+            proc / "indices.parquet", index=False)
         idx.assign(degree=rng.integers(0, 5, 24).astype(float)).to_parquet(proc / "network_nodes.parquet",
                                                                            index=False)
     res = root / "results"
@@ -89,13 +92,16 @@ def make_project(root: Path, *, verdicts=True, data=True) -> Path:
                                                    "ci_upper": 0.4 + 0.2 * (grid - 0.5) + 0.196}}}))
     write_result(res / "spatial/models/sdm.json", panel_doc(
         "SDM", {"digital": 0.3, "W_digital": 0.1}, {"digital": 0.1, "W_digital": 0.2}, model="spatial.sdm",
-        extra={"effects": {"direct": {"digital": {"estimate": 0.31, "std_error": 0.1, "p_value": 0.002}},
-                           "indirect": {"digital": {"estimate": 0.12, "std_error": 0.2, "p_value": 0.55}},
-                           "total": {"digital": {"estimate": 0.43, "std_error": 0.22, "p_value": 0.05}}}}))
+        extra={"spatial": {"effects": {"method": "simulation, 1000 draws", "variables": {"digital": {
+            "direct": {"estimate": 0.31, "std_error": 0.1, "p_value": 0.002},
+            "indirect": {"estimate": 0.12, "std_error": 0.2, "p_value": 0.55},
+            "total": {"estimate": 0.43, "std_error": 0.22, "p_value": 0.05}}}}}}))
     (res / "indices").mkdir(parents=True)
     pd.DataFrame({"indicator": ["a", "b"], "weight": [0.25, 0.75]}).to_csv(res / "indices/weights.csv", index=False)
+    pd.DataFrame({"x": np.arange(70), "density": np.linspace(0, 1, 70)}).to_csv(res / "indices/kde.csv", index=False)
     write_artefacts(res / "indices/artefacts.json", "indices", "Indices", "指数",
-                    [artefact("table", "results/indices/weights.csv", "Index weights", "指数权重")])
+                    [artefact("table", "results/indices/weights.csv", "Index weights", "指数权重"),
+                     artefact("table", "results/indices/kde.csv", "Kernel density", "核密度")])
     (res / "disparity").mkdir(parents=True)
     from PIL import Image
 

@@ -65,6 +65,13 @@ def test_report_outputs_sections_metrics_and_manifest(built):
     for name in ("models_panel", "H1_regressions", "descriptive", "thresholds", "spatial_effects"):
         for ext in ("tex", "docx", "html", "md", "csv"):
             assert (built / f"results/report/tables/{name}.{ext}").is_file()
+    # Long artefact tables: their head on the page, no re-rendered copies.
+    assert "First 60 of 70 rows; the full table is results/indices/kde.csv." in html
+    assert 'scope="row">59</th>' in html and 'scope="row">60</th>' not in html
+    assert not list((built / "results/report/tables").glob("indices_kde.*"))
+    # Maps default to the main indices, not the method variants.
+    assert not list((built / "results/report/figures").glob("map_dci__entropy*"))
+    assert "map of empty_index: empty_index has no values" in html
     for name in ("map_dci", "H1_coefficients", "lr_threshold", "marginal_moderation"):
         for ext in ("png", "pdf"):
             assert (built / f"results/report/figures/{name}.{ext}").stat().st_size > 0
@@ -170,6 +177,24 @@ def test_artefact_pointing_to_missing_file(project):
         build_report(load_config(project))
 
 
+def test_maps_default_to_first_and_last_year_with_values(project, with_maps, monkeypatch):
+    drawn = {}
+    draw = build.figures.choropleth
+
+    def record(values, variable, years, *args):
+        drawn[variable] = list(years)
+        return draw(values, variable, years, *args)
+
+    monkeypatch.setattr(build.figures, "choropleth", record)
+    fast_formats()
+    build_report(load_config(project))
+    assert drawn == {"dci": [2012, 2014]}  # dci has no 2011 values; empty_index none at all
+    Path("config/report.yaml").write_text(yaml.safe_dump({"table_formats": ["md"], "figure_formats": ["png"],
+                                                          "maps": {"variables": ["dci__entropy"], "years": [2011]}}))
+    build_report(load_config(project))
+    assert drawn["dci__entropy"] == [2011]
+
+
 def test_unknown_map_variable_names_the_key(project, with_maps):
     Path("config/report.yaml").write_text(yaml.safe_dump({"maps": {"variables": ["nope"]}}))
     with pytest.raises(DataError, match=r"maps\.variables \['nope'\]"):
@@ -195,3 +220,9 @@ def test_cli_writes_report_and_reports_errors(project, capsys):
     Path("config/report.yaml").write_text("digits: -1\n")
     assert main(["report", "--config", str(project)]) == 2
     assert "digits" in capsys.readouterr().err
+
+
+def test_map_year_outside_the_data_names_the_key(project, with_maps):
+    Path("config/report.yaml").write_text(yaml.safe_dump({"maps": {"years": [1999]}}))
+    with pytest.raises(DataError, match=r"maps\.years \[1999\] are not in data/processed/indices\.parquet"):
+        build_report(load_config(project))

@@ -43,6 +43,15 @@ def test_spatial_effect_layouts_read_alike(effects):
     assert t.body[:2] == [["x", "0.300***", "0.100", "0.400**"], ["", "(0.100)", "", "(0.200)"]]
 
 
+def test_spatial_stage_layout():
+    doc = panel_doc("SDM", {"x": 0.2}, {"x": 0.1}, model="spatial.sdm", extra={"spatial": {"effects": {
+        "method": "simulation", "variables": {"x": {"direct": {**DIRECT, "z": 3.0}, "total": DIRECT}}}}})
+    assert spatial_effects(doc) == {"x": {"direct": DIRECT, "total": DIRECT}}
+    t = spatial_effects_table({"sdm": doc}, ReportSettings(), {})
+    assert t.body[0] == ["x", "0.300***", "", "0.300***"]
+    assert "Inference: SDM: simulation." in t.notes[0]
+
+
 def test_documents_without_blocks_give_nothing():
     doc = panel_doc("plain", {"x": 0.2}, {"x": 0.1})
     assert spatial_effects(doc) == {} and thresholds(doc) == [] and lr_curves(doc) == []

@@ -1,7 +1,6 @@
 # Hypotheses stage: evaluate config/hypotheses.yaml against the result documents
-# -> results/hypotheses/verdicts.json (+ verdicts.md). An entry with `source: spatial`
-# reads results/spatial/models/; add that directory as an input (here and in dvc.yaml)
-# when the registry refers to it.
+# -> results/hypotheses/verdicts.json (+ verdicts.md). Entries read results/models/
+# (source: models) and results/spatial/models/ (source: spatial, e.g. M1-sharing).
 
 
 rule hypotheses:
@@ -10,6 +9,7 @@ rule hypotheses:
         section("hypotheses"),
         "config/schemas/hypotheses.schema.yaml",
         "results/models",
+        "results/spatial/models",
     output:
         "results/hypotheses/verdicts.json",
         "results/hypotheses/verdicts.md",

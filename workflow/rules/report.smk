@@ -1,12 +1,12 @@
 # Report stage: tables, figures, the HTML report, results/metrics.json (DVC metrics)
 # and results/manifest.json (sha256 of every file under results/). Include it after
 # every other rules file: the manifest lists what the other stages wrote.
-# The inputs are the final outputs of the other stages plus every config section
-# (the config hash in each table's provenance covers all sections).
-# dvc.yaml lists the section files literally: keep it in step with config.yaml `sections:`.
-# TODO(lead): add the network and spatial stages' final outputs here and in the dvc.yaml
-# `report` stage once their rules exist (e.g. data/processed/network_nodes.parquet,
-# results/network/artefacts.json, results/spatial/...).
+# Inputs: every final output the other rules files put in ALL_TARGETS (this file is
+# included last), so the report and its manifest see every stage's results, plus every
+# config section (the config hash in each table's provenance covers them all).
+# dvc.yaml lists the same files literally: tests/workflow/test_dag_mirror.py fails when a
+# stage adds a target or config.yaml a section and the dvc `report` stage was not updated.
+REPORT_INPUTS = sorted(set(ALL_TARGETS))
 
 
 rule report:
@@ -14,15 +14,7 @@ rule report:
         CONFIG,
         [section(name) for name in sorted(config["sections"])],
         "config/schemas/report.schema.yaml",
-        "data/processed/panel.parquet",
-        "results/data/quality.json",
-        "results/data/artefacts.json",
-        "results/data/codebook.md",
-        "data/processed/indices.parquet",
-        "results/indices/artefacts.json",
-        "results/disparity/artefacts.json",
-        "results/models",
-        "results/hypotheses/verdicts.json",
+        REPORT_INPUTS,
     output:
         report(directory("results/report"), caption="../report/report.rst", htmlindex="index.html",
                category="Report"),

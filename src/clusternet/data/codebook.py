@@ -41,7 +41,7 @@ def render_codebook(config: Config) -> str:
         "index published for every province in the upstream files, and it is the deflator most used "
         "for provincial R&D and money aggregates in this literature; GDP deflators exist only from 2016.",
         f"- Missing cells inside a series are interpolated linearly (runs of at most "
-        f"{panel['interpolation']['max_gap']} years; no extrapolation: "
+        f"{panel['interpolation']['max_gap']} years; extrapolation beyond the first or last observation: "
         f"{'on' if panel['interpolation']['extrapolate'] else 'off'}); every imputed cell is listed in "
         "`data/processed/imputed.parquet`.",
         "- direction: expected sign as an indicator of development / innovation capacity "

@@ -62,6 +62,9 @@ def read_items(config: Config) -> tuple[pd.DataFrame, dict, list]:
             raise ConfigError(f"{where_items}: items[{i}].source {item['source']!r} is not an id in sources.yaml")
         if item["source"] not in readers:
             raise ConfigError(f"{where_items}: items[{i}].source {item['source']!r} has no entry under `readers`")
+        if "years" in item and item["years"]["first"] > item["years"]["last"]:
+            raise ConfigError(f"{where_items}: items[{i}].years.first {item['years']['first']} is after "
+                              f"years.last {item['years']['last']}")
     for sid in readers:
         if sid not in sources:
             raise ConfigError(f"{where_items}: readers.{sid} is not an id in sources.yaml")

@@ -139,7 +139,7 @@ def acquire(config: Config, download: bool = True) -> dict:
         elif mirror is not None and (mirror / f.relpath).is_file():
             _verified_copy(mirror / f.relpath, f, target, f"mirror {mirror / f.relpath}")
             origin = "mirror"
-        elif download:
+        elif download and not missing:
             try:
                 payload = _download(f.url, timeout, retries)
             except OSError as exc:
@@ -148,7 +148,10 @@ def acquire(config: Config, download: bool = True) -> dict:
             _verified_copy(lambda payload=payload: payload, f, target, f.url)
             origin = "download"
         else:
-            missing.append((f, "not in the mirror and downloads are disabled"))
+            # After one download has failed with all its retries the others are not tried
+            # (offline, each would wait through its retries), but they are all listed.
+            why = "not tried after an earlier download failed" if download else "downloads are disabled"
+            missing.append((f, f"not in the mirror; {why}"))
             continue
         origins[f.id] = origin
         record.append({"id": f.id, "path": f.relpath.as_posix(), "sha256": f.sha256, "bytes": f.bytes,

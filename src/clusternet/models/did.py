@@ -87,7 +87,7 @@ def fit_did_twfe(data: pd.DataFrame, spec: dict) -> dict:
 
     leads, lags = int(opts["leads"]), int(opts["lags"])
     rel = (t - g).clip(lower=-leads, upper=lags)
-    event_terms = []
+    event_terms, pre = [], []
     for k in range(-leads, lags + 1):
         if k == -1:
             continue  # reference period
@@ -95,13 +95,14 @@ def fit_did_twfe(data: pd.DataFrame, spec: dict) -> dict:
         frame[col] = (treated & (rel == k)).astype(float)
         if frame[col].any():
             event_terms.append(col)
+            if k < -1:
+                pre.append(col)
     dyn = fit_fe(frame, y, [*event_terms, *controls], cov=cov, **common)
     level = _ci_level(spec)
     rows = coefficient_table(["att"], [static.params["att"]], [static.se("att")], df_resid=static.df_resid,
                              ci_level=level)
     rows += coefficient_table(event_terms, dyn.params[event_terms], [dyn.se(c) for c in event_terms],
                               df_resid=dyn.df_resid, ci_level=level)
-    pre = [c for c in event_terms if int(c[6:-1]) < -1]
     tests = []
     if pre:
         w, q = wald_zero(dyn.params, dyn.vcov, pre)
@@ -109,7 +110,8 @@ def fit_did_twfe(data: pd.DataFrame, spec: dict) -> dict:
                       "p_value": float(stats.f.sf(w / q, q, dyn.df_resid)),
                       "note": f"H0: {', '.join(pre)} all zero; Wald/q against F"})
     extra = {"did": {
-        "estimator": "twfe", "n_dropped_missing": dropped, "reference_period": -1, "leads": leads, "lags": lags, "binned_endpoints": True,
+        "estimator": "twfe", "n_dropped_missing": dropped, "reference_period": -1, "leads": leads,
+        "lags": lags, "binned_endpoints": True,
         "cohorts": _cohort_sizes(frame, g, common["entity"]), "source": opts["source"],
         "warning": "TWFE weights can be negative under staggered adoption with dynamic effects; "
                    "compare with did_cs",
@@ -118,7 +120,8 @@ def fit_did_twfe(data: pd.DataFrame, spec: dict) -> dict:
         model="did.twfe", dependent=y, coefficients=rows, covariance=dyn.covariance, nobs=dyn.nobs,
         n_entities=dyn.n_entities, n_periods=dyn.n_periods, effects=_effects_doc(spec), fit=static.fit,
         tests=tests, extra=extra,
-        vcov={"names": event_terms, "matrix": dyn.vcov.loc[event_terms, event_terms].to_numpy()}, spec=spec, provenance={}, ci_level=level, label=spec.get("label", _spec_name(spec)),
+        vcov={"names": event_terms, "matrix": dyn.vcov.loc[event_terms, event_terms].to_numpy()}, spec=spec,
+        provenance={}, ci_level=level, label=spec.get("label", _spec_name(spec)),
     )
 
 

@@ -23,8 +23,8 @@ entries "agrees" means significant).
 
 Result documents are read from ``<results>/models/<specification>.json``
 (``source: models``) or ``<results>/spatial/models/<specification>.json``
-(``source: spatial``). A spatial effect is looked up in
-``extra.effects.<effect>`` (a list of coefficient rows or a {name: row} map).
+(``source: spatial``). A spatial effect (``effect``: direct, indirect or total) is read
+from ``extra.spatial.effects.variables[<coefficient>][<effect>]`` of a spatial document.
 """
 from __future__ import annotations
 
@@ -81,37 +81,35 @@ def result_path(results_dir: Path, est: Estimand) -> Path:
     return Path(results_dir) / SOURCE_DIRS[est.source] / f"{est.specification}.json"
 
 
-def _rows(doc: dict, est: Estimand):
-    if est.effect is None:
-        return doc["coefficients"]
-    effects = (doc.get("extra") or {}).get("effects") or {}
-    block = effects.get(est.effect)
-    if block is None:
-        return None
-    if isinstance(block, dict):
-        return [{"name": k, **v} for k, v in block.items()]
-    return block
+def _effect_row(doc: dict, est: Estimand, hypothesis_id: str, path: Path) -> dict:
+    """A spatial effect: ``extra.spatial.effects.variables[<coefficient>][<effect>]``
+    (the layout of ``clusternet.spatial.models.effects_table``)."""
+    variables = (((doc.get("extra") or {}).get("spatial") or {}).get("effects") or {}).get("variables")
+    if not variables:
+        raise DataError(f"hypothesis {hypothesis_id}: {path} has no spatial effects (extra.spatial.effects); "
+                        "estimand.effect needs a spatial model document")
+    if est.coefficient not in variables:
+        raise DataError(f"hypothesis {hypothesis_id}: no effects of {est.coefficient!r} in {path}; available: "
+                        f"{sorted(variables)}")
+    return {"name": est.coefficient, **variables[est.coefficient][est.effect]}
 
 
 def lookup(doc: dict, est: Estimand, hypothesis_id: str, path: Path) -> dict:
-    """The coefficient row (or test) of an estimand; a clear error naming the hypothesis if absent."""
+    """The coefficient row, test or spatial effect of an estimand; a clear error naming the
+    hypothesis if absent."""
     if est.test is not None:
         for t in doc["tests"]:
             if t["name"] == est.test:
                 return {"name": t["name"], "estimate": t["statistic"], "p_value": t["p_value"]}
         raise DataError(f"hypothesis {hypothesis_id}: test {est.test!r} not in {path}; available: "
                         f"{[t['name'] for t in doc['tests']]}")
-    rows = _rows(doc, est)
-    if rows is None:
-        have = sorted(((doc.get("extra") or {}).get("effects") or {}))
-        raise DataError(f"hypothesis {hypothesis_id}: {path} has no {est.effect!r} effects "
-                        f"(extra.effects has {have}); fix estimand.effect in the hypotheses config")
-    for row in rows:
-        if row.get("name") == est.coefficient:
+    if est.effect is not None:
+        return _effect_row(doc, est, hypothesis_id, path)
+    for row in doc["coefficients"]:
+        if row["name"] == est.coefficient:
             return row
-    raise DataError(f"hypothesis {hypothesis_id}: coefficient {est.coefficient!r} not in {path}"
-                    f"{' (' + est.effect + ' effects)' if est.effect else ''}; available: "
-                    f"{[r.get('name') for r in rows]}")
+    raise DataError(f"hypothesis {hypothesis_id}: coefficient {est.coefficient!r} not in {path}; available: "
+                    f"{[r['name'] for r in doc['coefficients']]}")
 
 
 def decide(estimate, p_value, ci_lower, ci_upper, expected_sign: str, alpha: float) -> str:

@@ -82,10 +82,20 @@ def _graph(adj: np.ndarray, weights: np.ndarray | None = None, directed: bool = 
 def eigenvector_in(w: np.ndarray) -> np.ndarray:
     """Left Perron eigenvector of W (x_j proportional to sum_i w_ij x_i), scaled to max 1.
 
-    Dense LAPACK rather than igraph's ARPACK, whose random start vector makes the
-    last digits differ between runs (outputs must be byte-identical)."""
-    vals, vecs = np.linalg.eig(np.asarray(w, dtype=float).T)
-    vec = np.abs(np.real(vecs[:, np.argmax(np.real(vals))]))
+    ARPACK (scipy) started from the all-ones vector rather than igraph's eigenvector
+    centrality, whose random ARPACK start makes the last digits differ between runs
+    (outputs must be byte-identical); dense LAPACK for tiny graphs."""
+    from scipy.sparse.linalg import eigs
+
+    wt = np.asarray(w, dtype=float).T
+    n = wt.shape[0]
+    if n < 4:
+        vals, vecs = np.linalg.eig(wt)
+        vec = vecs[:, np.argmax(np.real(vals))]
+    else:
+        _, vecs = eigs(wt, k=1, which="LR", v0=np.ones(n), tol=0, maxiter=100 * n)
+        vec = vecs[:, 0]
+    vec = np.abs(np.real(vec))
     return vec / vec.max()
 
 
@@ -153,7 +163,7 @@ def borgatti_everett_coreness(adj: np.ndarray, *, tol: float = 1e-10, max_iter: 
     return c, fit
 
 
-def _krackhardt(adj: np.ndarray, dist: np.ndarray) -> dict[str, float]:
+def _krackhardt(adj: np.ndarray, dist: np.ndarray, graph: ig.Graph) -> dict[str, float]:
     n = adj.shape[0]
     reach = np.isfinite(dist)
     np.fill_diagonal(reach, False)
@@ -161,7 +171,7 @@ def _krackhardt(adj: np.ndarray, dist: np.ndarray) -> dict[str, float]:
     either = (reach | reach.T)[iu]
     both = (reach & reach.T)[iu]
     pairs = n * (n - 1) / 2
-    sizes = np.asarray(_graph(adj).connected_components(mode="weak").sizes(), dtype=float)
+    sizes = np.asarray(graph.connected_components(mode="weak").sizes(), dtype=float)
     connectedness = float(np.sum(sizes * (sizes - 1) / 2) / pairs) if pairs else float("nan")
     hierarchy = float(1 - both.sum() / either.sum()) if either.any() else float("nan")
     redundant = adj.sum() - np.sum(sizes - 1)
@@ -239,7 +249,7 @@ def network_metrics(weights: np.ndarray, adjacency: np.ndarray, *, seed: int,
         "n_nodes": n, "n_ties": m,
         "density": m / (n * (n - 1)),
         "reciprocity": mutual / m if m else float("nan"),
-        **_krackhardt(a, dist),
+        **_krackhardt(a, dist, gb),
         "average_path_length": float(dist[finite].mean()) if finite.any() else float("nan"),
         "modularity": modularity, "n_communities": int(labels.max() + 1),
         "core_periphery_fit": cp_fit,

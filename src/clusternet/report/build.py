@@ -233,18 +233,23 @@ def choropleth_items(b: Builder) -> list[Item]:
     values = pd.read_parquet(path)
     columns = [c for c in values.columns if c not in ("region_code", "year")
                and pd.api.types.is_numeric_dtype(values[c])]
-    wanted = list(b.settings.map_variables) or columns
+    # Default: the main indices; method variants (`<index>__<method>`) only when configured.
+    wanted = list(b.settings.map_variables) or [c for c in columns if "__" not in c]
     missing = [v for v in wanted if v not in columns]
     if missing:
         raise DataError(f"{b.config.section_file('report')}: maps.variables {missing} are not numeric columns "
                         f"of {path}; available: {columns}")
-    first, last = b.config.years
-    years = list(b.settings.map_years) or sorted({first, last})
-    absent_years = sorted(set(years) - set(values["year"].astype(int)))
+    absent_years = sorted(set(b.settings.map_years) - set(values["year"].astype(int)))
     if absent_years:
         raise DataError(f"{b.config.section_file('report')}: maps.years {absent_years} are not in {path}")
     items = []
     for v in wanted:
+        observed = sorted(values.loc[values[v].notna(), "year"].astype(int).unique())
+        if not observed:
+            b.skip(f"map of {v}", f"{v} has no values in {path}")
+            continue
+        # Default: the first and the last year in which the index has values.
+        years = list(b.settings.map_years) or sorted({observed[0], observed[-1]})
         title = f"{b.settings.label(v)}"
         fig = figures.choropleth(values, v, years, geometries, b.settings, title)
         items.append(b.figure(fig, f"map_{safe_name(v)}", title, [path]))
@@ -283,7 +288,16 @@ def artefact_items(b: Builder, stage: str) -> list[Item]:
                 raise DataError(f"{listing_path}: items[{i}].path {path} does not exist; rerun the {stage} stage")
             name = f"{safe_name(stage)}_{safe_name(path.stem)}"
             if it["kind"] == "table":
-                item = b.table(artefact_table(path, name, title, b.settings, b.prov([path])))
+                t = artefact_table(path, name, title, b.settings, b.prov([path]))
+                cap = b.settings.artefact_max_rows
+                if len(t.body) > cap:
+                    # Long listings (densities, transition matrices) stay in the stage's own CSV;
+                    # the page shows their head.
+                    t.notes.insert(0, f"First {cap} of {len(t.body)} rows; the full table is {path.as_posix()}.")
+                    t.body = t.body[:cap]
+                    item = Item("table", t.name, t.title, html=to_html(t, standalone=False), files=[path.as_posix()])
+                else:
+                    item = b.table(t)
                 item.caption = caption
             else:
                 png = path.with_suffix(".png")

@@ -30,15 +30,19 @@ def _stat(value) -> dict:
 
 
 def spatial_effects(doc: dict) -> dict[str, dict[str, dict]]:
-    """``variable -> effect -> {estimate, std_error, p_value}`` from ``extra.effects``.
+    """``variable -> effect -> {estimate, std_error, p_value}``.
 
-    Accepted layouts: effect-major ``{direct: rows, indirect: rows, total: rows}``
+    Read from ``extra.spatial.effects.variables`` (the spatial stage's layout,
+    ``{variable: {direct: row, indirect: row, total: row}}``), else from
+    ``extra.effects`` in one of these layouts: effect-major ``{direct: rows, indirect: rows, total: rows}``
     where rows is a list of coefficient rows with ``name`` or a ``{name: row}``
     map (the spatial estimators' layout); variable-major
     ``{variable: {direct: .., indirect: .., total: ..}}``; a list of rows
     ``{variable|name, effect, estimate, std_error, p_value}``.
     Empty when the document has no decomposition."""
-    block = doc.get("extra", {}).get("effects")
+    extra = doc.get("extra", {})
+    spatial = (extra.get("spatial") or {}).get("effects") if isinstance(extra.get("spatial"), dict) else None
+    block = spatial.get("variables") if isinstance(spatial, dict) else extra.get("effects")
     out: dict[str, dict[str, dict]] = {}
     if isinstance(block, list):
         for row in block:
@@ -83,10 +87,19 @@ def spatial_effects_table(docs: dict[str, dict], settings: ReportSettings, prove
                 se.append("" if s["std_error"] is None else f"({settings.fmt(s['std_error'])})")
         body += [est, se]
     body.append([settings.word("nobs")] + [str(docs[k]["nobs"]) for k in keys for _ in EFFECTS])
+    methods = [f"{docs[k].get('label') or k}: {effects_method(docs[k])}" for k in keys if effects_method(docs[k])]
     return Table(name="spatial_effects", title=settings.word("spatial_title"), header=header, body=body,
                  notes=["Effects follow LeSage & Pace (2009): direct = mean diagonal, indirect = mean "
-                        "off-diagonal row sum of the impact matrix.", settings.star_note()],
+                        "off-diagonal row sum of the impact matrix."
+                        + (" Inference: " + "; ".join(methods) + "." if methods else ""), settings.star_note()],
                  rules_before=[len(body) - 1], provenance=provenance)
+
+
+def effects_method(doc: dict) -> str:
+    """How the effects' standard errors were obtained (``extra.spatial.effects.method``), or ''."""
+    spatial = doc.get("extra", {}).get("spatial")
+    effects = spatial.get("effects") if isinstance(spatial, dict) else None
+    return str(effects.get("method", "")) if isinstance(effects, dict) else ""
 
 
 def thresholds(doc: dict) -> list[dict]:

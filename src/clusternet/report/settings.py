@@ -65,6 +65,7 @@ class ReportSettings:
     map_variables: tuple = ()
     map_years: tuple = ()
     colormap: str = "viridis"
+    artefact_max_rows: int = 60
     labels: dict = field(default_factory=dict)  # variable -> label in `language`
 
     @classmethod
@@ -87,6 +88,7 @@ class ReportSettings:
             map_variables=tuple(maps.get("variables", [])),
             map_years=tuple(maps.get("years", [])),
             colormap=maps.get("colormap", "viridis"),
+            artefact_max_rows=int(section.get("artefact_max_rows", 60)),
             labels=dict(labels or {}),
         )
 

@@ -13,13 +13,8 @@ SIMPLIFY_DEG = 0.02  # drawing only: ~2 km, invisible at map scale, 50x fewer ve
 
 
 def save(fig, path, prov) -> None:
+    """Save (atomic, fixed metadata) and close."""
     plotting.save(fig, path, prov)
-
-
-def close(fig) -> None:
-    import matplotlib.pyplot as plt
-
-    plt.close(fig)
 
 
 def moran_scatter(var, year, W, x, loc, moran_result):

@@ -107,32 +107,34 @@ def run_explore(config) -> None:
     out_dir = config.path_of("results") / "spatial"
     fig_dir = out_dir / "figures"
     rows, items, skipped = [], [], []
-    for v_i, var in enumerate(ex["variables"]):
-        for year in sorted(data["year"].unique()):
-            sub = data[data["year"] == year].set_index("region_code")[var].reindex(W.ids)
-            if sub.isna().any():
-                skipped.append((var, int(year)))
-                continue
-            seed = int(np.random.SeedSequence([config.seed, v_i, int(year)]).generate_state(1)[0])
-            m = explore.moran(sub.to_numpy(), W.matrix, perms, seed)
-            g = explore.geary(sub.to_numpy(), W.matrix, perms, seed)
-            rows.append({"variable": var, "year": int(year), "weights": ex["weights"], "n": len(sub),
-                         "moran_I": m["I"], "moran_EI": m["EI"], "moran_z_norm": m["z_norm"],
-                         "moran_p_norm": m["p_norm"], "moran_z_rand": m["z_rand"], "moran_p_rand": m["p_rand"],
-                         "moran_p_sim": m.get("p_sim"), "geary_C": g["C"], "geary_z_norm": g["z_norm"],
-                         "geary_p_norm": g["p_norm"], "geary_z_rand": g["z_rand"], "geary_p_rand": g["p_rand"],
-                         "geary_p_sim": g.get("p_sim")})
-            if int(year) in ex.get("map_years", []):
+    with rebuilt_directory(fig_dir) as tmp_fig:
+        for v_i, var in enumerate(ex["variables"]):
+            for year in sorted(data["year"].unique()):
+                sub = data[data["year"] == year].set_index("region_code")[var].reindex(W.ids)
+                if sub.isna().any():
+                    skipped.append((var, int(year)))
+                    continue
+                seed = int(np.random.SeedSequence([config.seed, v_i, int(year)]).generate_state(1)[0])
+                m = explore.moran(sub.to_numpy(), W.matrix, perms, seed)
+                g = explore.geary(sub.to_numpy(), W.matrix, perms, seed)
+                rows.append({"variable": var, "year": int(year), "weights": ex["weights"], "n": len(sub),
+                             "moran_I": m["I"], "moran_EI": m["EI"], "moran_z_norm": m["z_norm"],
+                             "moran_p_norm": m["p_norm"], "moran_z_rand": m["z_rand"], "moran_p_rand": m["p_rand"],
+                             "moran_p_sim": m.get("p_sim"), "geary_C": g["C"], "geary_z_norm": g["z_norm"],
+                             "geary_p_norm": g["p_norm"], "geary_z_rand": g["z_rand"], "geary_p_rand": g["p_rand"],
+                             "geary_p_sim": g.get("p_sim")})
+                if int(year) not in ex.get("map_years", []):
+                    continue
                 loc = explore.local_moran(sub.to_numpy(), W.matrix, perms, seed, alpha)
                 stem = f"{var}_{int(year)}"
                 for kind, fn, title in (("moran_scatter", plots.moran_scatter, "Moran scatter plot"),
                                         ("lisa", plots.lisa_map, "LISA cluster map")):
-                    fig = fn(var, int(year), W, sub.to_numpy(), loc, m)
                     for ext in ("png", "pdf"):
-                        plots.save(fig, fig_dir / f"{kind}_{stem}.{ext}", prov)
-                    plots.close(fig)
+                        plots.save(fn(var, int(year), W, sub.to_numpy(), loc, m), tmp_fig / f"{kind}_{stem}.{ext}",
+                                   prov)
                     items.append(artefact("figure", fig_dir / f"{kind}_{stem}.png", f"{title}: {var}, {int(year)}",
-                                          caption_en=f"Weights {ex['weights']}; {perms} permutations; alpha {alpha}."))
+                                          caption_en=f"Weights {ex['weights']}; {perms} permutations; "
+                                                     f"alpha {alpha}."))
     if not rows:
         raise DataError(f"no variable/year of explore.variables has complete data for all {W.n} regions")
     table = pd.DataFrame(rows)
