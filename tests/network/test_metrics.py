@@ -230,3 +230,14 @@ def test_node_metrics_are_equivariant_under_relabelling(seed, perm):
     for key in NETWORK_METRICS:
         if key not in ("modularity", "n_communities"):
             assert level2[key] == pytest.approx(level[key], abs=1e-9, nan_ok=True), key
+
+
+def test_pagerank_with_dangling_nodes_matches_networkx():
+    from clusternet.network.metrics import pagerank
+
+    w = np.zeros((6, 6))
+    w[0, 1], w[1, 2], w[2, 0], w[3, 0], w[0, 4] = 1.0, 2.0, 0.5, 3.0, 1.5  # 4 and 5 have no out-ties
+    g = digraph(w)
+    for damping in (0.5, 0.85):
+        ref = as_array(nx.pagerank(g, alpha=damping, tol=1e-14, max_iter=10_000), 6)
+        np.testing.assert_allclose(pagerank(w, damping), ref, atol=TOL)

@@ -49,7 +49,8 @@ def test_spatial_stage_layout():
     assert spatial_effects(doc) == {"x": {"direct": DIRECT, "total": DIRECT}}
     t = spatial_effects_table({"sdm": doc}, ReportSettings(), {})
     assert t.body[0] == ["x", "0.300***", "", "0.300***"]
-    assert "Inference: SDM: simulation." in t.notes[0]
+    assert t.header[0] == ["", "(1)", "(1)", "(1)"]
+    assert t.notes[0] == "Models: (1) SDM [simulation]."
 
 
 def test_documents_without_blocks_give_nothing():

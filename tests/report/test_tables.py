@@ -78,6 +78,11 @@ def test_controls_shown_when_configured_and_coefficient_order():
     assert [t.body[0][0], t.body[2][0]] == ["policy", "digital"]
 
 
+def test_spatial_lag_labels():
+    s = ReportSettings(labels={"digital": "Digital endowment"})
+    assert (s.label("W*digital"), s.label("W*other"), s.label("rho")) == ("W×Digital endowment", "W*other", "rho")
+
+
 def test_chinese_labels_from_codebook():
     codebook = {"variables": [{"name": "digital", "label_en": "Digital", "label_zh": "数字资源禀赋"},
                               {"name": "innov", "label": {"en": "Innovation", "zh": "创新产出"}}]}

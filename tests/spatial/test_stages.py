@@ -106,7 +106,7 @@ def test_unbalanced_panel_names_region_and_year(project):
     run_weights(config)
     data = synthetic_panel()
     data = data[~((data.region_code == 650000) & (data.year == 2020))]
-    with pytest.raises(DataError, match=r"unbalanced.*650000.*2020"):
+    with pytest.raises(DataError, match=r"unbalanced.*2020: regions \[650000\]"):
         registry.get("sdm")(data, {"name": "t", "y": "y", "x": ["x1"],
                                    "weights": str(project / "data" / "interim" / "weights" / "queen.npz")})
 
@@ -141,3 +141,15 @@ def test_failed_run_leaves_previous_weights(project):
     with pytest.raises(DataError, match="Hainan"):
         run_weights(load_config(project / "config" / "config.yaml"))
     assert (project / "data" / "interim" / "weights" / "queen.npz").read_bytes() == before
+
+
+def test_cli_reports_island_error_with_exit_code_2(project, capsys):
+    from clusternet.cli import main
+
+    path = project / "config" / "spatial.yaml"
+    spec = yaml.safe_load(path.read_text())
+    del spec["weights"]["queen"]["islands"]
+    path.write_text(yaml.safe_dump(spec))
+    assert main(["weights", "--config", str(project / "config" / "config.yaml")]) == 2
+    err = capsys.readouterr().err
+    assert "460000 (Hainan)" in err and "islands: {rule: nearest" in err

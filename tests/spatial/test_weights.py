@@ -5,6 +5,8 @@ import numpy as np
 import pandas as pd
 import pytest
 import scipy.sparse as sp
+from hypothesis import given, settings
+from hypothesis import strategies as st
 
 from clusternet.data import regions
 from clusternet.errors import DataError
@@ -107,3 +109,17 @@ def test_island_rule_error_names_regions():
     m = np.array([[0, 1, 0], [1, 0, 0], [0, 0, 0]], dtype=float)
     with pytest.raises(DataError, match="no neighbour"):
         apply_island_rule(m, [110000, 120000, 130000], None, {}, "x")
+
+
+@settings(max_examples=30, deadline=None)
+@given(st.integers(2, 12).flatmap(lambda n: st.lists(st.one_of(st.just(0.0), st.floats(1e-6, 5)),
+                                                   min_size=n * n, max_size=n * n)))
+def test_row_standardise_property(values):
+    n = int(round(len(values) ** 0.5))
+    m = np.array(values).reshape(n, n)
+    w = row_standardise(m).toarray()
+    rows = m.sum(axis=1)
+    np.testing.assert_allclose(w.sum(axis=1)[rows > 0], 1.0)
+    assert np.all(w[rows == 0] == 0) and np.all(w >= 0)
+    # zero pattern preserved
+    assert np.array_equal(w > 0, m > 0)

@@ -209,7 +209,7 @@ def summary_markdown(entries: list[dict]) -> str:
     lines = ["# Hypothesis verdicts", "",
              "Verdict at the entry's alpha from the two-sided p-value of the primary estimand; "
              "robustness = specifications whose estimate has the expected sign.", "",
-             "| id | mechanism | claim | expected | estimate | 95% CI | p | verdict | robustness |",
+             "| id | mechanism | claim | expected | estimate | CI (document level) | p | verdict | robustness |",
              "|---|---|---|---|---|---|---|---|---|"]
     for e in entries:
         rs = e["robustness_summary"]

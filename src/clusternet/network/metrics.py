@@ -13,7 +13,7 @@ weighted ``W``
     eigenvector: a region is central when central regions send it ties,
     scaled to max 1 like igraph; NaN when the weighted graph is not strongly
     connected, where the leading eigenvector is not unique); PageRank (damping from config; dangling
-    nodes jump uniformly, as networkx and igraph do); modularity and
+    nodes jump uniformly, as networkx and igraph do; numpy power iteration); modularity and
     communities (Louvain on the undirected ``W + W'``).
 tie-weighted ``A * W``
     Burt's structural holes (Burt 1992, formulas as in networkx):
@@ -58,6 +58,7 @@ import random
 import igraph as ig
 import numpy as np
 import pandas as pd
+from scipy.sparse.csgraph import connected_components
 
 NODE_METRICS = (
     "in_degree", "out_degree", "in_strength", "out_strength", "degree_centrality",
@@ -97,6 +98,26 @@ def eigenvector_in(w: np.ndarray) -> np.ndarray:
         vec = vecs[:, 0]
     vec = np.abs(np.real(vec))
     return vec / vec.max()
+
+
+def pagerank(w: np.ndarray, damping: float = 0.85, *, tol: float = 1e-13, max_iter: int = 10_000) -> np.ndarray:
+    """Weighted PageRank by power iteration: ``x <- d x P + (d * dangling mass + 1 - d) / n``
+    with ``P`` the row-normalised weights; rows without out-weight (dangling nodes)
+    jump uniformly, as in networkx and igraph. Dense numpy: the gravity networks are
+    complete, and a fixed start (uniform) keeps the result deterministic."""
+    w = np.asarray(w, dtype=float).copy()
+    np.fill_diagonal(w, 0.0)
+    n = w.shape[0]
+    out = w.sum(axis=1)
+    dangling = out == 0
+    p = np.divide(w, out[:, None], out=np.zeros_like(w), where=~dangling[:, None])
+    x = np.full(n, 1.0 / n)
+    for _ in range(max_iter):
+        new = damping * (x @ p) + (damping * x[dangling].sum() + 1 - damping) / n
+        if np.abs(new - x).sum() < n * tol:
+            return new / new.sum()
+        x = new
+    return x / x.sum()
 
 
 def burt_measures(w: np.ndarray) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
@@ -212,7 +233,6 @@ def network_metrics(weights: np.ndarray, adjacency: np.ndarray, *, seed: int,
     np.fill_diagonal(a, 0)
     n = w.shape[0]
     gb = _graph(a)
-    gw = _graph(w > 0, w)
     k_out = a.sum(axis=1).astype(float)
     k_in = a.sum(axis=0).astype(float)
     dist = np.asarray(gb.distances(mode="out"), dtype=float)  # dist[i, j]: i -> j
@@ -225,8 +245,11 @@ def network_metrics(weights: np.ndarray, adjacency: np.ndarray, *, seed: int,
         closeness_in = np.where(np.isfinite(sum_in), (n - 1) / sum_in, np.nan)
     norm_b = (n - 1) * (n - 2)
     betweenness = np.asarray(gb.betweenness(directed=True), dtype=float) / norm_b if norm_b else np.zeros(n)
-    eig = eigenvector_in(w) if gw.ecount() and gw.is_connected(mode="strong") else np.full(n, np.nan)
-    pagerank = np.asarray(gw.pagerank(directed=True, damping=damping, weights="weight" if gw.ecount() else None))
+    positive = w > 0
+    np.fill_diagonal(positive, False)
+    strongly_connected = positive.any() and connected_components(positive, connection="strong")[0] == 1
+    eig = eigenvector_in(w) if strongly_connected else np.full(n, np.nan)
+    rank = pagerank(w, damping)
     effective, efficiency, constraint = burt_measures(w * a)
     core = np.asarray(_graph(np.triu((a + a.T) > 0, 1), directed=False).coreness(), dtype=float)
     coreness_be, cp_fit = borgatti_everett_coreness(a)
@@ -238,7 +261,7 @@ def network_metrics(weights: np.ndarray, adjacency: np.ndarray, *, seed: int,
         "in_degree_centrality": k_in / (n - 1), "out_degree_centrality": k_out / (n - 1),
         "betweenness": betweenness, "closeness_in": closeness_in, "closeness_out": closeness_out,
         "harmonic_in": inv.sum(axis=0) / (n - 1), "harmonic_out": inv.sum(axis=1) / (n - 1),
-        "eigenvector": eig, "pagerank": pagerank, "clustering": fagiolo_clustering(a),
+        "eigenvector": eig, "pagerank": rank, "clustering": fagiolo_clustering(a),
         "effective_size": effective, "efficiency": efficiency, "constraint": constraint,
         "core_number": core, "coreness_be": coreness_be, "community": labels.astype("int64"),
     })

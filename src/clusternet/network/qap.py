@@ -23,7 +23,7 @@ come from ``numpy.random.Generator(PCG64(seed))``.
 """
 from __future__ import annotations
 
-from dataclasses import dataclass, field
+from dataclasses import dataclass
 
 import numpy as np
 
@@ -114,7 +114,6 @@ class MRQAPResult:
     nobs: int
     n_nodes: int
     permutations: int
-    extra: dict = field(default_factory=dict)
 
 
 def _ols(y: np.ndarray, x: np.ndarray):

@@ -98,8 +98,7 @@ def run_network(cfg: Config) -> list[Path]:
     geo = geography(regions.codes())
     networks = make_networks(cfg, section, panel, geo)
     node_df, level_df = build.metric_tables(networks, cfg.seed, section)
-    validity = build.validity_table(node_df, panel, section) if section["source"] == "gravity" else \
-        pd.DataFrame()
+    validity = build.validity_table(node_df, panel, section)
     edges = pd.concat([net.to_edges() for net in networks], ignore_index=True)
     inputs = [cfg.path, cfg.section_file("network"), p["panel"]]
     if section["source"] == "edges":
@@ -144,8 +143,8 @@ def run_network(cfg: Config) -> list[Path]:
     ]
     if not validity.empty:
         items.insert(1, artefact(
-            "table", out_dir / "validity.csv", "Validity of the gravity network", "引力网络有效性检验",
-            "Correlation by year of gravity in-strength with technology-market inflow (province as buyer) and "
+            "table", out_dir / "validity.csv", "Validity of the linkage network", "联系网络有效性检验",
+            "Correlation by year of network in-strength with technology-market inflow (province as buyer) and "
             "out-strength with outflow (province as seller)."))
     write_artefacts(out_dir / "artefacts.json", "network", "Innovation networks", "创新网络", items)
     written.append(out_dir / "artefacts.json")

@@ -21,9 +21,14 @@ import shutil
 from dataclasses import dataclass, field
 from pathlib import Path
 
+import numpy as np
+import pandas as pd
+
 from clusternet import plotting
+from clusternet.data.regions import codes as region_codes
 from clusternet.errors import DataError
 from clusternet.io import sha256_file, write_json, write_text
+from clusternet.models.data import DEFAULT_MERGE_TABLES, load_analysis_panel
 from clusternet.provenance import provenance
 from clusternet.report import extras, figures, html as html_report
 from clusternet.report.inputs import ReportInputs, find_inputs, resolve_result
@@ -31,6 +36,7 @@ from clusternet.report.regression import regression_table
 from clusternet.report.settings import ReportSettings, codebook_labels
 from clusternet.report.statistics import (artefact_table, correlation_table, descriptive_table, numeric_variables)
 from clusternet.report.tables import Table, to_html, write_table
+from clusternet.spatial import geo
 
 MAX_COLUMNS = 8  # columns per table of a model family before it is split
 
@@ -62,15 +68,13 @@ class Builder:
     inputs: ReportInputs
     stage: Path  # staging directory
     skipped: list[tuple[str, str]] = field(default_factory=list)
-    _analysis: tuple | None = None
+    _analysis: tuple | str | None = None
 
     def analysis_data(self):
         """(panel merged with indices and node metrics, files read) as the models stage sees it
         (``clusternet.models.data.load_analysis_panel``), loaded once; a string naming the
         missing file when one of those files is absent."""
         if self._analysis is None:
-            from clusternet.models.data import DEFAULT_MERGE_TABLES, load_analysis_panel
-
             tables = DEFAULT_MERGE_TABLES
             if "models" in self.config.main.get("sections", {}):
                 tables = self.config.section("models").get("merge_tables", DEFAULT_MERGE_TABLES)
@@ -119,7 +123,7 @@ def load_settings(config) -> ReportSettings:
 
 
 def build_report(config) -> dict:
-    """Run the report stage; return {"outputs": [...], "skipped": [...]}."""
+    """Run the report stage; return {"skipped": [(what, why), ...]}."""
     settings = load_settings(config)
     results_dir = config.path_of("results")
     inputs = find_inputs(results_dir, config.path_of("processed"))
@@ -224,11 +228,6 @@ def choropleth_items(b: Builder) -> list[Item]:
         b.skip("choropleth maps", "data/processed/indices.parquet is absent")
         return []
     geometries = province_geometries()
-    if isinstance(geometries, str):
-        b.skip("choropleth maps", geometries)
-        return []
-    import pandas as pd
-
     path = b.inputs.data["indices"]
     values = pd.read_parquet(path)
     columns = [c for c in values.columns if c not in ("region_code", "year")
@@ -259,19 +258,13 @@ def choropleth_items(b: Builder) -> list[Item]:
 MAP_SIMPLIFY_DEG = 0.02  # ~2 km: invisible at figure size, cuts the 774k boundary vertices ~50-fold
 
 
-def province_geometries():
-    """region_code -> shapely geometry for maps, or a reason string when unavailable.
+def province_geometries() -> dict:
+    """region_code -> shapely geometry for maps.
 
     Each province's principal landmass (``clusternet.spatial.geo.principal_landmass``: the
     South China Sea islands of Hainan are left out, so the maps need an inset before
     publication in China), simplified by ``MAP_SIMPLIFY_DEG`` with topology preserved."""
-    try:
-        from clusternet.spatial import geo
-    except ImportError:
-        return "clusternet.spatial.geo (province boundaries) is not available"
-    from clusternet.data.regions import codes
-
-    return {c: geo.principal_landmass(c).simplify(MAP_SIMPLIFY_DEG, preserve_topology=True) for c in codes()}
+    return {c: geo.principal_landmass(c).simplify(MAP_SIMPLIFY_DEG, preserve_topology=True) for c in region_codes()}
 
 
 def artefact_items(b: Builder, stage: str) -> list[Item]:
@@ -418,7 +411,7 @@ def models_section(b: Builder) -> Section:
         s.items.append(b.table(extras.threshold_table(threshold_docs, b.settings,
                                                       b.prov(b.inputs.doc_paths[k] for k in threshold_docs))))
     else:
-        b.skip("threshold table", "no result document has extra.thresholds")
+        b.skip("threshold table", "no result document has threshold estimates (extra.threshold)")
     for k, d in docs.items():
         curves = extras.lr_curves(d)
         if curves:
@@ -431,8 +424,6 @@ def models_section(b: Builder) -> Section:
 
 
 def marginal_effect_items(b: Builder) -> list[Item]:
-    import numpy as np
-
     items = []
     for k, d in b.inputs.docs.items():
         terms = extras.moderation_terms(d)

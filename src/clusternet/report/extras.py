@@ -71,7 +71,8 @@ def spatial_effects_table(docs: dict[str, dict], settings: ReportSettings, prove
     variables: list[str] = []
     for k in keys:
         variables += [v for v in parsed[k] if v not in variables]
-    header = [[""] + [docs[k].get("label") or k for k in keys for _ in EFFECTS],
+    # Columns are numbered by model, "(1)" over its three effects; the labels go to the notes.
+    header = [[""] + [f"({i + 1})" for i in range(len(keys)) for _ in EFFECTS],
               [settings.word("variable")] + [settings.word(e) for _ in keys for e in EFFECTS]]
     body = []
     for v in variables:
@@ -87,11 +88,13 @@ def spatial_effects_table(docs: dict[str, dict], settings: ReportSettings, prove
                 se.append("" if s["std_error"] is None else f"({settings.fmt(s['std_error'])})")
         body += [est, se]
     body.append([settings.word("nobs")] + [str(docs[k]["nobs"]) for k in keys for _ in EFFECTS])
-    methods = [f"{docs[k].get('label') or k}: {effects_method(docs[k])}" for k in keys if effects_method(docs[k])]
+    models = "; ".join(f"({i + 1}) {docs[k].get('label') or k}"
+                       + (f" [{effects_method(docs[k])}]" if effects_method(docs[k]) else "")
+                       for i, k in enumerate(keys))
     return Table(name="spatial_effects", title=settings.word("spatial_title"), header=header, body=body,
-                 notes=["Effects follow LeSage & Pace (2009): direct = mean diagonal, indirect = mean "
-                        "off-diagonal row sum of the impact matrix."
-                        + (" Inference: " + "; ".join(methods) + "." if methods else ""), settings.star_note()],
+                 notes=[f"Models: {models}.",
+                        "Effects follow LeSage & Pace (2009): direct = mean diagonal, indirect = mean "
+                        "off-diagonal row sum of the impact matrix.", settings.star_note()],
                  rules_before=[len(body) - 1], provenance=provenance)
 
 

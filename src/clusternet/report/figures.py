@@ -4,6 +4,8 @@ returns it; ``clusternet.plotting.save_formats`` writes it (PNG + PDF, fixed
 metadata carrying the provenance)."""
 from __future__ import annotations
 
+import textwrap
+
 import numpy as np
 import pandas as pd
 from matplotlib import pyplot as plt
@@ -41,7 +43,7 @@ def coefficient_plot(docs: dict[str, dict], coefficients: list[str], settings: R
     ax.set_yticks(range(len(coefficients)), [settings.label(c) for c in coefficients])
     ax.invert_yaxis()
     ax.set_xlabel(settings.word("estimate"))
-    ax.set_title(title)
+    ax.set_title(_wrap(title))
     if len(keys) > 1:
         ax.legend(fontsize=7, loc="upper left", bbox_to_anchor=(1.01, 1), frameon=False)
     return fig
@@ -59,7 +61,7 @@ def lr_curve_plot(curves, label: str, settings: ReportSettings, alpha: float = 0
     ax.axhline(crit, color="red", ls="--", lw=0.8, label=f"c({alpha:g}) = {crit:.2f}")
     ax.set_xlabel("γ")
     ax.set_ylabel("LR(γ)")
-    ax.set_title(f"{settings.word('lr_curve')}: {label}")
+    ax.set_title(_wrap(f"{settings.word('lr_curve')}: {label}"))
     ax.legend(fontsize=7)
     return fig
 
@@ -72,8 +74,13 @@ def marginal_effect_plot(me: dict, label: str, settings: ReportSettings):
     ax.axhline(0, color="grey", lw=0.8, ls="--")
     ax.set_xlabel(settings.label(me["moderator"]))
     ax.set_ylabel(f"{settings.word('marginal')}: ∂y/∂{settings.label(me['x'])}")
-    ax.set_title(label)
+    ax.set_title(_wrap(label))
     return fig
+
+
+def _wrap(title: str, width: int = 70) -> str:
+    """Long titles (specification labels) on several lines instead of past the figure's edge."""
+    return textwrap.fill(title, width)
 
 
 def _patches(geometry) -> list[PolygonPatch]:

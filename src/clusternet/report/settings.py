@@ -96,6 +96,9 @@ class ReportSettings:
         return WORDS[self.language][key]
 
     def label(self, name: str) -> str:
+        """Codebook label of ``name``; spatial lags ``W*x`` become ``W×<label of x>``."""
+        if name not in self.labels and name.startswith("W*") and name[2:] in self.labels:
+            return "W×" + self.labels[name[2:]]
         return self.labels.get(name, name)
 
     def stars_for(self, p_value) -> str:

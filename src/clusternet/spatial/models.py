@@ -53,7 +53,8 @@ spreg.logll = ours - (NT/2)·log(NT) for the uncorrected one-way FE models.
 """
 from __future__ import annotations
 
-from dataclasses import dataclass, field
+import hashlib
+from dataclasses import dataclass
 
 import numpy as np
 import pandas as pd
@@ -105,11 +106,15 @@ def panel_arrays(data: pd.DataFrame, y: str, x: list[str], weights: SpatialWeigh
     wide = d.set_index([time, entity]).reindex(full)
     bad = wide[wide.isna().any(axis=1)]
     if len(bad):
-        regions_bad = sorted({int(r) for r in bad.index.get_level_values(entity)})
+        parts = []
+        for year, grp in bad.groupby(level=time):
+            regs = sorted(int(r) for r in grp.index.get_level_values(entity))
+            cols = sorted(c for c in grp.columns if grp[c].isna().any())
+            who = f"all {len(ids)} regions" if len(regs) == len(ids) else f"regions {regs}"
+            parts.append(f"{int(year)}: {who} (missing {', '.join(cols)})")
         raise DataError(
-            f"unbalanced panel for the spatial model ({y} ~ {', '.join(x)}): missing or NaN values for regions "
-            f"{regions_bad} in years {sorted({int(t) for t in bad.index.get_level_values(time)})}; spatial ML "
-            "needs every region in every year (drop the years or impute)"
+            f"unbalanced panel for the spatial model ({y} ~ {', '.join(x)}): " + "; ".join(parts)
+            + ". Spatial ML needs every region in every year: restrict the years (sample) or impute"
         )
     T, N = len(years), len(ids)
     yv = wide[y].to_numpy(float).reshape(T, N)
@@ -191,6 +196,17 @@ def _bounded_max(fun, lo, hi, tol):
     return float(res.x)
 
 
+def transformed_traces(G: np.ndarray, delta: float, c: float) -> tuple[float, float, float]:
+    """tr(G*), tr(G*²), tr(G*'G*) of G* = F_N' G F_N (c = 1) or of G itself (c = 0), where
+    G = W(I - δW)⁻¹, W row-standardised and F_N the orthonormal eigenvectors of J_N = I - 11'/N:
+    G has eigenvalue 1/(1-δ) on 1 and J_N G J_N = J_N G, so tr(G*) = tr(G) - 1/(1-δ),
+    tr(G*²) = tr(G²) - 1/(1-δ)², tr(G*'G*) = tr(G'J_N G) = tr(G'G) - ‖1'G‖²/N."""
+    N = G.shape[0]
+    return (float(np.trace(G) - c / (1 - delta)),
+            float(np.sum(G * G.T) - c / (1 - delta) ** 2),
+            float(np.sum(G * G) - c * np.sum(G.sum(axis=0) ** 2) / N))
+
+
 # ----------------------------------------------------------------------------- estimator
 @dataclass
 class SpatialPanelResult:
@@ -212,8 +228,6 @@ class SpatialPanelResult:
     x_names: list
     y_name: str
     logdet_method: str
-    impacts: dict = field(default_factory=dict)
-    tests: list = field(default_factory=list)
 
     @property
     def delta(self) -> float | None:
@@ -273,6 +287,13 @@ def fit_spatial_panel(panel: SpatialPanel, model: str, effects: str = "individua
     yt = demean(panel.y, effects).reshape(-1)
     Xt = demean(X, effects).reshape(-1, k)
     Wy = demean(lag(W, panel.y), effects).reshape(-1)
+    scale = np.maximum(np.abs(X.reshape(-1, k)).max(axis=0), 1.0)
+    absorbed = [names[j] for j in range(k) if np.abs(Xt[:, j]).max() <= 1e-10 * scale[j]]
+    if absorbed:
+        raise EstimationError(f"regressor(s) {absorbed} are absorbed by the {effects} fixed effects "
+                              "(constant within regions or within years): drop them from the specification")
+    if np.linalg.matrix_rank(Xt) < k:
+        raise EstimationError(f"regressors {names} are collinear after removing the {effects} fixed effects")
 
     if model == "slx":
         b, XtX = _ols(Xt, yt)
@@ -317,9 +338,7 @@ def fit_spatial_panel(panel: SpatialPanel, model: str, effects: str = "individua
     ll = float(loglik(d))
     Wd = W.toarray()
     G = Wd @ np.linalg.inv(np.eye(N) - d * Wd)
-    tr1 = np.trace(G) - c / (1 - d)
-    tr2 = np.sum(G * G.T) - c / (1 - d) ** 2
-    tr3 = np.sum(G * G) - c * np.sum(G.sum(axis=0) ** 2) / N
+    tr1, tr2, tr3 = transformed_traces(G, d, c)
     if model in LAG_MODELS:
         b = b0 - d * b1
         e = e0 - d * e1
@@ -383,7 +402,9 @@ _MC_TRACE_CACHE: dict = {}
 
 
 def _mc_trace_factors(W, rho, seed, order=100, probes=50):
-    key = (id(W), seed)
+    W = sp.csr_matrix(W)
+    digest = hashlib.sha256(W.data.tobytes() + W.indices.tobytes() + W.indptr.tobytes()).hexdigest()
+    key = (digest, seed)  # the content, not id(W): ids are reused after garbage collection
     if key not in _MC_TRACE_CACHE:
         rng = np.random.default_rng(seed)
         N = W.shape[0]
