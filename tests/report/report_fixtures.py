@@ -90,6 +90,10 @@ def make_project(root: Path, *, verdicts=True, data=True) -> Path:
                                                    "std_error": np.full(7, 0.1),
                                                    "ci_lower": 0.4 + 0.2 * (grid - 0.5) - 0.196,
                                                    "ci_upper": 0.4 + 0.2 * (grid - 0.5) + 0.196}}}))
+    write_result(res / "models/did.json", panel_doc(
+        "Pilot zones DID", {"att": 0.2, "event[-2]": 0.01, "event[0]": 0.15, "event[1]": 0.25},
+        {"att": 0.05, "event[-2]": 0.05, "event[0]": 0.06, "event[1]": 0.07}, model="did.twfe",
+        extra={"did": {"reference_period": -1}}))
     write_result(res / "spatial/models/sdm.json", panel_doc(
         "SDM", {"digital": 0.3, "W_digital": 0.1}, {"digital": 0.1, "W_digital": 0.2}, model="spatial.sdm",
         extra={"spatial": {"effects": {"method": "simulation, 1000 draws", "variables": {"digital": {

@@ -57,7 +57,7 @@ def test_report_outputs_sections_metrics_and_manifest(built):
                    'data-item="thresholds"', 'data-item="spatial_effects"',
                    'data-item="descriptive"', 'data-item="correlation"', 'data-item="indices_weights"',
                    'data-item="map_dci"', 'data-item="lr_threshold"', 'data-item="marginal_moderation"',
-                   'data-item="H1_coefficients"', "verdict-yes", "verdict-no", "Index weights",
+                   'data-item="H1_coefficients"', 'data-item="event_did"', 'data-item="models_did"', "verdict-yes", "verdict-no", "Index weights",
                    "2/2 with the expected sign", "Shared data lower search costs",
                    '<section id="disparity"><h2>Regional disparity</h2>', 'data-item="disparity_dagum"'):
         assert anchor in html, anchor

@@ -10,7 +10,7 @@ import statsmodels.formula.api as smf
 
 from clusternet.report.extras import (hansen_critical_value, lr_critical_value, lr_curves, marginal_effects,
                                       moderation_terms, spatial_effects, spatial_effects_table, threshold_table,
-                                      thresholds)
+                                      thresholds, event_study)
 from clusternet.report.settings import ReportSettings
 from clusternet.results import coefficient_table, make_result
 
@@ -152,3 +152,16 @@ def test_precomputed_marginal_effects_are_used_as_given():
     me = marginal_effects(doc)
     assert me["grid"].tolist() == grid and me["effect"].tolist() == [0.1, 0.4]
     assert me["lower"].tolist() == [-0.1, 0.0] and me["upper"].tolist() == [0.3, 0.8]
+
+
+def test_event_study_points_with_reference_period():
+    doc = panel_doc("did", {"att": 1.0, "event[-2]": 0.1, "event[0]": 0.5, "event[1]": 0.8},
+                    {"att": 0.1, "event[-2]": 0.1, "event[0]": 0.2, "event[1]": 0.2},
+                    model="did.twfe", extra={"did": {"reference_period": -1}})
+    es = event_study(doc)
+    assert es["k"].tolist() == [-2, -1, 0, 1]
+    assert es["estimate"].tolist() == [0.1, 0.0, 0.5, 0.8]
+    rows = {r["name"]: r for r in doc["coefficients"]}
+    assert es["lower"][2] == rows["event[0]"]["ci_lower"] and es["upper"][3] == rows["event[1]"]["ci_upper"]
+    assert (es["lower"][1], es["upper"][1]) == (0.0, 0.0)
+    assert event_study(panel_doc("p", {"x": 1.0}, {"x": 0.1})) is None

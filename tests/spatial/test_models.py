@@ -260,3 +260,60 @@ def test_regressor_absorbed_by_fixed_effects_is_named(small_panel):
     small_panel.x_names = ["x1", "area"]
     with pytest.raises(EstimationError, match=r"\['area'\] are absorbed"):
         fit_spatial_panel(small_panel, "sar", "individual")
+
+
+def test_lee_yu_two_way_sdm_information_matrix_on_transformed_data():
+    """The covariance equals the textbook SAR information matrix (Lee & Yu 2010, eq. 7) evaluated
+    on the explicitly transformed data (N-1 units, T-1 periods, W* = F_N' W F_N) at our estimates."""
+    panel = simulate(n=25, t=5, rho=0.3, beta=(1.0, -0.5), theta=(0.4, 0.2), effects="twoway", seed=7)
+    res = fit_spatial_panel(panel, "sdm", "twoway", lee_yu=True)
+    T, N = panel.y.shape
+    Wd = panel.W.toarray()
+    Z = np.concatenate([panel.X, np.stack([Wd @ panel.X[t] for t in range(T)])], axis=2)
+    FT, FN = _orthonormal_complement(T), _orthonormal_complement(N)
+    Zs = np.einsum("ts,tnk,nm->smk", FT, Z, FN)  # (T-1, N-1, k)
+    Ws = FN.T @ Wd @ FN
+    rho, b, s2 = res.delta, res.params[:4], res.sigma2
+    Gs = Ws @ np.linalg.inv(np.eye(N - 1) - rho * Ws)
+    X = Zs.reshape(-1, 4)
+    GXb = (Zs @ b) @ Gs.T
+    GXb = GXb.reshape(-1)
+    n, Tn = (N - 1) * (T - 1), T - 1
+    info = np.zeros((6, 6))
+    info[:4, :4] = X.T @ X / s2
+    info[:4, 4] = info[4, :4] = X.T @ GXb / s2
+    info[4, 4] = Tn * (np.trace(Gs @ Gs) + np.trace(Gs.T @ Gs)) + GXb @ GXb / s2
+    info[4, 5] = info[5, 4] = Tn * np.trace(Gs) / s2
+    info[5, 5] = n / (2 * s2 ** 2)
+    V = np.linalg.inv(info)
+    np.testing.assert_allclose(res.vcov, V[:5, :5], rtol=1e-8, atol=1e-12)
+    assert res.sigma2_se == pytest.approx(np.sqrt(V[5, 5]), rel=1e-8)
+
+
+def test_lee_yu_two_way_sdem_covariance_on_transformed_data():
+    panel = simulate(n=25, t=5, rho=0.0, lam=0.4, beta=(1.0, -0.5), theta=(0.4, 0.2), effects="twoway", seed=8)
+    res = fit_spatial_panel(panel, "sdem", "twoway", lee_yu=True)
+    T, N = panel.y.shape
+    Wd = panel.W.toarray()
+    Z = np.concatenate([panel.X, np.stack([Wd @ panel.X[t] for t in range(T)])], axis=2)
+    FT, FN = _orthonormal_complement(T), _orthonormal_complement(N)
+    Zs = np.einsum("ts,tnk,nm->smk", FT, Z, FN)
+    Ws = FN.T @ Wd @ FN
+    lam, s2 = res.delta, res.sigma2
+    B = np.eye(N - 1) - lam * Ws
+    Xf = np.einsum("tnk,mn->tmk", Zs, B).reshape(-1, 4)  # (I - λW*) applied per period
+    H = Ws @ np.linalg.inv(B)
+    n, Tn = (N - 1) * (T - 1), T - 1
+    block = np.array([[Tn * (np.trace(H @ H) + np.trace(H.T @ H)), Tn * np.trace(H) / s2],
+                      [Tn * np.trace(H) / s2, n / (2 * s2 ** 2)]])
+    np.testing.assert_allclose(res.vcov[:4, :4], s2 * np.linalg.inv(Xf.T @ Xf), rtol=1e-8)
+    assert res.vcov[4, 4] == pytest.approx(np.linalg.inv(block)[0, 0], rel=1e-8)
+    assert np.all(res.vcov[:4, 4] == 0)
+
+
+def test_monte_carlo_logdet_fit_close_to_exact():
+    panel = simulate(n=200, t=5, rho=0.5, effects="twoway", seed=12)
+    exact = fit_spatial_panel(panel, "sar", "twoway", logdet="eigen")
+    approx = fit_spatial_panel(panel, "sar", "twoway", logdet="mc", seed=3, mc_order=60, mc_probes=100)
+    assert approx.logdet_method == "mc"
+    assert abs(approx.delta - exact.delta) < 0.02

@@ -91,6 +91,14 @@ def test_every_rule_is_one_clusternet_command(dags):
         assert not re.search(r"&&|\|\||;|\|", cmd), f"rule {name} chains commands: {cmd!r}"
 
 
+def _subcommand(cmd: str) -> str:
+    """The sub-command of `clusternet [--log FILE] SUB ...`."""
+    words = shlex.split(cmd)[1:]
+    if words[:1] == ["--log"]:
+        words = words[2:]
+    return words[0]
+
+
 def test_every_subcommand_exists(dags):
     from clusternet.cli import build_parser
 
@@ -99,4 +107,11 @@ def test_every_subcommand_exists(dags):
     jobs, _ = dags
     for name, job in jobs.items():
         if name != "all":
-            assert shlex.split(job["shell"])[1] in sub.choices, f"rule {name}: unknown sub-command"
+            assert _subcommand(job["shell"]) in sub.choices, f"rule {name}: unknown sub-command"
+
+
+def test_every_rule_logs_to_its_own_file(dags):
+    jobs, stages = dags
+    for name, job in jobs.items():
+        if name != "all":
+            assert shlex.split(job["shell"])[1:3] == ["--log", f"logs/{name}.log"], f"rule {name}: no --log logs/{name}.log"

@@ -4,18 +4,21 @@
 
 rule acquire:
     input:
-        CONFIG,
         section("sources"),
         "config/schemas/sources.schema.yaml",
+        config=CONFIG,
     output:
         directory("data/raw/upstream"),
+    log:
+        "logs/acquire.log",
+    conda:
+        CONDA_ENV
     shell:
-        "clusternet acquire --config {CONFIG}"
+        "clusternet --log {log} acquire --config {input.config}"
 
 
 rule panel:
     input:
-        CONFIG,
         section("sources"),
         section("items"),
         section("codebook"),
@@ -25,6 +28,7 @@ rule panel:
         "config/schemas/codebook.schema.yaml",
         "config/schemas/panel.schema.yaml",
         "data/raw/upstream",
+        config=CONFIG,
     output:
         "data/processed/panel.parquet",
         "data/processed/panel.csv",
@@ -36,21 +40,29 @@ rule panel:
         "results/data/coverage.png",
         "results/data/coverage.pdf",
         "results/data/artefacts.json",
+    log:
+        "logs/panel.log",
+    conda:
+        CONDA_ENV
     shell:
-        "clusternet panel --config {CONFIG}"
+        "clusternet --log {log} panel --config {input.config}"
 
 
 rule codebook:
     input:
-        CONFIG,
         section("codebook"),
         section("panel"),
         "config/schemas/codebook.schema.yaml",
         "config/schemas/panel.schema.yaml",
+        config=CONFIG,
     output:
         "results/data/codebook.md",
+    log:
+        "logs/codebook.log",
+    conda:
+        CONDA_ENV
     shell:
-        "clusternet codebook --config {CONFIG}"
+        "clusternet --log {log} codebook --config {input.config}"
 
 
 ALL_TARGETS.extend(

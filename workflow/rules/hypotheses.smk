@@ -5,16 +5,20 @@
 
 rule hypotheses:
     input:
-        CONFIG,
         section("hypotheses"),
         "config/schemas/hypotheses.schema.yaml",
         "results/models",
         "results/spatial/models",
+        config=CONFIG,
     output:
         "results/hypotheses/verdicts.json",
         "results/hypotheses/verdicts.md",
+    log:
+        "logs/hypotheses.log",
+    conda:
+        CONDA_ENV
     shell:
-        "clusternet hypotheses --config {CONFIG}"
+        "clusternet --log {log} hypotheses --config {input.config}"
 
 
 ALL_TARGETS.extend(["results/hypotheses/verdicts.json", "results/hypotheses/verdicts.md"])

@@ -5,12 +5,12 @@
 
 rule indices:
     input:
-        CONFIG,
         section("indicators"),
         section("codebook"),
         "config/schemas/indicators.schema.yaml",
         "config/schemas/codebook.schema.yaml",
         "data/processed/panel.parquet",
+        config=CONFIG,
     output:
         "data/processed/indices.parquet",
         "results/indices/weights.csv",
@@ -21,19 +21,23 @@ rule indices:
         "results/indices/group_trend.png",
         "results/indices/group_trend.pdf",
         "results/indices/artefacts.json",
+    log:
+        "logs/indices.log",
+    conda:
+        CONDA_ENV
     shell:
-        "clusternet indices --config {CONFIG}"
+        "clusternet --log {log} indices --config {input.config}"
 
 
 rule disparity:
     input:
-        CONFIG,
         section("indicators"),
         section("codebook"),
         "config/schemas/indicators.schema.yaml",
         "config/schemas/codebook.schema.yaml",
         "data/processed/panel.parquet",
         "data/processed/indices.parquet",
+        config=CONFIG,
     output:
         "results/disparity/dagum.csv",
         "results/disparity/theil.csv",
@@ -47,8 +51,12 @@ rule disparity:
         "results/disparity/kde.png",
         "results/disparity/kde.pdf",
         "results/disparity/artefacts.json",
+    log:
+        "logs/disparity.log",
+    conda:
+        CONDA_ENV
     shell:
-        "clusternet disparity --config {CONFIG}"
+        "clusternet --log {log} disparity --config {input.config}"
 
 
 ALL_TARGETS.extend(

@@ -4,16 +4,20 @@
 
 rule models:
     input:
-        CONFIG,
         section("models"),
         "config/schemas/models.schema.yaml",
         "data/processed/panel.parquet",
         "data/processed/indices.parquet",
         "data/processed/network_nodes.parquet",
+        config=CONFIG,
     output:
         directory("results/models"),
+    log:
+        "logs/models.log",
+    conda:
+        CONDA_ENV
     shell:
-        "clusternet models --config {CONFIG}"
+        "clusternet --log {log} models --config {input.config}"
 
 
 ALL_TARGETS.append("results/models")

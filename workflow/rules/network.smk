@@ -6,10 +6,10 @@
 
 rule network:
     input:
-        CONFIG,
         section("network"),
         "config/schemas/network.schema.yaml",
         "data/processed/panel.parquet",
+        config=CONFIG,
     output:
         "data/processed/network_nodes.parquet",
         "data/processed/network_level.parquet",
@@ -22,25 +22,33 @@ rule network:
         "results/network/distributions.png",
         "results/network/distributions.pdf",
         "results/network/artefacts.json",
+    log:
+        "logs/network.log",
+    conda:
+        CONDA_ENV
     shell:
-        "clusternet network --config {CONFIG}"
+        "clusternet --log {log} network --config {input.config}"
 
 
 rule qap:
     input:
-        CONFIG,
         section("network"),
         "config/schemas/network.schema.yaml",
         "data/processed/panel.parquet",
         "data/processed/indices.parquet",
         "data/processed/network_edges.parquet",
+        config=CONFIG,
     output:
         "results/network/qap.json",
         "results/network/qap.csv",
         "results/network/qap_calibration.csv",
         "results/qap/artefacts.json",
+    log:
+        "logs/qap.log",
+    conda:
+        CONDA_ENV
     shell:
-        "clusternet qap --config {CONFIG}"
+        "clusternet --log {log} qap --config {input.config}"
 
 
 ALL_TARGETS.extend(

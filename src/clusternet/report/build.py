@@ -420,6 +420,12 @@ def models_section(b: Builder) -> Section:
             s.items.append(b.figure(fig, f"lr_{safe_name(k)}", f"{b.settings.word('lr_curve')}: {d.get('label') or k}",
                                     [b.inputs.doc_paths[k]]))
     s.items += marginal_effect_items(b)
+    for k, d in docs.items():
+        es = extras.event_study(d)
+        if es is not None:
+            title = f"{b.settings.word('event_study')}: {d.get('label') or k}"
+            s.items.append(b.figure(figures.event_study_plot(es, title, b.settings), f"event_{safe_name(k)}", title,
+                                    [b.inputs.doc_paths[k]]))
     return s
 
 

@@ -9,6 +9,7 @@ cannot be read is reported as skipped rather than guessed.
 from __future__ import annotations
 
 import math
+import re
 
 import numpy as np
 from scipy import stats
@@ -260,3 +261,24 @@ def marginal_effects(doc: dict, grid=None) -> dict | None:
     q = stats.norm.ppf(0.5 + doc.get("ci_level", 0.95) / 2)
     return {"x": x, "moderator": moderator, "grid": m, "effect": effect, "std_error": se,
             "lower": effect - q * se, "upper": effect + q * se}
+
+
+EVENT_TERM = re.compile(r"^event\[(-?\d+)\]$")
+
+
+def event_study(doc: dict) -> dict | None:
+    """Event-time coefficients ``event[k]`` of a DID document as arrays sorted by k:
+    {k, estimate, lower, upper} (the document's own confidence bounds), with the omitted
+    reference period (``extra.did.reference_period``) added as 0 without an interval.
+    None when the document has no event-time coefficients."""
+    rows = [(int(m.group(1)), r) for r in doc["coefficients"] if (m := EVENT_TERM.match(r["name"]))]
+    if not rows:
+        return None
+    points = {k: (r["estimate"], r["ci_lower"], r["ci_upper"]) for k, r in rows}
+    ref = (doc.get("extra", {}).get("did") or {}).get("reference_period")
+    if isinstance(ref, int) and ref not in points:
+        points[ref] = (0.0, 0.0, 0.0)
+    ks = sorted(points)
+    arr = np.array([points[k] for k in ks], dtype=float)
+    return {"k": np.array(ks), "estimate": arr[:, 0], "lower": arr[:, 1], "upper": arr[:, 2],
+            "reference_period": ref if isinstance(ref, int) else None}

@@ -78,7 +78,27 @@ def marginal_effect_plot(me: dict, label: str, settings: ReportSettings):
     return fig
 
 
-def _wrap(title: str, width: int = 70) -> str:
+def event_study_plot(es: dict, label: str, settings: ReportSettings):
+    """Event-time estimates with their confidence intervals; the reference period is drawn
+    as a hollow marker at 0, treatment onset as a dashed line between -1 and 0."""
+    plotting.setup()
+    fig, ax = plt.subplots(figsize=(6, 3.5))
+    k = es["k"]
+    estimated = k != es["reference_period"]
+    est, lo, hi = es["estimate"][estimated], es["lower"][estimated], es["upper"][estimated]
+    ax.errorbar(k[estimated], est, yerr=[est - lo, hi - est], fmt="o", ms=4, capsize=2)
+    if es["reference_period"] is not None:
+        ax.plot([es["reference_period"]], [0.0], "o", mfc="white", mec="C0", ms=6)
+    ax.axhline(0, color="grey", lw=0.8, ls="--")
+    ax.axvline(-0.5, color="grey", lw=0.8, ls=":")
+    ax.set_xticks(k)
+    ax.set_xlabel(settings.word("event_time"))
+    ax.set_ylabel(settings.word("estimate"))
+    ax.set_title(_wrap(label))
+    return fig
+
+
+def _wrap(title: str, width: int = 60) -> str:
     """Long titles (specification labels) on several lines instead of past the figure's edge."""
     return textwrap.fill(title, width)
 

@@ -29,6 +29,8 @@ WORDS = {
         "coefplot": "Coefficient estimates with confidence intervals",
         "lr_curve": "Likelihood-ratio statistic over the threshold",
         "marginal": "Marginal effect",
+        "event_time": "Periods relative to treatment",
+        "event_study": "Event study",
     },
     "zh": {
         "entity_fe": "地区固定效应", "time_fe": "年份固定效应", "controls": "控制变量", "yes": "是", "no": "否",
@@ -48,6 +50,8 @@ WORDS = {
         "coefplot": "系数估计值及置信区间",
         "lr_curve": "门槛值的似然比统计量",
         "marginal": "边际效应",
+        "event_time": "相对处理时点的期数",
+        "event_study": "事件研究",
     },
 }
 
