@@ -11,17 +11,21 @@ REPORT_INPUTS = sorted(set(ALL_TARGETS))
 
 rule report:
     input:
-        CONFIG,
         [section(name) for name in sorted(config["sections"])],
         "config/schemas/report.schema.yaml",
         REPORT_INPUTS,
+        config=CONFIG,
     output:
         report(directory("results/report"), caption="../report/report.rst", htmlindex="index.html",
                category="Report"),
         report("results/metrics.json", caption="../report/metrics.rst", category="Report"),
         "results/manifest.json",
+    log:
+        "logs/report.log",
+    conda:
+        CONDA_ENV
     shell:
-        "clusternet report --config {CONFIG}"
+        "clusternet --log {log} report --config {input.config}"
 
 
 ALL_TARGETS.extend(["results/report", "results/metrics.json", "results/manifest.json"])

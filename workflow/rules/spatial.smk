@@ -4,19 +4,22 @@
 
 rule weights:
     input:
-        CONFIG,
         section("spatial"),
         "config/schemas/spatial.schema.yaml",
         "data/processed/panel.parquet",
+        config=CONFIG,
     output:
         directory("data/interim/weights"),
+    log:
+        "logs/weights.log",
+    conda:
+        CONDA_ENV
     shell:
-        "clusternet weights --config {CONFIG}"
+        "clusternet --log {log} weights --config {input.config}"
 
 
 rule spatial_explore:
     input:
-        CONFIG,
         section("spatial"),
         section("models"),
         "config/schemas/spatial.schema.yaml",
@@ -24,17 +27,21 @@ rule spatial_explore:
         "data/processed/panel.parquet",
         "data/processed/indices.parquet",
         "data/processed/network_nodes.parquet",
+        config=CONFIG,
     output:
         "results/spatial/moran.csv",
         "results/spatial/artefacts.json",
         directory("results/spatial/figures"),
+    log:
+        "logs/spatial_explore.log",
+    conda:
+        CONDA_ENV
     shell:
-        "clusternet spatial-explore --config {CONFIG}"
+        "clusternet --log {log} spatial-explore --config {input.config}"
 
 
 rule spatial_models:
     input:
-        CONFIG,
         section("spatial"),
         section("models"),
         "config/schemas/spatial.schema.yaml",
@@ -42,10 +49,15 @@ rule spatial_models:
         "data/processed/panel.parquet",
         "data/processed/indices.parquet",
         "data/processed/network_nodes.parquet",
+        config=CONFIG,
     output:
         directory("results/spatial/models"),
+    log:
+        "logs/spatial_models.log",
+    conda:
+        CONDA_ENV
     shell:
-        "clusternet spatial-models --config {CONFIG}"
+        "clusternet --log {log} spatial-models --config {input.config}"
 
 
 ALL_TARGETS.extend(["results/spatial/moran.csv", "results/spatial/artefacts.json", "results/spatial/figures",

@@ -98,3 +98,21 @@ def test_artefact_table_reads_csv_and_reports_bad_file(tmp_path):
     empty.write_text("")
     with pytest.raises(DataError, match="e.csv"):
         artefact_table(empty, "e", "E", ReportSettings(), {})
+
+
+def test_against_r_reference_fixture(repo_root):
+    """R's summary statistics and cor.test on airquality (tests/reference/report_statistics.R)."""
+    import json
+
+    ref = json.loads((repo_root / "tests/reference/fixtures/report_statistics.json").read_text())
+    frame = pd.DataFrame({k: pd.array(v, dtype="Float64") for k, v in ref["data"].items()}).astype(float)
+    variables = list(ref["data"])
+    d = describe(frame, variables).set_index("variable")
+    for row in ref["describe"]:
+        assert d.loc[row["variable"], "n"] == row["n"]
+        for stat in ("mean", "sd", "min", "median", "max"):
+            assert d.loc[row["variable"], stat] == pytest.approx(row[stat], abs=1e-9), (row["variable"], stat)
+    r, p = correlations(frame, variables)
+    for pair in ref["correlations"]:
+        assert r.loc[pair["x"], pair["y"]] == pytest.approx(pair["r"], abs=1e-12)
+        assert p.loc[pair["x"], pair["y"]] == pytest.approx(pair["p_value"], abs=1e-12)

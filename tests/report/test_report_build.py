@@ -226,3 +226,10 @@ def test_map_year_outside_the_data_names_the_key(project, with_maps):
     Path("config/report.yaml").write_text(yaml.safe_dump({"maps": {"years": [1999]}}))
     with pytest.raises(DataError, match=r"maps\.years \[1999\] are not in data/processed/indices\.parquet"):
         build_report(load_config(project))
+
+
+def test_repository_report_config_is_valid(repo_root):
+    from clusternet.report.build import load_settings
+
+    settings = load_settings(load_config(repo_root / "config/config.yaml"))
+    assert settings.language in ("en", "zh") and settings.table_formats and settings.figure_formats
