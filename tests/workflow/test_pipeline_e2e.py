@@ -18,7 +18,7 @@ import pytest
 
 ROOT = Path(__file__).resolve().parents[2]
 BIN = Path(sys.executable).parent
-WORKFLOW_FILES = ("Snakefile", "dvc.yaml", "config", "workflow")
+WORKFLOW_FILES = ("Snakefile", "dvc.yaml", "config", "workflow", "environment.yml", "src")
 pytestmark = pytest.mark.e2e
 
 
@@ -51,7 +51,8 @@ def _hashes(base: Path) -> dict[str, str]:
     out = {}
     for top in ("results", "data/processed"):
         for p in sorted((base / top).rglob("*")):
-            if p.is_file() and p.name != ".gitkeep":
+            # .snakemake_timestamp marks Snakemake's directory outputs; it is not an output.
+            if p.is_file() and p.name not in (".gitkeep", ".snakemake_timestamp"):
                 out[p.relative_to(base).as_posix()] = hashlib.sha256(p.read_bytes()).hexdigest()
     return out
 
