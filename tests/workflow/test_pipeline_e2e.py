@@ -67,9 +67,29 @@ def snakemake_run(tmp_path_factory, mirror_dir):
 
 def test_pipeline_builds_every_final_output(snakemake_run):
     work, _ = snakemake_run
-    for rel in ("data/processed/panel.parquet", "results/data/quality.json"):
-        assert (work / rel).is_file(), f"missing {rel}"
-    assert (work / "data/processed/panel.parquet").stat().st_size > 0
+    for rel in ("data/processed/panel.parquet", "data/processed/indices.parquet",
+                "data/processed/network_nodes.parquet", "results/data/quality.json",
+                "results/hypotheses/verdicts.json", "results/report/index.html",
+                "results/manifest.json", "results/metrics.json"):
+        assert (work / rel).is_file() and (work / rel).stat().st_size > 0, f"missing {rel}"
+
+
+def test_every_result_document_validates_and_every_hypothesis_has_a_verdict(snakemake_run):
+    from clusternet.config import load_config
+    from clusternet.io import read_json
+    from clusternet.results import read_result
+
+    work, _ = snakemake_run
+    docs = sorted((work / "results/models").glob("*.json")) + sorted((work / "results/spatial/models").glob("*.json"))
+    docs = [d for d in docs if d.name != "index.json"]
+    assert docs, "no result documents"
+    for path in docs:
+        read_result(path)
+    registry = load_config(work / "config/config.yaml").section("hypotheses")
+    verdicts = read_json(work / "results/hypotheses/verdicts.json")
+    ids = {h["id"] for h in verdicts["hypotheses"]}
+    assert ids == {h["id"] for h in registry["hypotheses"]}
+    assert {h["verdict"] for h in verdicts["hypotheses"]} <= {"supported", "not supported", "contradicted"}
 
 
 def test_second_run_does_nothing(snakemake_run):
