@@ -8,7 +8,7 @@
 # because they are not clusternet dependencies.
 set -euo pipefail
 cd "$(dirname "$0")/../.."
-for script in panel_linear panel_gmm mechanisms indices_reference network_sna spatial; do
+for script in panel_linear panel_gmm mechanisms indices_reference network_sna spatial report_statistics; do
   echo "== Rscript tests/reference/$script.R"
   Rscript "tests/reference/$script.R"
 done
