@@ -44,8 +44,17 @@ def read_yaml(path: str | os.PathLike) -> Any:
 
 
 @lru_cache(maxsize=None)
-def _load_schema(path: str) -> dict:
+def _load_schema_cached(path: str, mtime_ns: int) -> dict:
     return read_yaml(path)
+
+
+def _load_schema(path: str) -> dict:
+    # Keyed by absolute path and modification time: a relative path means a
+    # different file after a chdir, and an edited schema must be re-read.
+    resolved = Path(path).resolve()
+    if not resolved.exists():
+        raise ConfigError(f"schema file {path} does not exist")
+    return _load_schema_cached(str(resolved), resolved.stat().st_mtime_ns)
 
 
 def _key_path(error: jsonschema.ValidationError) -> str:

@@ -65,6 +65,6 @@ def test_result_round_trip(tmp_path):
 def test_invalid_result_is_refused_and_not_written(tmp_path):
     doc = _doc()
     doc["model"] = "Not A Model"
-    with pytest.raises(ClusternetError, match="model"):
+    with pytest.raises(ClusternetError, match=r"r\.json: result document invalid at model: 'Not A Model'"):
         write_result(tmp_path / "r.json", doc)
     assert not (tmp_path / "r.json").exists()

@@ -3,6 +3,7 @@ from __future__ import annotations
 
 import csv
 import hashlib
+import re
 import shutil
 import urllib.parse
 
@@ -120,7 +121,7 @@ def test_missing_upstream_file_in_mirror_is_an_error(tmp_path, mirror_dir, no_mi
 
 def test_nonexistent_mirror_directory_is_an_error(tmp_path, no_mirror_env):
     config = load_config(make_project(tmp_path, mirror=tmp_path / "nope"))
-    with pytest.raises(DataError, match="does not exist"):
+    with pytest.raises(DataError, match=re.escape(f"mirror directory {tmp_path / 'nope'}") + ".*does not exist"):
         src.acquire(config, download=False)
 
 

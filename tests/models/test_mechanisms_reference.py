@@ -31,6 +31,7 @@ COMMON = {"entity": "state", "time": "year", "cov": {"type": "cluster", "small_s
 
 def check(rows: dict, names: list[str], r: dict):
     """rows: our coefficient rows by name; names: ours in R's order."""
+    assert len(names) == len(np.atleast_1d(r["estimate"])) == len(np.atleast_1d(r["std_error"])), names
     for ours, est, se in zip(names, np.atleast_1d(r["estimate"]), np.atleast_1d(r["std_error"])):
         assert rows[ours]["estimate"] == pytest.approx(est, abs=TOL), ours
         assert rows[ours]["std_error"] == pytest.approx(se, abs=TOL), ours

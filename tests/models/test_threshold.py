@@ -203,8 +203,14 @@ def test_slopes_and_standard_errors_match_statsmodels_lsdv(frame, cov):
 
 
 def test_unbalanced_panel_rejected(frame):
-    with pytest.raises(DataError, match="balanced"):
+    code = int(frame.loc[3, "region_code"])
+    with pytest.raises(DataError, match=rf"balanced panel: 1 entit\(ies\) do not have all 6 periods "
+                                        rf"\(e\.g\. region_code={code} has 5\)"):
         get("threshold")(frame.drop(index=[3]), _spec())
+    row = frame.iloc[[3]]
+    with pytest.raises(DataError, match=rf"balanced panel: duplicate \(region_code, year\) pair at data row "
+                                        rf"{len(frame)} \(region_code={code}, year={int(row['year'].iloc[0])}\)"):
+        get("threshold")(pd.concat([frame, row], ignore_index=True), _spec())
 
 
 def test_missing_value_named(frame):
@@ -237,7 +243,7 @@ def test_bad_cov_type(frame):
 def test_seed_required(frame):
     spec = _spec()
     del spec["seed"]
-    with pytest.raises(ConfigError, match="seed"):
+    with pytest.raises(ConfigError, match="the threshold bootstrap needs a seed: set options.seed"):
         get("threshold")(frame, spec)
     spec["options"]["seed"] = 3  # options.seed is enough
     assert get("threshold")(frame, spec)["extra"]["threshold"]["bootstrap"]["seed"] == 3

@@ -53,7 +53,7 @@ def test_wrong_columns_and_missing_file(tmp_path):
     path = write(tmp_path, "110000,120000,2011,1\n", header="from,to,year,weight\n")
     with pytest.raises(DataError, match=r"missing \['source', 'target'\], unexpected \['from', 'to'\]"):
         read_edge_list(path, NODES, (2011, 2011))
-    with pytest.raises(DataError, match="does not exist"):
+    with pytest.raises(DataError, match=r"none\.csv does not exist; set network\.edges\.path"):
         read_edge_list(tmp_path / "none.csv", NODES, (2011, 2011))
 
 

@@ -206,7 +206,7 @@ def test_failed_run_leaves_previous_report_untouched(project):
     build_report(load_config(project))
     before = Path("results/report/index.html").read_bytes()
     Path("results/indices/weights.csv").unlink()
-    with pytest.raises(DataError):
+    with pytest.raises(DataError, match=r"artefacts\.json: items\[\d+\]\.path results/indices/weights\.csv does not exist"):
         build_report(load_config(project))
     assert Path("results/report/index.html").read_bytes() == before
     assert not any(p.name.startswith(".report") for p in Path("results").iterdir())

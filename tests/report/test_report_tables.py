@@ -44,7 +44,7 @@ def test_stars_never_decrease_as_p_falls(p1, p2):
 
 
 def test_star_thresholds_must_decrease():
-    with pytest.raises(ConfigError, match="stars"):
+    with pytest.raises(ConfigError, match=r"config/report\.yaml: stars: thresholds must be listed .*got \[0\.01, 0\.05\]"):
         ReportSettings.from_section({"stars": [{"p": 0.01, "symbol": "*"}, {"p": 0.05, "symbol": "**"}]})
 
 

@@ -91,7 +91,7 @@ def test_save_load_roundtrip_is_byte_identical(tmp_path):
 
 
 def test_bad_matrices_are_named():
-    with pytest.raises(DataError, match="not square"):
+    with pytest.raises(DataError, match=r"not square \(2 x 3\)"):
         SpatialWeights((1, 2), sp.csr_matrix(np.ones((2, 3))))
     with pytest.raises(DataError, match=r"negative weights in the rows of regions 120000"):
         SpatialWeights((110000, 120000), sp.csr_matrix(np.array([[0, 1.0], [-1.0, 0]])))
@@ -107,7 +107,7 @@ def test_alignment_names_missing_and_extra_regions():
 
 def test_island_rule_error_names_regions():
     m = np.array([[0, 1, 0], [1, 0, 0], [0, 0, 0]], dtype=float)
-    with pytest.raises(DataError, match="no neighbour"):
+    with pytest.raises(DataError, match=r"weights 'x': regions 130000 \(Hebei\) have no neighbour"):
         apply_island_rule(m, [110000, 120000, 130000], None, {}, "x")
 
 

@@ -89,7 +89,7 @@ def test_every_result_document_validates_and_every_hypothesis_has_a_verdict(snak
     verdicts = read_json(work / "results/hypotheses/verdicts.json")
     ids = {h["id"] for h in verdicts["hypotheses"]}
     assert ids == {h["id"] for h in registry["hypotheses"]}
-    assert {h["verdict"] for h in verdicts["hypotheses"]} <= {"supported", "not supported", "contradicted"}
+    assert {h["verdict"] for h in verdicts["hypotheses"]} <= {"supported", "not_supported", "contradicted"}
 
 
 def test_second_run_does_nothing(snakemake_run):

@@ -426,11 +426,17 @@ def balanced_arrays(data: pd.DataFrame, entity: str, time: str, columns: list[st
                             "threshold model needs a complete balanced panel: impute or drop the entity")
     counts = df.groupby(entity)[time].nunique()
     n_periods = df[time].nunique()
-    if df.duplicated([entity, time]).any() or (counts != n_periods).any():
+    duplicated = df.duplicated([entity, time])
+    if duplicated.any() or (counts != n_periods).any():
         short = counts[counts != n_periods]
-        raise DataError(f"the threshold model needs a balanced panel: {len(short)} entit(ies) do not have all "
-                        f"{n_periods} periods (e.g. {entity}={short.index[0]!r} has {int(short.iloc[0])}) "
-                        "or an (entity, period) pair is duplicated")
+        if len(short):
+            problem = (f"{len(short)} entit(ies) do not have all {n_periods} periods "
+                       f"(e.g. {entity}={short.index[0]} has {int(short.iloc[0])})")
+        else:
+            row = int(np.flatnonzero(duplicated.to_numpy())[0])
+            problem = (f"duplicate ({entity}, {time}) pair at data row {row} "
+                       f"({entity}={df[entity].iloc[row]}, {time}={df[time].iloc[row]})")
+        raise DataError(f"the threshold model needs a balanced panel: {problem}")
     df = df.sort_values([entity, time])
     n = counts.size
     return {col: pd.to_numeric(df[col]).to_numpy(dtype=float).reshape(n, n_periods) for col in columns}
