@@ -12,15 +12,16 @@ from clusternet import __version__
 from clusternet.io import sha256_file
 
 
-@lru_cache(maxsize=1)
 def code_version() -> str:
     """Package version plus the git commit when run from a checkout.
 
     ``CLUSTERNET_CODE_VERSION`` overrides it (useful when a run happens outside
     git, e.g. from an sdist)."""
-    env = os.environ.get("CLUSTERNET_CODE_VERSION")
-    if env:
-        return env
+    return os.environ.get("CLUSTERNET_CODE_VERSION") or _git_code_version()
+
+
+@lru_cache(maxsize=1)
+def _git_code_version() -> str:
     root = Path(__file__).resolve().parents[2]
     try:
         commit = subprocess.run(

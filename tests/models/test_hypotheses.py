@@ -8,7 +8,7 @@ from pathlib import Path
 
 import pytest
 import yaml
-from hypothesis import given
+from hypothesis import given, settings
 from hypothesis import strategies as st
 
 from clusternet.cli import main
@@ -43,6 +43,7 @@ def test_decide_falls_back_to_interval_without_p_value():
     assert H.decide(0.5, None, None, None, "positive", 0.05) == "not_supported"
 
 
+@settings(deadline=None)  # no timed assertions in unit tests
 @given(st.floats(-1e6, 1e6, allow_nan=False).filter(lambda v: v != 0), st.floats(0, 1), st.floats(0.001, 0.5))
 def test_decide_is_sign_symmetric(est, p, alpha):
     # mirroring the estimate and the expected sign leaves the verdict unchanged

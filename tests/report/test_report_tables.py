@@ -8,7 +8,7 @@ import zipfile
 import docx
 import pandas as pd
 import pytest
-from hypothesis import given
+from hypothesis import given, settings
 from hypothesis import strategies as st
 
 from clusternet.errors import ConfigError
@@ -36,6 +36,7 @@ def test_stars_use_strict_thresholds(p, stars):
     assert ReportSettings().stars_for(p) == stars
 
 
+@settings(deadline=None)  # no timed assertions in unit tests
 @given(st.floats(0, 1), st.floats(0, 1))
 def test_stars_never_decrease_as_p_falls(p1, p2):
     s = ReportSettings()
