@@ -43,7 +43,7 @@ report-snakemake: $(VENV)/.installed
 	PATH="$(abspath $(BIN)):$$PATH" $(BIN)/snakemake --cores 1 --report results/snakemake-report.html
 
 benchmarks: $(VENV)/.installed
-	PATH="$(abspath $(BIN)):$$PATH" $(BIN)/python benchmarks/run.py
+	for b in benchmarks/bench_*.py; do PATH="$(abspath $(BIN)):$$PATH" $(BIN)/python $$b || exit 1; done
 
 # Regenerates the R reference fixtures (needs R with plm, sandwich, lmtest, spdep, spatialreg, jsonlite).
 fixtures:

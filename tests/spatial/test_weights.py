@@ -69,7 +69,7 @@ def test_distance_decay_by_hand():
 
 def test_economic_weights_and_equal_means_error():
     assert economic_matrix(np.array([1.0, 3.0, 7.0]), [1, 2, 3])[0, 2] == pytest.approx(1 / 6)
-    with pytest.raises(DataError, match="equal means"):
+    with pytest.raises(DataError, match=r"regions 110000 \(Beijing\).*120000 \(Tianjin\) have equal means"):
         economic_matrix(np.array([1.0, 1.0, 2.0]), [110000, 120000, 130000])
 
 
