@@ -40,7 +40,7 @@ lint: $(VENV)/.installed
 	PATH="$(abspath $(BIN)):$$PATH" $(BIN)/snakemake --lint
 
 report-snakemake: $(VENV)/.installed
-	PATH="$(abspath $(BIN)):$$PATH" $(BIN)/snakemake --cores 1 --report results/snakemake-report.html
+	PATH="$(abspath $(BIN)):$$PATH" $(BIN)/snakemake --cores 1 --report results/snakemake-report.zip
 
 benchmarks: $(VENV)/.installed
 	for b in benchmarks/bench_*.py; do PATH="$(abspath $(BIN)):$$PATH" $(BIN)/python $$b || exit 1; done
