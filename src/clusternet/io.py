@@ -94,6 +94,23 @@ def write_json(path: str | os.PathLike, obj: Any) -> None:
     write_text(path, dumps_json(obj))
 
 
+def read_region_year_table(path: str | os.PathLike, what: str):
+    """A processed region-year table (panel, indices, network nodes), sorted by
+    (region_code, year); a clear error when it is missing or lacks the ids."""
+    import pandas as pd
+
+    from clusternet.errors import DataError
+
+    path = Path(path)
+    if not path.exists():
+        raise DataError(f"{path} does not exist; run the stage that makes the {what} first")
+    df = pd.read_parquet(path)
+    for c in ("region_code", "year"):
+        if c not in df.columns:
+            raise DataError(f"{path}: column {c!r} is missing")
+    return df.sort_values(["region_code", "year"]).reset_index(drop=True)
+
+
 def read_json(path: str | os.PathLike) -> Any:
     with open(path, encoding="utf-8") as fh:
         return json.load(fh)

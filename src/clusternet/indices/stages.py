@@ -15,7 +15,7 @@ from clusternet.errors import ConfigError, DataError
 from clusternet.indices import agglomeration, disparity, dynamics, figures
 from clusternet.indices.composite import IndexOptions, compute_index, rank_table, spearman_matrix
 from clusternet.indices.system import Node, parse_system
-from clusternet.io import atomic_path
+from clusternet.io import atomic_path, read_region_year_table
 from clusternet.plotting import save
 from clusternet.provenance import provenance
 from clusternet.report.artefacts import artefact, write_artefacts
@@ -30,16 +30,6 @@ def panel_path(cfg: Config) -> Path:
 
 def indices_path(cfg: Config) -> Path:
     return cfg.path_of("processed") / "indices.parquet"
-
-
-def read_parquet(path: Path, what: str) -> pd.DataFrame:
-    if not path.exists():
-        raise DataError(f"{path} does not exist; run the stage that makes the {what} first")
-    df = pd.read_parquet(path)
-    for c in ("region_code", "year"):
-        if c not in df.columns:
-            raise DataError(f"{path}: column {c!r} is missing")
-    return df.sort_values(["region_code", "year"]).reset_index(drop=True)
 
 
 def codebook_labels(cfg: Config) -> dict[str, tuple[str, str]]:
@@ -121,7 +111,7 @@ def compute_indices(cfg: Config, panel: pd.DataFrame) -> tuple[pd.DataFrame, pd.
 def run_indices(cfg: Config) -> list[Path]:
     spec = cfg.section("indicators")
     panel_file = panel_path(cfg)
-    panel = read_parquet(panel_file, "panel (clusternet panel)")
+    panel = read_region_year_table(panel_file, "panel (clusternet panel)")
     table, weights, system = compute_indices(cfg, panel)
     name = system.key
     res_dir = cfg.path_of("results") / "indices"
@@ -211,8 +201,8 @@ def run_disparity(cfg: Config) -> list[Path]:
     spec = cfg.section("indicators")
     dspec = spec.get("disparity", {})
     idx_file, panel_file = indices_path(cfg), panel_path(cfg)
-    table = read_parquet(idx_file, "indices (clusternet indices)")
-    panel = read_parquet(panel_file, "panel (clusternet panel)")
+    table = read_region_year_table(idx_file, "indices (clusternet indices)")
+    panel = read_region_year_table(panel_file, "panel (clusternet panel)")
     if "group" not in panel.columns:
         raise DataError(f"{panel_file}: column 'group' is missing (region groups East/Central/West/Northeast)")
     conv = dspec.get("convergence", {})

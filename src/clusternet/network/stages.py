@@ -13,7 +13,7 @@ import pandas as pd
 from clusternet.config import Config
 from clusternet.data import regions
 from clusternet.errors import ConfigError, DataError
-from clusternet.io import atomic_path, write_json
+from clusternet.io import atomic_path, read_region_year_table, write_json
 from clusternet.network import build, figures, formation
 from clusternet.network.gravity import GravitySpec
 from clusternet.plotting import save
@@ -35,16 +35,6 @@ def paths(cfg: Config) -> dict[str, Path]:
         "results": results / "network",
         "qap_artefacts": results / "qap" / "artefacts.json",
     }
-
-
-def read_parquet(path: Path, what: str) -> pd.DataFrame:
-    if not path.exists():
-        raise DataError(f"{path} does not exist; run the stage that makes the {what} first")
-    df = pd.read_parquet(path)
-    for c in ("region_code", "year"):
-        if c not in df.columns:
-            raise DataError(f"{path}: column {c!r} is missing")
-    return df
 
 
 def write_csv(df: pd.DataFrame, path: Path) -> None:
@@ -94,7 +84,7 @@ def run_network(cfg: Config) -> list[Path]:
     section = cfg.section("network")
     formation.circularity(section)  # fail early: the qap stage would refuse this config
     p = paths(cfg)
-    panel = read_parquet(p["panel"], "panel (clusternet panel)")
+    panel = read_region_year_table(p["panel"], "panel (clusternet panel)")
     geo = geography(regions.codes())
     networks = make_networks(cfg, section, panel, geo)
     node_df, level_df = build.metric_tables(networks, cfg.seed, section)
@@ -175,10 +165,10 @@ def run_qap(cfg: Config) -> list[Path]:
     data, inputs = {}, [cfg.path, cfg.section_file("network"), p["edges"]]
     sources = {m.source for m in specs if m.source}
     if "panel" in sources:
-        data["panel"] = read_parquet(p["panel"], "panel (clusternet panel)")
+        data["panel"] = read_region_year_table(p["panel"], "panel (clusternet panel)")
         inputs.append(p["panel"])
     if "indices" in sources:
-        data["indices"] = read_parquet(p["indices"], "indices (clusternet indices)")
+        data["indices"] = read_region_year_table(p["indices"], "indices (clusternet indices)")
         inputs.append(p["indices"])
     geo = geography(nodes) if any(m.kind in ("contiguity", "great_circle") for m in specs) else {}
     prov = provenance(inputs, cfg, SECTIONS)
