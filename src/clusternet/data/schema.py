@@ -61,9 +61,17 @@ def _validate(schema: pa.DataFrameSchema, df: pd.DataFrame, what: str) -> None:
         schema.validate(df, lazy=True)
     except pandera.errors.SchemaErrors as exc:
         cases = exc.failure_cases
-        lines = [f"  column {r.column!r}: {r.check} (example failure: {r.failure_case!r})"
+        lines = [f"  column {r.column!r}: {r.check} (example failure: {r.failure_case!r}{_where(df, r.index)})"
                  for r in cases.drop_duplicates(["column", "check"]).head(20).itertuples()]
         raise DataError(f"{what} fails its schema:\n" + "\n".join(lines)) from None
+
+
+def _where(df: pd.DataFrame, index) -> str:
+    """' at row N (region_code=..., year=...)' for a failure case that has a row."""
+    if index is None or pd.isna(index) or index not in df.index:
+        return ""
+    ids = [f"{c}={df.at[index, c]}" for c in ("region_code", "year") if c in df.columns]
+    return f" at row {index}" + (f" ({', '.join(ids)})" if ids else "")
 
 
 def validate_panel(panel: pd.DataFrame, codebook: dict, first: int, last: int) -> None:
