@@ -3,7 +3,9 @@
 # figures) and Chromium + ChromeDriver (the report's browser test).
 set -euo pipefail
 need=()
-fc-list 2>/dev/null | grep -qi "Noto Sans CJK" || need+=(fonts-noto-cjk)
+# (no `grep -q`: it would close the pipe early and pipefail would report fc-list's SIGPIPE)
+fonts=$(fc-list 2>/dev/null || true)
+grep -i "Noto Sans CJK" >/dev/null <<<"$fonts" || need+=(fonts-noto-cjk)
 command -v chromium >/dev/null 2>&1 || need+=(chromium)
 command -v chromedriver >/dev/null 2>&1 || need+=(chromium-driver)
 command -v fc-list >/dev/null 2>&1 || need+=(fontconfig)
