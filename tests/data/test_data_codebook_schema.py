@@ -61,13 +61,13 @@ CODEBOOK = {"share": {"label_en": "s", "label_zh": "s", "unit": "share", "catego
 
 def test_panel_schema_accepts_valid_and_rejects_bounds_inf_and_imbalance():
     validate_panel(_tiny_panel(0.5), CODEBOOK, 2020, 2020)
-    with pytest.raises(DataError, match=r"column 'share': less_than_or_equal_to\(1\) \(example failure: 1\.5\)"):
+    with pytest.raises(DataError, match=r"column 'share': less_than_or_equal_to\(1\) \(example failure: 1\.5 at row 0 \(region_code=110000, year=2020\)\)"):
         validate_panel(_tiny_panel(1.5), CODEBOOK, 2020, 2020)
     with pytest.raises(DataError, match="column 'share': infinite value"):
         validate_panel(_tiny_panel(np.inf), CODEBOOK, 2020, 2020)
     with pytest.raises(DataError, match="not balanced: expected 31 rows"):
         validate_panel(_tiny_panel(0.5).iloc[:-1], CODEBOOK, 2020, 2020)
-    with pytest.raises(DataError, match=r"column 'region_code': isin\(.*\(example failure: 990000\)"):
+    with pytest.raises(DataError, match=r"column 'region_code': isin\(.*\(example failure: 990000 at row 0 \(region_code=990000, year=2020\)\)"):
         validate_panel(_tiny_panel(0.5).assign(region_code=np.int64(990000)), CODEBOOK, 2020, 2020)
 
 
