@@ -20,6 +20,7 @@ import numpy as np
 from clusternet.network.gravity import GravitySpec, binarize, gravity_matrix
 from clusternet.network.metrics import network_metrics
 from clusternet.network.qap import mrqap, size_and_power
+from timing import best_of
 
 
 def gravity_years(n: int, years: int, rng) -> list[tuple[np.ndarray, np.ndarray]]:
@@ -31,15 +32,6 @@ def gravity_years(n: int, years: int, rng) -> list[tuple[np.ndarray, np.ndarray]
         w = gravity_matrix(rng.lognormal(0, 1, n), d, spec)
         out.append((w, binarize(w, "row_mean")))
     return out
-
-
-def best_of(fn, repeats: int) -> float:
-    times = []
-    for _ in range(repeats):
-        t0 = time.perf_counter()
-        fn()
-        times.append(time.perf_counter() - t0)
-    return min(times)
 
 
 def main() -> None:

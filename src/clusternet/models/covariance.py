@@ -93,6 +93,15 @@ class CovarianceSpec:
             opts["kernel"] = self.kernel
         return opts
 
+    def document(self, info: dict) -> dict:
+        """The ``covariance`` block of a result document, from the ``info`` that
+        :func:`sandwich_covariance` / :func:`score_meat` return (cluster counts and
+        the Driscoll–Kraay bandwidth actually used)."""
+        opts = self.options()
+        if "bandwidth" in info:
+            opts["bandwidth"] = info["bandwidth"]
+        return {"type": self.type, "options": opts, "n_clusters": info.get("n_clusters")}
+
 
 def _group_scores(scores: np.ndarray, groups: np.ndarray) -> tuple[np.ndarray, int]:
     """Sum rows of ``scores`` within each group; returns (G × k sums, G)."""

@@ -66,9 +66,7 @@ class IVResult:
     extra: dict = field(default_factory=dict)
 
     def to_document(self, spec: dict, dependent: str, ci_level: float = 0.95) -> dict:
-        cov_doc = {"type": self.cov.type, "options": self.cov.options(), "n_clusters": self.cov_info.get("n_clusters")}
-        if "bandwidth" in self.cov_info:
-            cov_doc["options"]["bandwidth"] = self.cov_info["bandwidth"]
+        cov_doc = self.cov.document(self.cov_info)
         return make_result(
             model="panel.iv", label=str(spec.get("label", spec.get("name", ""))), dependent=dependent,
             coefficients=coefficient_table(self.names, self.params, np.sqrt(np.diag(self.vcov)),

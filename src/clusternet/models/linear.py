@@ -169,9 +169,7 @@ class LinearPanelResult:
         return float(self.params[self.names.index(name)])
 
     def to_document(self, spec: dict, ci_level: float = 0.95) -> dict:
-        cov_doc = {"type": self.cov.type, "options": self.cov.options(), "n_clusters": self.cov_info.get("n_clusters")}
-        if "bandwidth" in self.cov_info:
-            cov_doc["options"]["bandwidth"] = self.cov_info["bandwidth"]
+        cov_doc = self.cov.document(self.cov_info)
         return make_result(
             model=f"panel.{self.model}",
             label=str(spec.get("label", spec.get("name", ""))),

@@ -95,7 +95,7 @@ def fit_fe(
     res = fit_linear(data, y=y, x=list(x), model=model, entity=entity, time=time, cov=cov, source=source)
     params = pd.Series(res.params, index=res.names)
     vcov = pd.DataFrame(res.vcov, index=res.names, columns=res.names)
-    cov_doc = {"type": res.cov.type, "options": res.cov.options(), "n_clusters": res.cov_info.get("n_clusters")}
+    cov_doc = res.cov.document(res.cov_info)
     fit = {k: res.fit[k] for k in ("r2", "r2_within", "r2_between", "r2_overall") if k in res.fit}
     return FEFit(params, vcov, res.nobs, res.n_entities, res.n_periods, res.inference_df, cov_doc, fit)
 

@@ -505,7 +505,7 @@ def fit_threshold_spec(data: pd.DataFrame, spec: dict) -> dict:
         dependent=spec["y"],
         coefficients=coefficient_table(res.names, res.params, res.std_errors, ci_level=ci_level),
         ci_level=ci_level,
-        covariance={"type": opts.cov.type, "options": opts.cov.options(), "n_clusters": res.cov_info["n_clusters"]},
+        covariance=opts.cov.document(res.cov_info),
         vcov={"names": res.names, "matrix": res.vcov},
         nobs=n * T, n_entities=n, n_periods=T,
         effects={"entity": True, "time": False},
