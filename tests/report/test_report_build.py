@@ -139,7 +139,7 @@ def test_chinese_report(project):
                                                           "figure_formats": ["png"]}))
     build_report(load_config(project))
     html = Path("results/report/index.html").read_text(encoding="utf-8")
-    assert "数字资源禀赋共享" in html and "研究假设" in html and "地区固定效应" in html
+    assert "数字资源禀赋共享" in html and "研究假设" in html and "地区效应" in html
     assert "面板：24 个地区-年份观测，6 个地区，4 年（2011–2014），平衡面板" in html
     assert "创新产出" in Path("results/report/tables/models_panel.md").read_text(encoding="utf-8")
 

@@ -26,7 +26,7 @@ import pandas as pd
 
 from clusternet import plotting
 from clusternet.data.regions import codes as region_codes
-from clusternet.errors import DataError
+from clusternet.errors import ConfigError, DataError
 from clusternet.io import sha256_file, write_json, write_text
 from clusternet.models.data import DEFAULT_MERGE_TABLES, load_analysis_panel
 from clusternet.provenance import provenance
@@ -365,14 +365,14 @@ def records_table(name: str, title: str, records: list[dict], b: Builder) -> Tab
     front = [c for c in RECORD_COLUMNS if c in columns]
     columns = front + sorted(c for c in columns if c not in front)
 
-    def cell(v) -> str:
+    def cell(v, column: str) -> str:
         if isinstance(v, bool) or v is None:
             return "" if v is None else b.settings.word("yes" if v else "no")
         if isinstance(v, float):
-            return b.settings.fmt(v)
+            return b.settings.fmt_p(v) if "p_value" in column else b.settings.fmt(v, statistic=column)
         return str(v)
 
-    body = [[cell(r.get(c)) for c in columns] for r in records]
+    body = [[cell(r.get(c), c) for c in columns] for r in records]
     cited = [b.inputs.doc_paths[k] for k in (resolve_result(r.get("result"), b.inputs) for r in records) if k]
     inputs = [*cited, *([b.inputs.verdicts_path] if b.inputs.verdicts_path else [])]
     return Table(name=name, title=title, header=[columns], body=body, provenance=b.prov(inputs))
@@ -381,31 +381,33 @@ def records_table(name: str, title: str, records: list[dict], b: Builder) -> Tab
 def models_section(b: Builder) -> Section:
     s = Section("models", html_report.heading(b.settings, "models"))
     docs = b.inputs.docs
-    if b.settings.regression_tables:
-        for spec in b.settings.regression_tables:
-            missing = [k for k in spec["specifications"] if resolve_result(k, b.inputs) is None]
-            if missing:
-                b.skip(f"regression table {spec['name']}", f"result documents {missing} are absent")
-                continue
-            keys = [resolve_result(k, b.inputs) for k in spec["specifications"]]
-            title = spec.get(f"title_{b.settings.language}") or spec.get("title_en") or spec["name"]
-            s.items.append(b.table(regression_table(
-                {k: docs[k] for k in keys}, b.settings, name=spec["name"], title=title,
-                coefficients=spec.get("coefficients"), provenance=b.prov(b.inputs.doc_paths[k] for k in keys))))
-    else:
-        families = sorted({d["model"].split(".")[0] for d in docs.values()})
-        if not families:
-            b.skip("regression tables", "no result documents under results/")
-        for family in families:
-            keys = [k for k in docs if docs[k]["model"].split(".")[0] == family]
-            chunks = [keys[i:i + MAX_COLUMNS] for i in range(0, len(keys), MAX_COLUMNS)]
-            for i, chunk in enumerate(chunks):
-                name = f"models_{family}" + ("" if len(chunks) == 1 else f"_{i + 1}")
-                title = (f"{b.settings.word('all_models_title')}: {family}"
-                         + ("" if len(chunks) == 1 else f" ({i + 1}/{len(chunks)})"))
-                s.items.append(b.table(regression_table({k: docs[k] for k in chunk}, b.settings, name=name,
-                                                        title=title,
-                                                        provenance=b.prov(b.inputs.doc_paths[k] for k in chunk))))
+    source = str(b.config.section_file("report"))
+    for i, spec in enumerate(b.settings.regression_tables):
+        # Configured tables come first and add to the defaults; naming an absent result is an error.
+        missing = [k for k in spec["specifications"] if resolve_result(k, b.inputs) is None]
+        if missing:
+            raise ConfigError(f"{source}: regression_tables[{i}] ({spec['name']}): specifications {missing} have "
+                              f"no result document under {b.inputs.results_dir}; available: {sorted(docs)}")
+        keys = [resolve_result(k, b.inputs) for k in spec["specifications"]]
+        title = spec.get(f"title_{b.settings.language}") or spec.get("title_en") or spec["name"]
+        s.items.append(b.table(regression_table(
+            {k: docs[k] for k in keys}, b.settings, name=spec["name"], title=title,
+            coefficients=spec.get("coefficients"), stats=spec.get("stats"), drop=spec.get("drop"),
+            rename=spec.get("rename"), number_format=spec.get("number_format"), source=source,
+            provenance=b.prov(b.inputs.doc_paths[k] for k in keys))))
+    families = sorted({d["model"].split(".")[0] for d in docs.values()})
+    if not families:
+        b.skip("regression tables", "no result documents under results/")
+    for family in families:
+        keys = [k for k in docs if docs[k]["model"].split(".")[0] == family]
+        chunks = [keys[i:i + MAX_COLUMNS] for i in range(0, len(keys), MAX_COLUMNS)]
+        for i, chunk in enumerate(chunks):
+            name = f"models_{family}" + ("" if len(chunks) == 1 else f"_{i + 1}")
+            title = (f"{b.settings.word('all_models_title')}: {family}"
+                     + ("" if len(chunks) == 1 else f" ({i + 1}/{len(chunks)})"))
+            s.items.append(b.table(regression_table({k: docs[k] for k in chunk}, b.settings, name=name,
+                                                    title=title,
+                                                    provenance=b.prov(b.inputs.doc_paths[k] for k in chunk))))
     threshold_docs = {k: d for k, d in docs.items() if extras.thresholds(d)}
     if threshold_docs:
         s.items.append(b.table(extras.threshold_table(threshold_docs, b.settings,

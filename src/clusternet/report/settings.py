@@ -6,6 +6,7 @@ from __future__ import annotations
 from dataclasses import dataclass, field
 
 from clusternet.errors import ConfigError
+from clusternet.report.numbers import NumberFormats, format_number
 
 DEFAULT_STARS = ((0.10, "*"), (0.05, "**"), (0.01, "***"))
 
@@ -71,6 +72,7 @@ class ReportSettings:
     colormap: str = "viridis"
     artefact_max_rows: int = 60
     labels: dict = field(default_factory=dict)  # variable -> label in `language`
+    numbers: NumberFormats = field(default_factory=NumberFormats)  # report.number_format
 
     @classmethod
     def from_section(cls, section: dict, labels: dict | None = None, source: str = "config/report.yaml"):
@@ -94,6 +96,7 @@ class ReportSettings:
             colormap=maps.get("colormap", "viridis"),
             artefact_max_rows=int(section.get("artefact_max_rows", 60)),
             labels=dict(labels or {}),
+            numbers=NumberFormats.from_config(section.get("number_format"), section.get("digits")),
         )
 
     def word(self, key: str) -> str:
@@ -119,10 +122,24 @@ class ReportSettings:
         parts = [f"{sym} p<{p:g}" for p, sym in self.stars]
         return ", ".join(parts) + "."
 
-    def fmt(self, value, digits: int | None = None) -> str:
-        if value is None:
-            return ""
-        return f"{value:.{self.digits if digits is None else digits}f}"
+    def fmt(self, value, digits: int | None = None, statistic: str | None = None) -> str:
+        """``value`` in the configured format of ``statistic`` (``report.number_format``; see
+        ``clusternet.report.numbers``); ``digits`` forces that many digits in the same mode."""
+        if digits is not None:
+            return format_number(value, self.numbers.of(statistic).mode, digits)
+        return self.numbers.format(value, statistic)
+
+    def fmt_p(self, p) -> str:
+        """A p-value: ``<0.001`` below the configured precision."""
+        return self.numbers.format(p, "p_value")
+
+    def with_numbers(self, block: dict | None) -> "ReportSettings":
+        """These settings with a table's own ``number_format`` laid over the report's."""
+        if not block:
+            return self
+        from dataclasses import replace
+
+        return replace(self, numbers=NumberFormats.from_config(block, base=self.numbers))
 
 
 def codebook_labels(codebook: dict | None, language: str) -> dict:
