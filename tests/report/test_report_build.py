@@ -96,7 +96,8 @@ def test_tables_and_figures_carry_provenance(built, monkeypatch):
     baseline = hashlib.sha256(Path("results/models/baseline.json").read_bytes()).hexdigest()
     tex = Path("results/report/tables/H1_regressions.tex").read_text()
     assert f"config sha256 {config_hash[:12]}" in tex and "code test" in tex
-    assert f"results/models/baseline.json ({baseline[:12]})" in tex
+    # provenance in comment lines (full hashes), not in the printed notes
+    assert f"%   input results/models/baseline.json sha256 {baseline}" in tex
     png = Image.open("results/report/figures/H1_coefficients.png")
     assert f"config_sha256={config_hash}" in png.info["Description"]
     assert f"inputs.results/models/baseline.json={baseline}" in png.info["Description"]

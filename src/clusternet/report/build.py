@@ -31,6 +31,7 @@ from clusternet.io import sha256_file, write_json, write_text
 from clusternet.data.analysis import DEFAULT_MERGE_TABLES, load_analysis_panel
 from clusternet.provenance import provenance
 from clusternet.report import extras, figures, html as html_report
+from clusternet.report.labels import all_labels
 from clusternet.report.inputs import ReportInputs, find_inputs, resolve_result
 from clusternet.report.regression import regression_table
 from clusternet.report.settings import ReportSettings, codebook_labels
@@ -89,7 +90,8 @@ class Builder:
         return provenance(inputs=sorted({Path(p).as_posix() for p in inputs}), config=self.config)
 
     def table(self, t: Table) -> Item:
-        paths = write_table(t, self.stage / "tables", self.settings.table_formats)
+        paths = write_table(t, self.stage / "tables", self.settings.table_formats,
+                            latex_fragment=self.settings.latex_fragment, settings=self.settings)
         return Item("table", t.name, t.title, html=to_html(t, standalone=False),
                     files=[f"tables/{p.name}" for p in paths])
 
@@ -116,9 +118,11 @@ def safe_name(text: str) -> str:
 
 def load_settings(config) -> ReportSettings:
     section = config.section("report")
-    labels = {}
-    if "codebook" in config.main.get("sections", {}):
-        labels = codebook_labels(config.section("codebook"), section.get("language", "en"))
+    language = section.get("language", "en")
+    sections = config.main.get("sections", {})
+    codebook = codebook_labels(config.section("codebook"), language) if "codebook" in sections else {}
+    indicators = config.section("indicators") if "indicators" in sections else None
+    labels = all_labels(language, codebook=codebook, indicators=indicators, configured=section.get("labels"))
     return ReportSettings.from_section(section, labels, str(config.section_file("report")))
 
 

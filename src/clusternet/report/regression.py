@@ -273,8 +273,11 @@ def _effect_word(value, settings: ReportSettings) -> str:
 
 
 def default_stats(docs: dict[str, dict]) -> list[str]:
+    """``DEFAULT_STATS``; one R² row: within when some column has it, else R² and R² (overall)."""
     keys = list(DEFAULT_STATS)
-    if not any((d.get("fit") or {}).get("r2_within") is not None for d in docs.values()):
+    if any((d.get("fit") or {}).get("r2_within") is not None for d in docs.values()):
+        keys.remove("r2")
+    else:
         keys.insert(keys.index("r2") + 1, "r2_overall")
     return keys
 

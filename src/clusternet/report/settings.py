@@ -73,6 +73,9 @@ class ReportSettings:
     artefact_max_rows: int = 60
     labels: dict = field(default_factory=dict)  # variable -> label in `language`
     numbers: NumberFormats = field(default_factory=NumberFormats)  # report.number_format
+    latex_fragment: bool = False  # report.latex.fragment
+    word_paper: str = "a4"  # report.word.paper
+    word_east_asian_font: str = "SimSun"  # report.word.east_asian_font
 
     @classmethod
     def from_section(cls, section: dict, labels: dict | None = None, source: str = "config/report.yaml"):
@@ -97,16 +100,20 @@ class ReportSettings:
             artefact_max_rows=int(section.get("artefact_max_rows", 60)),
             labels=dict(labels or {}),
             numbers=NumberFormats.from_config(section.get("number_format"), section.get("digits")),
+            latex_fragment=bool(section.get("latex", {}).get("fragment", False)),
+            word_paper=str(section.get("word", {}).get("paper", "a4")),
+            word_east_asian_font=str(section.get("word", {}).get("east_asian_font", "SimSun")),
         )
 
     def word(self, key: str) -> str:
         return WORDS[self.language][key]
 
     def label(self, name: str) -> str:
-        """Codebook label of ``name``; spatial lags ``W*x`` become ``W×<label of x>``."""
-        if name not in self.labels and name.startswith("W*") and name[2:] in self.labels:
-            return "W×" + self.labels[name[2:]]
-        return self.labels.get(name, name)
+        """Label of ``name`` (``clusternet.report.labels.compose``: its own label, else one built
+        from its parts: ``W*x`` -> ``W×<label of x>``, ``x:m``, ``x[East]``, ``event[k]``)."""
+        from clusternet.report.labels import compose
+
+        return compose(name, self.labels, self.language)
 
     def stars_for(self, p_value) -> str:
         """Symbol of the strictest threshold that ``p_value`` is below ('' if none or missing)."""

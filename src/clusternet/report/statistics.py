@@ -125,6 +125,10 @@ def artefact_table(csv_path, name: str, title: str, settings: ReportSettings, pr
             return settings.fmt_p(float(v)) if is_p_value_column(column) else settings.fmt(float(v))
         return str(v)
 
+    # One language per report: the region name column of the other language is left out.
+    other = {"en": "region_zh", "zh": "region_en"}.get(settings.language)
+    if other in frame.columns and {"region_zh", "region_en"} <= set(frame.columns):
+        frame = frame.drop(columns=[other])
     header = [[settings.label(str(c)) for c in frame.columns]]
     body = [[cell(v, str(c)) for v, c in zip(row, frame.columns)] for row in frame.itertuples(index=False)]
     return Table(name=name, title=title, header=header, body=body, provenance=provenance)
