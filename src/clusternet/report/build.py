@@ -30,14 +30,13 @@ from clusternet.errors import ConfigError, DataError
 from clusternet.io import sha256_file, write_json, write_text
 from clusternet.data.analysis import DEFAULT_MERGE_TABLES, load_analysis_panel
 from clusternet.provenance import provenance
-from clusternet.report import extras, figures, html as html_report
+from clusternet.report import extras, figures, html as html_report, maps
 from clusternet.report.labels import all_labels
 from clusternet.report.inputs import ReportInputs, find_inputs, resolve_result
 from clusternet.report.regression import regression_table
 from clusternet.report.settings import ReportSettings, codebook_labels
 from clusternet.report.statistics import (artefact_table, correlation_table, descriptive_table, numeric_variables)
 from clusternet.report.tables import Table, to_html, write_table
-from clusternet.data import geo
 
 MAX_COLUMNS = 8  # columns per table of a model family before it is split
 
@@ -95,11 +94,15 @@ class Builder:
         return Item("table", t.name, t.title, html=to_html(t, standalone=False),
                     files=[f"tables/{p.name}" for p in paths])
 
-    def figure(self, fig, name: str, title: str, inputs, caption: str = "") -> Item:
+    def figure(self, fig, name: str, title: str, inputs, caption: str = "", dpi: int | None = None) -> Item:
+        import matplotlib
+
         stem = self.stage / "figures" / name
         stem.parent.mkdir(parents=True, exist_ok=True)
         formats = self.settings.figure_formats
-        written = plotting.save_formats(fig, stem, ("png", *[f for f in formats if f != "png"]), self.prov(inputs))
+        with matplotlib.rc_context({"savefig.dpi": dpi} if dpi else {}):
+            written = plotting.save_formats(fig, stem, ("png", *[f for f in formats if f != "png"]),
+                                            self.prov(inputs))
         png = Path(written[0])
         image = "data:image/png;base64," + base64.b64encode(png.read_bytes()).decode("ascii")
         if "png" not in formats:
@@ -255,20 +258,17 @@ def choropleth_items(b: Builder) -> list[Item]:
         years = list(b.settings.map_years) or sorted({observed[0], observed[-1]})
         title = f"{b.settings.label(v)}"
         fig = figures.choropleth(values, v, years, geometries, b.settings, title)
-        items.append(b.figure(fig, f"map_{safe_name(v)}", title, [path]))
+        items.append(b.figure(fig, f"map_{safe_name(v)}", title, [path], dpi=b.settings.map_dpi))
     return items
 
 
-MAP_SIMPLIFY_DEG = 0.02  # ~2 km: invisible at figure size, cuts the 774k boundary vertices ~50-fold
 
 
 def province_geometries() -> dict:
-    """region_code -> shapely geometry for maps.
-
-    Each province's principal landmass (``clusternet.data.geo.principal_landmass``: the
-    South China Sea islands of Hainan are left out, so the maps need an inset before
-    publication in China), simplified by ``MAP_SIMPLIFY_DEG`` with topology preserved."""
-    return {c: geo.principal_landmass(c).simplify(MAP_SIMPLIFY_DEG, preserve_topology=True) for c in region_codes()}
+    """region_code -> shapely geometry of the 31 provinces for the national map
+    (``clusternet.report.maps``: whole provinces, islands included, with Taiwan, Hong Kong,
+    Macau and the South China Sea inset drawn by ``figures.choropleth``)."""
+    return maps.NationalGeometries({c: maps.region_geometry(c) for c in region_codes()})
 
 
 def artefact_items(b: Builder, stage: str) -> list[Item]:

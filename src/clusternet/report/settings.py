@@ -70,6 +70,8 @@ class ReportSettings:
     map_variables: tuple = ()
     map_years: tuple = ()
     colormap: str = "viridis"
+    map_width_cm: float = 16.0  # report.maps.width_cm (print width)
+    map_dpi: int = 300  # report.maps.dpi
     artefact_max_rows: int = 60
     labels: dict = field(default_factory=dict)  # variable -> label in `language`
     numbers: NumberFormats = field(default_factory=NumberFormats)  # report.number_format
@@ -97,6 +99,8 @@ class ReportSettings:
             map_variables=tuple(maps.get("variables", [])),
             map_years=tuple(maps.get("years", [])),
             colormap=maps.get("colormap", "viridis"),
+            map_width_cm=float(maps.get("width_cm", 16.0)),
+            map_dpi=int(maps.get("dpi", 300)),
             artefact_max_rows=int(section.get("artefact_max_rows", 60)),
             labels=dict(labels or {}),
             numbers=NumberFormats.from_config(section.get("number_format"), section.get("digits")),
