@@ -78,3 +78,20 @@ def test_default_config_validates_and_formats_small_estimates(tmp_path):
     assert s.fmt(-0.0000412, statistic="estimate") == "-0.0000412"
     assert s.fmt(0.000873, statistic="std_error") == "0.000873"
     assert s.fmt_p(0.0) == "<0.001"
+
+
+@pytest.mark.e2e
+def test_default_run_prints_no_nonzero_number_as_zero():
+    """No cell of the default run's tables reads 0.000 / (0.000) / -0.000: exact zeros print as "0"."""
+    import csv
+    import re
+    from pathlib import Path
+
+    tables = sorted((Path(__file__).resolve().parents[2] / "results/report/tables").glob("*.csv"))
+    if not tables:
+        pytest.skip("no default run in this checkout")
+    zero = re.compile(r"^[(\[]?-?0\.0+[)\]]?\**$")
+    bad = [(p.name, cell) for p in tables
+           for row in csv.reader(line for line in p.read_text(encoding="utf-8").splitlines() if not line.startswith("#"))
+           for cell in row if zero.match(cell.strip())]
+    assert not bad, bad[:20]
