@@ -245,3 +245,12 @@ def check_qap(section: dict, lin: Lineage, *, file: str = "config/network.yaml")
         overrides.append({"matrix": m["name"], "entry": f"qap.matrices[{i}]", "reason": reason,
                           "justification": m.get("circular_reason")})
     return overrides
+
+
+def check_model_config(config, specs: list[dict]) -> list[dict]:
+    """The guard for the models stage: the specifications of config/models.yaml against the
+    networks of config/network.yaml (when configured) and the composites of the indicator system."""
+    files = config.main.get("sections", {})
+    network = config.section("network") if "network" in files else None
+    file = str(config.section_file("models")) if "models" in files else "config/models.yaml"
+    return check_models(specs, network, lineage_from_config(config), file=file)

@@ -294,13 +294,23 @@ def ppml_decay(observed: list[np.ndarray], distance: np.ndarray, form: str = "po
             total += float(np.sum(np.where(mask, (obs - fit) * x, 0.0)))
         return total
 
-    lo, hi = bracket or ((1e-6, 10.0) if form == "power" else (1.0, 1e5))
+    lo, hi = bracket or _default_bracket(form, d[np.logical_or.reduce(masks)])
     try:
         return float(optimize.brentq(score, lo, hi, xtol=1e-14, rtol=1e-13, maxiter=500))
     except ValueError as exc:
         raise EstimationError(f"ppml calibration: the first-order condition has no root in [{lo}, {hi}] "
                               f"(score {score(lo):.4g} at {lo}, {score(hi):.4g} at {hi}); "
                               "check the calibration flows or the decay form") from exc
+
+
+def _default_bracket(form: str, distances: np.ndarray) -> tuple[float, float]:
+    """Search interval of the decay parameter: power 1e-4..10; exponential from a twentieth of the
+    median distance (f stays far from underflow: d_max / theta < 20 d_max / d_median) to 100 d_max."""
+    if form == "power":
+        return 1e-4, 10.0
+    d = np.asarray(distances, dtype=float)
+    d = d[np.isfinite(d) & (d > 0)]
+    return float(np.median(d) / 20.0), float(100.0 * d.max())
 
 
 def mean_trip_length(flows: np.ndarray, distance: np.ndarray) -> float:
@@ -322,7 +332,7 @@ def mean_trip_length_decay(target_km: float, outflow, inflow, distance_km: np.nd
         fy = balance_year(outflow, inflow, k, spec.with_parameter(theta))
         return mean_trip_length(fy.flows, d) - target_km
 
-    lo, hi = bracket or ((1e-4, 10.0) if spec.decay_form == "power" else (1.0, 1e5))
+    lo, hi = bracket or _default_bracket(spec.decay_form, d[d > 0])
     try:
         return float(optimize.brentq(gap, lo, hi, xtol=1e-12, rtol=1e-12, maxiter=500))
     except ValueError as exc:

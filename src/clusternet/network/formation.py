@@ -22,6 +22,7 @@ class MatrixSpec:
     source: str | None = None
     transform: str = "none"
     allow_circular: bool = False
+    circular_reason: str | None = None
 
 
 def matrix_specs(section: dict) -> list[MatrixSpec]:

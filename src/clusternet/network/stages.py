@@ -306,9 +306,11 @@ def run_qap(cfg: Config) -> list[Path]:
         "p_value_rule": "two-sided (1 + #{|T_perm| >= |T_obs|}) / (1 + permutations)",
         "years": blocks, "calibration": {"matrix": specs[0].name, "year": qap["years"][0], "results": calibration},
         "circularity_overrides": overrides,
-        "note": ("Explanatory matrices built from the inputs of the gravity network were included with "
-                 "allow_circular: " + "; ".join(f"{o['matrix']} ({o['reason']})" for o in overrides))
-        if overrides else "No explanatory matrix shares a variable with the gravity network.",
+        "note": ("Explanatory matrices that share components with the dependent network were included with "
+                 "allow_circular: " + "; ".join(f"{o['matrix']} ({o['reason']}"
+                                                + (f"; justification: {o['justification']}" if o.get("justification")
+                                                   else "") + ")" for o in overrides))
+        if overrides else "No explanatory matrix shares a component with the dependent network.",
         "provenance": prov,
     }
     write_json(out_dir / "qap.json", doc)
