@@ -69,12 +69,12 @@ def analysis_years(cfg: Config) -> list[int]:
 
 
 def province_areas_km2(nodes: list[int]) -> np.ndarray:
-    """Province areas (km^2) in the Albers equal-area projection of :mod:`clusternet.spatial.geo`
+    """Province areas (km^2) in the Albers equal-area projection of :mod:`clusternet.data.geo`
     (whole boundary, islands included), for the internal distance of the flow network."""
     import shapely
     from pyproj import Transformer
 
-    from clusternet.spatial import geo
+    from clusternet.data import geo
 
     fwd = Transformer.from_crs("EPSG:4326", geo.ALBERS_CHINA, always_xy=True)
     out = []
