@@ -248,3 +248,18 @@ def test_absolute_threshold_density_follows_the_level_of_the_flows():
     assert binarize(w * 2, "absolute", threshold=10.0).sum() > binarize(w, "absolute", threshold=10.0).sum()
     with pytest.raises(ConfigError, match="threshold"):
         binarize(w, "absolute")
+
+
+def test_two_way_residuals_equal_least_squares_on_dummies_for_an_unbalanced_panel():
+    from clusternet.network.validity import two_way_residuals
+
+    rng = np.random.default_rng(8)
+    rows = [(e, t) for e in range(7) for t in range(5) if rng.uniform() > 0.2]
+    df = pd.DataFrame(rows, columns=["region_code", "year"])
+    df["a"] = rng.normal(size=len(df)) + df["region_code"] * 0.5 + df["year"] * 0.3
+    df["b"] = rng.normal(size=len(df))
+    got = two_way_residuals(df, ["a", "b"])
+    x = np.column_stack([pd.get_dummies(df["region_code"]).to_numpy(float),
+                         pd.get_dummies(df["year"], drop_first=True).to_numpy(float)])
+    coef, *_ = np.linalg.lstsq(x, df[["a", "b"]].to_numpy(float), rcond=None)
+    np.testing.assert_allclose(got, df[["a", "b"]].to_numpy(float) - x @ coef, atol=1e-10)
