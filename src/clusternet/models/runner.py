@@ -20,6 +20,7 @@ from clusternet.errors import ClusternetError, ConfigError, DataError
 from clusternet.io import write_json
 from clusternet.models import registry
 from clusternet.models.data import load_analysis_panel
+from clusternet.models.spatial_lags import add_spatial_lags
 from clusternet.provenance import provenance
 from clusternet.results import validate_result, write_result
 
@@ -69,6 +70,7 @@ def select_sample(data: pd.DataFrame, spec: dict) -> pd.DataFrame:
 def fit_specification(data: pd.DataFrame, spec: dict, *, inputs=(), config=None) -> dict:
     """Fit one specification through the registry; returns the validated result document."""
     fit = registry.get(spec["model"])
+    data = add_spatial_lags(data, spec)  # W_<v> columns of spec.spatial_lags (SLX by the linear estimators)
     doc = fit(select_sample(data, spec), spec)
     doc["spec"] = spec
     doc["provenance"] = provenance(inputs, config, sections=[SECTION] if config is not None else None)
