@@ -24,13 +24,13 @@ ROOT = Path(__file__).resolve().parents[2]
 @pytest.mark.parametrize("est, p, sign, expected", [
     (0.5, 0.01, "positive", "supported"),
     (-0.5, 0.01, "positive", "contradicted"),
-    (0.5, 0.20, "positive", "not_supported"),
+    (0.5, 0.20, "positive", "inconclusive"),
     (-0.5, 0.01, "negative", "supported"),
     (0.5, 0.01, "negative", "contradicted"),
-    (0.5, 0.05, "positive", "not_supported"),  # p must be strictly below alpha
+    (0.5, 0.05, "positive", "inconclusive"),  # p must be strictly below alpha
     (-3.0, 0.01, "nonzero", "supported"),
-    (3.0, 0.30, "nonzero", "not_supported"),
-    (None, 0.01, "positive", "not_supported"),
+    (3.0, 0.30, "nonzero", "inconclusive"),
+    (None, 0.01, "positive", "inconclusive"),
 ])
 def test_decide(est, p, sign, expected):
     assert H.decide(est, p, None, None, sign, 0.05) == expected
@@ -38,9 +38,9 @@ def test_decide(est, p, sign, expected):
 
 def test_decide_falls_back_to_interval_without_p_value():
     assert H.decide(0.5, None, 0.1, 0.9, "positive", 0.05) == "supported"
-    assert H.decide(0.5, None, -0.1, 0.9, "positive", 0.05) == "not_supported"
+    assert H.decide(0.5, None, -0.1, 0.9, "positive", 0.05) == "inconclusive"
     assert H.decide(-0.5, None, -0.9, -0.1, "positive", 0.05) == "contradicted"
-    assert H.decide(0.5, None, None, None, "positive", 0.05) == "not_supported"
+    assert H.decide(0.5, None, None, None, "positive", 0.05) == "inconclusive"
 
 
 @settings(deadline=None)  # no timed assertions in unit tests
@@ -88,11 +88,11 @@ def test_evaluate_verdicts_and_robustness(tmp_path):
     assert out["H1"]["estimate"] == 0.5 and out["H1"]["p_value"] < 1e-4
     assert out["H1"]["specifications"] == ["a", "b"]
     assert out["H2"]["verdict"] == "contradicted"
-    assert out["H3"]["verdict"] == "not_supported"
-    assert out["H4"]["verdict"] == "not_supported" and out["H4"]["downgraded"] is True
+    assert out["H3"]["verdict"] == "inconclusive"
+    assert out["H4"]["verdict"] == "inconclusive" and out["H4"]["downgraded"] is True
     assert out["H5"]["verdict"] == "supported" and out["H5"]["estimate"] == 9.0
     md = H.summary_markdown(list(out.values()))
-    assert "| H4 | M1 | t | positive |" in md and "not supported (downgraded)" in md
+    assert "| H4 | B | t | positive |" in md and "inconclusive (downgraded)" in md
 
 
 def test_spatial_effects_are_read_from_extra(tmp_path):
@@ -209,7 +209,8 @@ def test_cli_writes_identical_outputs_and_reports_errors(tmp_path, capsys):
     assert main(["hypotheses", "--config", str(cfg)]) == 0
     assert (results / "hypotheses" / "verdicts.json").read_bytes() == first
     doc = yaml.safe_load(first)
-    assert doc["counts"] == {"supported": 2, "not_supported": 0, "contradicted": 0}
+    assert doc["counts"] == {"supported": 2, "inconclusive": 0, "contradicted": 0, "effect_bounded": 0,
+                             "not_testable": 0}
     assert list(doc["provenance"]["inputs"]) == [(results / "models" / "a.json").as_posix()]
     assert "Totals: supported 2" in md
     (results / "models" / "a.json").unlink()

@@ -1,5 +1,12 @@
 """The hypothesis registry (``config/hypotheses.yaml``) and its verdicts.
 
+Research design v2 (docs/hypotheses.md): the verdict of an entry is one of ``supported``,
+``contradicted``, ``effect_bounded``, ``inconclusive`` or ``not_testable`` (class C), decided
+from the governing, multiplicity-adjusted p-value and a TOST against the smallest effect size of
+interest; power, wild-bootstrap and specification-curve figures come from
+``clusternet.models.verdicts`` (with the analysis panel). The rule below, with
+``not_supported`` read as ``inconclusive``, is the one applied to robustness estimands.
+
 Each entry names an estimand — one coefficient (or, for spatial models, one
 direct/indirect/total effect) of one result document — an expected sign and a
 decision rule. The verdict of an entry, at level alpha (two-sided p-value of
@@ -37,7 +44,7 @@ from clusternet.io import write_json, write_text
 from clusternet.provenance import provenance
 from clusternet.results import read_result
 
-VERDICTS = ("supported", "not_supported", "contradicted")
+VERDICTS = ("supported", "contradicted", "effect_bounded", "inconclusive", "not_testable")
 SOURCE_DIRS = {"models": Path("models"), "spatial": Path("spatial/models")}
 SIGNS = {"positive": 1, "negative": -1, "nonzero": 0}
 
@@ -72,6 +79,8 @@ def referenced(reg: dict) -> list[Estimand]:
     """Every estimand (primary and robustness) the registry refers to, in order."""
     out = []
     for h in reg["hypotheses"]:
+        if "estimand" not in h:
+            continue  # class C entries may have none
         out.append(Estimand.from_dict(h["estimand"]))
         out += [Estimand.from_dict(r) for r in h.get("robustness", [])]
     return out
@@ -113,9 +122,9 @@ def lookup(doc: dict, est: Estimand, hypothesis_id: str, path: Path) -> dict:
 
 
 def decide(estimate, p_value, ci_lower, ci_upper, expected_sign: str, alpha: float) -> str:
-    """supported / not_supported / contradicted (see the module docstring)."""
+    """supported / inconclusive / contradicted (see the module docstring)."""
     if estimate is None:
-        return "not_supported"
+        return "inconclusive"
     if p_value is not None:
         significant = p_value < alpha
     elif ci_lower is not None and ci_upper is not None:
@@ -123,11 +132,11 @@ def decide(estimate, p_value, ci_lower, ci_upper, expected_sign: str, alpha: flo
     else:
         significant = False
     if not significant:
-        return "not_supported"
+        return "inconclusive"
     if expected_sign == "nonzero":
         return "supported"
     if estimate == 0:
-        return "not_supported"
+        return "inconclusive"
     return "supported" if (estimate > 0) == (SIGNS[expected_sign] > 0) else "contradicted"
 
 
@@ -166,75 +175,115 @@ class DocumentStore:
         return self.docs[path], path
 
 
-def evaluate(reg: dict, results_dir: Path) -> list[dict]:
-    """A verdict entry per hypothesis (the layout the report reads)."""
-    store = DocumentStore(results_dir)
-    default_alpha = float(reg.get("alpha", 0.05))
-    out = []
-    for h in reg["hypotheses"]:
-        decision = h.get("decision", {})
-        alpha = float(decision.get("alpha", default_alpha))
-        expected = h["expected_sign"]
-        est = Estimand.from_dict(h["estimand"])
-        doc, path = store.get(est, h["id"])
-        primary = _evidence(est, lookup(doc, est, h["id"], path), path, expected, alpha)
-        robust = []
-        for r in h.get("robustness", []):
-            r_est = Estimand.from_dict(r)
-            r_doc, r_path = store.get(r_est, h["id"])
-            robust.append(_evidence(r_est, lookup(r_doc, r_est, h["id"], r_path), r_path, expected, alpha))
-        verdict = primary["verdict"]
-        all_agree = all(r["sign_agrees"] for r in robust)
-        downgraded = bool(decision.get("require_robust", False) and verdict == "supported" and not all_agree)
-        if downgraded:
-            verdict = "not_supported"
-        out.append({
-            "id": h["id"], "mechanism": h["mechanism"], "title_en": h["title_en"], "title_zh": h["title_zh"],
-            "statement_en": h["statement_en"], "statement_zh": h["statement_zh"], "reasoning": h["reasoning"],
-            "expected_sign": expected, "alpha": alpha, "verdict": verdict, "downgraded": downgraded,
-            "estimate": primary["estimate"], "ci_lower": primary["ci_lower"], "ci_upper": primary["ci_upper"],
-            "p_value": primary["p_value"], "evidence": [primary], "robustness": robust,
-            "robustness_summary": {"n": len(robust), "agree": sum(r["sign_agrees"] for r in robust),
-                                   "significant": sum(r["verdict"] == "supported" for r in robust)},
-            "specifications": sorted({primary["specification"], *(r["specification"] for r in robust)}),
-        })
-    return out
+def evaluate(reg: dict, results_dir: Path, data=None, seed: int = 0, curves: dict | None = None) -> list[dict]:
+    """A verdict entry per hypothesis (the layout the report reads). With ``data`` (the analysis
+    panel) also the design-based inference, simulated power and specification curves
+    (``clusternet.models.verdicts``); ``curves``, if given, receives the curves by id."""
+    from clusternet.models.verdicts import evaluate_all
+
+    entries, found = evaluate_all(reg, results_dir, data=data, seed=seed)
+    if curves is not None:
+        curves.update(found)
+    return entries
 
 
 def _fmt(v, digits=4) -> str:
     return "—" if v is None else f"{v:.{digits}g}"
 
 
+def _verdict_label(e: dict) -> str:
+    return e["verdict"].replace("_", " ") + (" (downgraded)" if e.get("downgraded") else "")
+
+
 def summary_markdown(entries: list[dict]) -> str:
     lines = ["# Hypothesis verdicts", "",
-             "Verdict at the entry's alpha from the two-sided p-value of the primary estimand; "
-             "robustness = specifications whose estimate has the expected sign.", "",
-             "| id | mechanism | claim | expected | estimate | CI (document level) | p | verdict | robustness |",
-             "|---|---|---|---|---|---|---|---|---|"]
+             "Regional correlates from province-level totals and a modelled allocation of flows, not "
+             "mechanisms inside clusters. Estimates, CIs and MDEs in within-province SD units where the "
+             "scale is known (raw units otherwise, marked r); p adjusted across the registry (governing "
+             "adjustment per entry); robustness = specification-curve share with the expected sign.", "",
+             "| id | class | claim | expected | estimate | CI | MDE (analytic / simulated) | SESOI | p raw | "
+             "p Holm | p BH | p wild | robustness (n specs) | verdict |",
+             "|---|---|---|---|---|---|---|---|---|---|---|---|---|---|"]
     for e in entries:
-        rs = e["robustness_summary"]
-        ci = f"[{_fmt(e['ci_lower'])}, {_fmt(e['ci_upper'])}]"
-        verdict = e["verdict"].replace("_", " ") + (" (downgraded)" if e["downgraded"] else "")
-        lines.append(f"| {e['id']} | {e['mechanism']} | {e['title_en']} | {e['expected_sign']} | "
-                     f"{_fmt(e['estimate'])} | {ci} | {_fmt(e['p_value'], 3)} | {verdict} | "
-                     f"{rs['agree']}/{rs['n']} |")
+        sd = e.get("estimate_sd") is not None
+        est = _fmt(e.get("estimate_sd")) if sd else (_fmt(e.get("estimate")) + (" r" if e.get("estimate") is not None else ""))
+        if sd and e.get("ci_sd"):
+            ci = f"[{_fmt(e['ci_sd'][0])}, {_fmt(e['ci_sd'][1])}]"
+        else:
+            ci = f"[{_fmt(e.get('ci_lower'))}, {_fmt(e.get('ci_upper'))}]"
+        mde_a = e.get("mde_analytic_sd") if sd else e.get("mde_analytic")
+        mde_s = e.get("mde_simulated_sd") if sd else e.get("mde_simulated")
+        share = e.get("robustness_share")
+        rob = "—" if share is None else f"{share:.2f} ({e.get('n_specifications', 0)})"
+        lines.append(f"| {e['id']} | {e.get('class', 'B')} | {e['title_en']} | {e['expected_sign']} | {est} | {ci} | "
+                     f"{_fmt(mde_a, 3)} / {_fmt(mde_s, 3)} | {_fmt(e.get('sesoi'), 2)} | {_fmt(e.get('p_raw'), 3)} | "
+                     f"{_fmt(e.get('p_holm'), 3)} | {_fmt(e.get('p_bh'), 3)} | {_fmt(e.get('p_wild'), 3)} | {rob} | "
+                     f"{_verdict_label(e)} |")
     counts = {v: sum(e["verdict"] == v for e in entries) for v in VERDICTS}
     lines += ["", "Totals: " + ", ".join(f"{v.replace('_', ' ')} {n}" for v, n in counts.items()), ""]
     return "\n".join(lines)
 
 
+def _load_data(config):
+    """The analysis panel, or None when the processed tables are absent (document-only mode)."""
+    from clusternet.models.data import load_analysis_panel
+
+    processed = config.path_of("processed")
+    if not (processed / "panel.parquet").exists():
+        return None, []
+    return load_analysis_panel(config)
+
+
+def write_curves(curves: dict, entries: list[dict], out_dir: Path, prov: dict) -> list[Path]:
+    """results/hypotheses/spec_curves/<id>.csv and <id>.png/.pdf."""
+    import pandas as pd
+
+    from clusternet.io import atomic_path
+    from clusternet.models.speccurve import curve_figure
+
+    folder = out_dir / "spec_curves"
+    folder.mkdir(parents=True, exist_ok=True)
+    written = []
+    titles = {e["id"]: e for e in entries}
+    for hid, curve in sorted(curves.items()):
+        rows = []
+        for r in curve["specifications"]:
+            rows.append({k: (f"{v.get('first', '')}-{v.get('last', '')}" if isinstance(v, dict) else v)
+                         for k, v in r.items()})
+        csv = folder / f"{hid}.csv"
+        with atomic_path(csv) as tmp:
+            pd.DataFrame(rows).to_csv(tmp, index=False, lineterminator="\n")
+        written.append(csv)
+        e = titles[hid]
+        summ = curve["summary"]
+        title = (f"{hid}: {e['title_en']} — {summ['n_specifications']} specifications, expected sign "
+                 f"{_fmt(summ.get('share_expected_sign'), 2)}, significant {_fmt(summ.get('share_significant_expected'), 2)}")
+        curve_figure(curve, title, folder / hid, prov, alpha=e["alpha"])
+        written += [folder / f"{hid}.png", folder / f"{hid}.pdf"]
+    return written
+
+
 def run(config) -> tuple[Path, Path]:
     reg = load_registry(config)
     results_dir = config.path_of("results")
-    entries = evaluate(reg, results_dir)
-    inputs = sorted({result_path(results_dir, e) for e in referenced(reg)})
-    doc = {"schema_version": "1", "kind": "hypothesis_verdicts", "hypotheses": entries,
+    data, data_inputs = _load_data(config)
+    curves: dict = {}
+    entries = evaluate(reg, results_dir, data=data, seed=config.seed, curves=curves)
+    inputs = sorted({result_path(results_dir, e) for e in referenced(reg)}) + list(data_inputs)
+    prov = provenance(inputs, config, sections=["hypotheses"])
+    doc = {"schema_version": "2", "kind": "hypothesis_verdicts", "hypotheses": entries,
            "counts": {v: sum(e["verdict"] == v for e in entries) for v in VERDICTS},
-           "provenance": provenance(inputs, config, sections=["hypotheses"])}
+           "caveat": CAVEAT, "provenance": prov}
     out_dir = results_dir / "hypotheses"
+    if curves:
+        write_curves(curves, entries, out_dir, prov)
     write_json(out_dir / "verdicts.json", doc)
     write_text(out_dir / "verdicts.md", summary_markdown(entries))
     return out_dir / "verdicts.json", out_dir / "verdicts.md"
+
+
+CAVEAT = ("Results are regional correlates from province-level totals and a modelled allocation of flows, "
+          "not mechanisms inside clusters.")
 
 
 def _cmd(args: argparse.Namespace) -> int:

@@ -20,6 +20,7 @@ from clusternet.errors import ClusternetError, ConfigError, DataError
 from clusternet.io import write_json
 from clusternet.models import registry
 from clusternet.models.data import load_analysis_panel
+from clusternet.models.policy import add_policy_dummy
 from clusternet.models.spatial_lags import add_spatial_lags
 from clusternet.provenance import provenance
 from clusternet.results import validate_result, write_result
@@ -71,6 +72,7 @@ def fit_specification(data: pd.DataFrame, spec: dict, *, inputs=(), config=None)
     """Fit one specification through the registry; returns the validated result document."""
     fit = registry.get(spec["model"])
     data = add_spatial_lags(data, spec)  # W_<v> columns of spec.spatial_lags (SLX by the linear estimators)
+    data = add_policy_dummy(data, spec)  # spec.policy_dummy: a static DID dummy
     doc = fit(select_sample(data, spec), spec)
     doc["spec"] = spec
     doc["provenance"] = provenance(inputs, config, sections=[SECTION] if config is not None else None)

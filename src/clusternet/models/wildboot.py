@@ -57,6 +57,9 @@ class LinearDesign:
     raw_y: np.ndarray
     entity_codes: np.ndarray
     k_ss: int  # parameters counted in the CR1 small-sample factor (slopes; plm convention)
+    entity_labels: np.ndarray | None = None
+    time_labels: np.ndarray | None = None
+    absorbed_entity: bool = False  # entity effects partialled out (X and y entity-demeaned)
 
     @property
     def n_clusters(self) -> int:
@@ -69,7 +72,8 @@ class LinearDesign:
 
     def with_y(self, y: np.ndarray) -> "LinearDesign":
         return LinearDesign(y, self.X, self.names, self.cluster, self.df_resid, self.n_entities, self.n_periods,
-                            self.raw_x, self.raw_y, self.entity_codes, self.k_ss)
+                            self.raw_x, self.raw_y, self.entity_codes, self.k_ss, self.entity_labels,
+                            self.time_labels, self.absorbed_entity)
 
 
 def _dummies(codes: np.ndarray, n: int, prefix: str, labels) -> tuple[np.ndarray, list[str]]:
@@ -111,7 +115,9 @@ def linear_design(data: pd.DataFrame, spec: dict) -> LinearDesign:
         cov = CovarianceSpec(type="cluster", small_sample="sss")
     opts = spec.get("options") or {}
     entity, time = spec.get("entity", "region_code"), spec.get("time", "year")
-    frame = select_sample(add_spatial_lags(data, spec), spec)
+    from clusternet.models.policy import add_policy_dummy
+
+    frame = select_sample(add_policy_dummy(add_spatial_lags(data, spec), spec), spec)
     panel = build_panel(frame, y=spec["y"], x=spec_regressors(spec), entity=entity, time=time, cov=cov,
                         missing=opts.get("missing", "error"), source=f"specification {name!r}")
     labels = panel.cluster if panel.cluster is not None else panel.entity
@@ -141,7 +147,8 @@ def linear_design(data: pd.DataFrame, spec: dict) -> LinearDesign:
     absorbed = {"pooled": 0, "fe": panel.n_entities, "fe_time": panel.n_periods,
                 "twfe": panel.n_entities + panel.n_periods - 1}[model]
     return LinearDesign(y_d, X_d, names + extra_names, codes, int(y.size - absorbed - panel.X.shape[1]),
-                        panel.n_entities, panel.n_periods, panel.X, panel.y, panel.entity_codes, n_slopes)
+                        panel.n_entities, panel.n_periods, panel.X, panel.y, panel.entity_codes, n_slopes,
+                        panel.entity, panel.time, bool(entity_fe and by_entity))
 
 
 def _factor(n: int, k: int, g: int) -> float:
