@@ -5,8 +5,8 @@ A specification may declare::
     policy_dummy: {name: pilot_zone, adoption_years: {520000: 2016, 110000: 2017, ...}}
 
 and use ``pilot_zone`` (1 from the adoption year on, 0 before and for never-adopters) as a
-regressor: a static two-way FE difference-in-differences. :func:`randomisation_pvalue` is
-Fisher's randomisation test of the sharp null of no effect: the observed vector of adoption
+regressor: a static two-way FE difference-in-differences.
+``clusternet.models.randomisation.randomisation_pvalue`` is Fisher's randomisation test of the sharp null of no effect: the observed vector of adoption
 years (never-adopters included) is permuted across regions, the dummy rebuilt and the
 coefficient refitted; ``p = (1 + #{|β_perm| ≥ |β_obs|}) / (1 + R)`` (Young 2019, QJE 134(2);
 MacKinnon & Webb 2020, J. Econometrics 218(2), who discuss its size with few treated clusters).
@@ -37,27 +37,3 @@ def add_policy_dummy(data: pd.DataFrame, spec: dict) -> pd.DataFrame:
     first = out[entity].astype(int).map(codes)
     out[col] = (first.notna() & (out[time] >= first.fillna(np.inf))).astype(float)
     return out
-
-
-def randomisation_pvalue(design, coef: str, rng: np.random.Generator, reps: int, adoption: dict) -> dict:
-    """Randomisation p-value of a policy dummy in a linear design (``LinearDesign`` with entity
-    effects absorbed; the dummy's column is rebuilt for each permutation)."""
-    from clusternet.models.wildboot import _demean_by, cluster_t
-
-    k = design.index(coef)
-    ent = np.asarray(design.entity_labels).astype(int)
-    years = np.asarray(design.time_labels).astype(float)
-    regions = np.unique(ent)
-    first = np.array([float(adoption.get(int(r), adoption.get(str(r), np.inf))) for r in regions])
-    pos = np.searchsorted(regions, ent)
-    b_obs = cluster_t(design, k)[0]
-    X = design.X.copy()
-    hits = 0
-    for _ in range(reps):
-        perm = rng.permutation(first)
-        d = (years >= perm[pos]).astype(float)[:, None]
-        X[:, k] = (_demean_by(d, design.entity_codes) if design.absorbed_entity else d)[:, 0]
-        beta = np.linalg.lstsq(X, design.y, rcond=None)[0][k]
-        hits += abs(beta) >= abs(b_obs) - 1e-12 * max(1.0, abs(b_obs))
-    return {"p_value": float((1 + hits) / (1 + reps)), "reps": int(reps), "estimate": b_obs,
-            "method": "randomisation inference: adoption years permuted across regions"}

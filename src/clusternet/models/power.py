@@ -22,7 +22,7 @@ from __future__ import annotations
 import numpy as np
 from scipy import stats
 
-from clusternet.models.wildboot import LinearDesign, _precompute, bootstrap_t, cluster_t, draw_weights
+from clusternet.models.wildboot import LinearDesign, bootstrap_t, cluster_t, draw_weights, precompute
 
 
 def within_sd(values: np.ndarray, entity_codes: np.ndarray) -> float:
@@ -110,7 +110,7 @@ def simulate_power(design: LinearDesign, coef: str, *, alpha: float, power: floa
     v_outer = draw_weights(rng, G, outer, kind)
     v_inner = draw_weights(rng, G, inner, kind)  # common inner draws: smooth curves, same cost
     crit = float(stats.t.ppf(1 - alpha / 2, G - 1))
-    pre = _precompute(design)
+    pre = precompute(design)
     rej_t = np.zeros(deltas.size)
     rej_w = np.zeros(deltas.size)
     for r in range(outer):

@@ -83,7 +83,7 @@ def _dummies(codes: np.ndarray, n: int, prefix: str, labels) -> tuple[np.ndarray
     return D, [f"{prefix}:{lab}" for lab in list(labels)[1:]]
 
 
-def _demean_by(values: np.ndarray, codes: np.ndarray) -> np.ndarray:
+def demean_by(values: np.ndarray, codes: np.ndarray) -> np.ndarray:
     g = int(codes.max()) + 1
     sums = np.zeros((g, values.shape[1]))
     np.add.at(sums, codes, values)
@@ -102,7 +102,7 @@ def linear_design(data: pd.DataFrame, spec: dict) -> LinearDesign:
     ``clusternet.models.covariance`` do (``k_ss``)."""
     from clusternet.models.covariance import CovarianceSpec
     from clusternet.models.linear import INTERCEPT, build_panel, spec_regressors
-    from clusternet.models.runner import select_sample
+    from clusternet.data.analysis import select_sample
     from clusternet.models.spatial_lags import add_spatial_lags
 
     model = spec["model"]
@@ -136,7 +136,7 @@ def linear_design(data: pd.DataFrame, spec: dict) -> LinearDesign:
         extra.append(D); extra_names += dn
     full = np.column_stack([X, *extra]) if extra else X
     if entity_fe and by_entity:
-        yX = _demean_by(np.column_stack([y, full]), panel.entity_codes)
+        yX = demean_by(np.column_stack([y, full]), panel.entity_codes)
         y_d, X_d = yX[:, 0], yX[:, 1:]
     else:
         X_d = np.column_stack([full, np.ones(y.size)])
@@ -171,22 +171,22 @@ def cluster_t(design: LinearDesign, coef: str | int, beta0: float = 0.0) -> tupl
 
 
 @dataclass
-class _Precomputed:
+class Precomputed:
     XtXi: np.ndarray
     Xg_blocks: np.ndarray  # G × p × p cluster cross-products
     factor: float
 
 
-def _precompute(design: LinearDesign) -> _Precomputed:
+def precompute(design: LinearDesign) -> Precomputed:
     X, cl = design.X, design.cluster
     G, p = design.n_clusters, X.shape[1]
     blocks = np.zeros((G, p, p))
     np.add.at(blocks, cl, X[:, :, None] * X[:, None, :])
-    return _Precomputed(np.linalg.inv(X.T @ X), blocks, _factor(X.shape[0], design.k_ss, G))
+    return Precomputed(np.linalg.inv(X.T @ X), blocks, _factor(X.shape[0], design.k_ss, G))
 
 
 def bootstrap_t(design: LinearDesign, coef: str | int, weights: np.ndarray, beta0: float = 0.0,
-                pre: _Precomputed | None = None) -> tuple[float, np.ndarray]:
+                pre: Precomputed | None = None) -> tuple[float, np.ndarray]:
     """Observed t statistic and the B restricted wild-bootstrap t statistics for
     ``H0: β_k = β0``; ``weights`` is G × B (one column per replicate)."""
     k = design.index(coef) if isinstance(coef, str) else int(coef)
@@ -194,7 +194,7 @@ def bootstrap_t(design: LinearDesign, coef: str | int, weights: np.ndarray, beta
     G = design.n_clusters
     if weights.shape[0] != G:
         raise EstimationError(f"wild bootstrap: {weights.shape[0]} weight rows for {G} clusters")
-    pre = pre or _precompute(design)
+    pre = pre or precompute(design)
     _, _, t_obs = cluster_t(design, k, beta0)
     others = [j for j in range(X.shape[1]) if j != k]
     y0 = design.y - beta0 * X[:, k]

@@ -11,10 +11,11 @@ import yaml
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
-from clusternet.cli import main
+from clusternet.cli.main import main
 from clusternet.config import load_config
 from clusternet.errors import ConfigError, DataError
-from clusternet.models import hypotheses as H
+from clusternet.hypotheses import registry as H
+from clusternet.hypotheses import stage as S
 from clusternet.results import coefficient_table, make_result, write_result
 
 ROOT = Path(__file__).resolve().parents[2]
@@ -82,7 +83,7 @@ def test_evaluate_verdicts_and_robustness(tmp_path):
               decision={"require_robust": True}),
         {**entry("H5", "b", "x", sign="nonzero"), "estimand": {"specification": "b", "test": "perm"}},
     ]}
-    out = {e["id"]: e for e in H.evaluate(reg, tmp_path)}
+    out = {e["id"]: e for e in S.evaluate(reg, tmp_path)}
     assert out["H1"]["verdict"] == "supported"
     assert out["H1"]["robustness_summary"] == {"n": 1, "agree": 0, "significant": 0}
     assert out["H1"]["estimate"] == 0.5 and out["H1"]["p_value"] < 1e-4
@@ -91,7 +92,7 @@ def test_evaluate_verdicts_and_robustness(tmp_path):
     assert out["H3"]["verdict"] == "inconclusive"
     assert out["H4"]["verdict"] == "inconclusive" and out["H4"]["downgraded"] is True
     assert out["H5"]["verdict"] == "supported" and out["H5"]["estimate"] == 9.0
-    md = H.summary_markdown(list(out.values()))
+    md = S.summary_markdown(list(out.values()))
     assert "| H4 | B | t | positive |" in md and "inconclusive (downgraded)" in md
 
 
@@ -103,28 +104,28 @@ def test_spatial_effects_are_read_from_extra(tmp_path):
     write_doc(tmp_path, "sdm", {"x": (0.1, 1.0)}, source="spatial", extra={"spatial": {"effects": effects}})
     reg = {"hypotheses": [{**entry("S1", "sdm", "x"), "estimand": {"source": "spatial", "specification": "sdm",
                                                                    "coefficient": "x", "effect": "indirect"}}]}
-    (e,) = H.evaluate(reg, tmp_path)
+    (e,) = S.evaluate(reg, tmp_path)
     assert e["verdict"] == "supported" and e["estimate"] == 0.3
     assert e["evidence"][0]["result"].endswith("spatial/models/sdm.json")
     reg["hypotheses"][0]["estimand"]["effect"] = "direct"
-    assert H.evaluate(reg, tmp_path)[0]["verdict"] == "contradicted"
+    assert S.evaluate(reg, tmp_path)[0]["verdict"] == "contradicted"
     reg["hypotheses"][0]["estimand"]["coefficient"] = "w"
     with pytest.raises(DataError, match=r"hypothesis S1: no effects of 'w' in .*available: \['x'\]"):
-        H.evaluate(reg, tmp_path)
+        S.evaluate(reg, tmp_path)
     write_doc(tmp_path, "plain", {"x": (0.1, 1.0)}, source="spatial")
     reg["hypotheses"][0]["estimand"].update(specification="plain", coefficient="x")
     with pytest.raises(DataError, match="has no spatial effects"):
-        H.evaluate(reg, tmp_path)
+        S.evaluate(reg, tmp_path)
 
 
 def test_missing_specification_or_coefficient_names_the_hypothesis(tmp_path):
     write_doc(tmp_path, "a", {"x": (0.5, 0.1)})
     with pytest.raises(DataError, match=r"hypothesis H9: result document .*nope.json .* has \['a'\]"):
-        H.evaluate({"hypotheses": [entry("H9", "nope", "x")]}, tmp_path)
+        S.evaluate({"hypotheses": [entry("H9", "nope", "x")]}, tmp_path)
     with pytest.raises(DataError, match=r"hypothesis H8: coefficient 'q' not in .*available: \['x'\]"):
-        H.evaluate({"hypotheses": [entry("H8", "a", "q")]}, tmp_path)
+        S.evaluate({"hypotheses": [entry("H8", "a", "q")]}, tmp_path)
     with pytest.raises(DataError, match=r"hypothesis H7: test 'perm' not in .*available: \[\]"):
-        H.evaluate({"hypotheses": [{**entry("H7", "a", "x", sign="nonzero"),
+        S.evaluate({"hypotheses": [{**entry("H7", "a", "x", sign="nonzero"),
                                     "estimand": {"specification": "a", "test": "perm"}}]}, tmp_path)
 
 

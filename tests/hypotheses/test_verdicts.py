@@ -8,7 +8,7 @@ import pandas as pd
 import pytest
 from scipy import stats
 
-from clusternet.models import verdicts as V
+from clusternet.hypotheses import verdicts as V
 from clusternet.models.power import analytic_mde, effect_scale, tost_t, within_sd
 from clusternet.models.speccurve import expand, run_curve, summarise
 from clusternet.results import coefficient_table, make_result, write_result

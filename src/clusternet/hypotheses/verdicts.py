@@ -9,7 +9,7 @@ stage also
 - rebuilds the estimator's design and computes the restricted wild cluster bootstrap p-value
   (:mod:`clusternet.models.wildboot`), which governs the verdict when the number of clusters is
   below ``inference.wild_bootstrap.cluster_threshold``;
-- for a policy dummy, the randomisation-inference p-value (:mod:`clusternet.models.policy`),
+- for a policy dummy, the randomisation-inference p-value (:mod:`clusternet.models.randomisation`),
   which then governs;
 - simulates power on the real design (:func:`clusternet.models.power.simulate_power`): MDE and
   the simulated size of the nominal and of the wild test;
@@ -93,7 +93,7 @@ def scale_for(data: pd.DataFrame, spec: dict, coef: str | None) -> dict | None:
     specification's first x), y = the dependent variable, over the specification's sample."""
     from clusternet.models.policy import add_policy_dummy
     from clusternet.models.power import effect_scale
-    from clusternet.models.runner import select_sample
+    from clusternet.data.analysis import select_sample
     from clusternet.models.spatial_lags import add_spatial_lags
 
     try:
@@ -144,7 +144,7 @@ def _df_of(doc: dict) -> float | None:
 def linear_extras(data: pd.DataFrame, spec: dict, coef: str, *, expected: int, alpha: float, sesoi: float,
                   st: dict, seed: int, hid: str) -> dict:
     """Wild bootstrap, randomisation inference, simulated power and TOST for a linear estimand."""
-    from clusternet.models.policy import randomisation_pvalue
+    from clusternet.models.randomisation import randomisation_pvalue
     from clusternet.models.power import analytic_mde, simulate_power, tost_t, tost_wild
     from clusternet.models.speccurve import narrow
     from clusternet.models.wildboot import cluster_t, draw_weights, linear_design, wild_pvalue
@@ -240,7 +240,7 @@ def _row_p(row: dict):
 
 def evaluate_all(reg: dict, results_dir, data: pd.DataFrame | None = None, seed: int = 0) -> tuple[list[dict], dict]:
     """Verdict entries (the layout of verdicts.json) and the spec curves {id: curve}."""
-    from clusternet.models import hypotheses as H
+    from clusternet.hypotheses import registry as H
     from clusternet.models.multitest import adjust
     from clusternet.models.power import analytic_mde, tost_t
     from clusternet.models.speccurve import run_curve
@@ -276,12 +276,12 @@ def evaluate_all(reg: dict, results_dir, data: pd.DataFrame | None = None, seed:
         est = H.Estimand.from_dict(h["estimand"])
         doc, path = store.get(est, h["id"])
         row = H.lookup(doc, est, h["id"], path)
-        primary = H._evidence(est, row, path, expected, alpha)
+        primary = H.evidence(est, row, path, expected, alpha)
         robust = []
         for r in h.get("robustness", []):
             r_est = H.Estimand.from_dict(r)
             r_doc, r_path = store.get(r_est, h["id"])
-            robust.append(H._evidence(r_est, H.lookup(r_doc, r_est, h["id"], r_path), r_path, expected, alpha))
+            robust.append(H.evidence(r_est, H.lookup(r_doc, r_est, h["id"], r_path), r_path, expected, alpha))
         e = {**base, **empty, "evidence": [primary], "robustness": robust,
              "robustness_summary": {"n": len(robust), "agree": sum(r["sign_agrees"] for r in robust),
                                     "significant": sum(r["verdict"] == "supported" for r in robust)},
