@@ -54,6 +54,17 @@ def summary_markdown(entries: list[dict]) -> str:
                      f"{_fmt(mde_a, 3)} / {_fmt(mde_s, 3)} | {_fmt(e.get('sesoi'), 2)} | {_fmt(e.get('p_raw'), 3)} | "
                      f"{_fmt(e.get('p_holm'), 3)} | {_fmt(e.get('p_bh'), 3)} | {_fmt(e.get('p_wild'), 3)} | {rob} | "
                      f"{_verdict_label(e)} |")
+    lines += ["", "## Inference on the real design", "",
+              "Simulated size = rejection rate at 5 % of each test when the effect is zero, on wild-bootstrap "
+              "resamples of the real residuals (docs/hypotheses.md, Power).", "",
+              "| id | governing p from | p governing | p randomisation | TOST p | size, nominal cluster t | "
+              "size, wild bootstrap |", "|---|---|---|---|---|---|---|"]
+    for e in entries:
+        if e["verdict"] == "not_testable":
+            continue
+        lines.append(f"| {e['id']} | {e.get('p_governing_source') or '—'} | {_fmt(e.get('p_value'), 3)} | "
+                     f"{_fmt(e.get('p_randomisation'), 3)} | {_fmt(e.get('tost_p'), 3)} | "
+                     f"{_fmt(e.get('size_nominal'), 3)} | {_fmt(e.get('size_wild'), 3)} |")
     counts = {v: sum(e["verdict"] == v for e in entries) for v in VERDICTS}
     lines += ["", "Totals: " + ", ".join(f"{v.replace('_', ' ')} {n}" for v, n in counts.items()), ""]
     return "\n".join(lines)

@@ -189,7 +189,8 @@ def curve_grid(h: dict, spec: dict, coef: str, st: dict, columns) -> tuple[dict,
     from clusternet.models.speccurve import index_columns
 
     sc = st["spec_curve"]
-    merged = {**sc["defaults"], **{k: v for k, v in (h.get("spec_curve") or {}).items() if k != "enabled"}}
+    merged = {**sc["defaults"], **{k: v for k, v in (h.get("spec_curve") or {}).items()
+                                   if k not in ("enabled", "options", "test")}}
     sets = dict(sc["control_sets"])
     own = list(spec.get("controls") or [])
     primary_set = next((n for n, v in sets.items() if list(v) == own), None)
@@ -332,12 +333,17 @@ def evaluate_all(reg: dict, results_dir, data: pd.DataFrame | None = None, seed:
         # specification curve
         sc_on = st["spec_curve"]["enabled"] and (h.get("spec_curve") or {}).get("enabled", True)
         if data is not None and sc_on and est.source == "models" and spec.get("y"):
-            grid, prim, sets = curve_grid(h, spec, est.coefficient or "", st, data.columns)
-            curve = run_curve(data, spec, est.coefficient, grid, prim, sets, expected=sign, alpha=alpha, seed=seed,
+            hsc = h.get("spec_curve") or {}
+            curve_spec = spec
+            if hsc.get("options"):  # cheaper settings of the same estimator (e.g. fewer bootstrap replications)
+                curve_spec = {**spec, "options": {**(spec.get("options") or {}), **hsc["options"]}}
+            grid, prim, sets = curve_grid(h, curve_spec, est.coefficient or "", st, data.columns)
+            curve = run_curve(data, curve_spec, est.coefficient, grid, prim, sets, expected=sign, alpha=alpha,
+                              seed=seed,
                               max_specs=int(st["spec_curve"]["max_specifications"]),
                               wild_reps=int(st["spec_curve"]["wild_reps"]), wild_weights=st["wild"]["weights"],
                               scale_of=_cached_scale(),
-                              hypothesis_id=h["id"], test=est.test)
+                              hypothesis_id=h["id"], test=hsc.get("test", est.test))
             curve["grid"] = grid
             curves[h["id"]] = curve
             summ = curve["summary"]
