@@ -43,7 +43,7 @@ DEFAULTS = {
     "wild_bootstrap": {"reps": 999, "weights": "webb", "cluster_threshold": 50},
     "randomisation": {"reps": 499},
     "adjustment": "holm",
-    "spec_curve": {"enabled": True, "max_specifications": 120, "wild_reps": 199,
+    "spec_curve": {"enabled": True, "max_specifications": 100, "wild_reps": 199,
                    "downgrade": False, "min_share": 0.5, "share": "expected_sign"},
 }
 
