@@ -241,3 +241,13 @@ def test_report_opens_with_the_verdict_table_and_caveat(built):
     assert "regional correlates from province-level totals" in html
     md = (built / "results/report/tables/verdicts_summary.md").read_text(encoding="utf-8")
     assert "| H1 |" in md and "supported" in md and "contradicted" in md
+def test_circularity_overrides_of_the_models_stage_are_printed(project):
+    # results/models/index.json as `clusternet models` writes it when an entry sets allow_circular
+    write_json("results/models/index.json", {"specifications": [], "circularity_overrides": [
+        {"entry": "h_m3_med_rd_intensity", "file": "config/models.yaml",
+         "reason": "mediator 'rd_intensity' is a component of the treatment 'dici'",
+         "justification": "kept for comparison with v0.1"}]})
+    build_report(load_config(project))
+    html = Path("results/report/index.html").read_text(encoding="utf-8")
+    assert "Circularity-guard overrides" in html
+    assert "h_m3_med_rd_intensity" in html and "kept for comparison with v0.1" in html
