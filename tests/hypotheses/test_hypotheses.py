@@ -15,6 +15,7 @@ from clusternet.cli.main import main
 from clusternet.config import load_config
 from clusternet.errors import ConfigError, DataError
 from clusternet.hypotheses import registry as H
+from clusternet.hypotheses import stage as S
 from clusternet.results import coefficient_table, make_result, write_result
 
 ROOT = Path(__file__).resolve().parents[2]
@@ -24,13 +25,13 @@ ROOT = Path(__file__).resolve().parents[2]
 @pytest.mark.parametrize("est, p, sign, expected", [
     (0.5, 0.01, "positive", "supported"),
     (-0.5, 0.01, "positive", "contradicted"),
-    (0.5, 0.20, "positive", "not_supported"),
+    (0.5, 0.20, "positive", "inconclusive"),
     (-0.5, 0.01, "negative", "supported"),
     (0.5, 0.01, "negative", "contradicted"),
-    (0.5, 0.05, "positive", "not_supported"),  # p must be strictly below alpha
+    (0.5, 0.05, "positive", "inconclusive"),  # p must be strictly below alpha
     (-3.0, 0.01, "nonzero", "supported"),
-    (3.0, 0.30, "nonzero", "not_supported"),
-    (None, 0.01, "positive", "not_supported"),
+    (3.0, 0.30, "nonzero", "inconclusive"),
+    (None, 0.01, "positive", "inconclusive"),
 ])
 def test_decide(est, p, sign, expected):
     assert H.decide(est, p, None, None, sign, 0.05) == expected
@@ -38,9 +39,9 @@ def test_decide(est, p, sign, expected):
 
 def test_decide_falls_back_to_interval_without_p_value():
     assert H.decide(0.5, None, 0.1, 0.9, "positive", 0.05) == "supported"
-    assert H.decide(0.5, None, -0.1, 0.9, "positive", 0.05) == "not_supported"
+    assert H.decide(0.5, None, -0.1, 0.9, "positive", 0.05) == "inconclusive"
     assert H.decide(-0.5, None, -0.9, -0.1, "positive", 0.05) == "contradicted"
-    assert H.decide(0.5, None, None, None, "positive", 0.05) == "not_supported"
+    assert H.decide(0.5, None, None, None, "positive", 0.05) == "inconclusive"
 
 
 @settings(deadline=None)  # no timed assertions in unit tests
@@ -82,17 +83,17 @@ def test_evaluate_verdicts_and_robustness(tmp_path):
               decision={"require_robust": True}),
         {**entry("H5", "b", "x", sign="nonzero"), "estimand": {"specification": "b", "test": "perm"}},
     ]}
-    out = {e["id"]: e for e in H.evaluate(reg, tmp_path)}
+    out = {e["id"]: e for e in S.evaluate(reg, tmp_path)}
     assert out["H1"]["verdict"] == "supported"
     assert out["H1"]["robustness_summary"] == {"n": 1, "agree": 0, "significant": 0}
     assert out["H1"]["estimate"] == 0.5 and out["H1"]["p_value"] < 1e-4
     assert out["H1"]["specifications"] == ["a", "b"]
     assert out["H2"]["verdict"] == "contradicted"
-    assert out["H3"]["verdict"] == "not_supported"
-    assert out["H4"]["verdict"] == "not_supported" and out["H4"]["downgraded"] is True
+    assert out["H3"]["verdict"] == "inconclusive"
+    assert out["H4"]["verdict"] == "inconclusive" and out["H4"]["downgraded"] is True
     assert out["H5"]["verdict"] == "supported" and out["H5"]["estimate"] == 9.0
-    md = H.summary_markdown(list(out.values()))
-    assert "| H4 | M1 | t | positive |" in md and "not supported (downgraded)" in md
+    md = S.summary_markdown(list(out.values()))
+    assert "| H4 | B | t | positive |" in md and "inconclusive (downgraded)" in md
 
 
 def test_spatial_effects_are_read_from_extra(tmp_path):
@@ -103,28 +104,28 @@ def test_spatial_effects_are_read_from_extra(tmp_path):
     write_doc(tmp_path, "sdm", {"x": (0.1, 1.0)}, source="spatial", extra={"spatial": {"effects": effects}})
     reg = {"hypotheses": [{**entry("S1", "sdm", "x"), "estimand": {"source": "spatial", "specification": "sdm",
                                                                    "coefficient": "x", "effect": "indirect"}}]}
-    (e,) = H.evaluate(reg, tmp_path)
+    (e,) = S.evaluate(reg, tmp_path)
     assert e["verdict"] == "supported" and e["estimate"] == 0.3
     assert e["evidence"][0]["result"].endswith("spatial/models/sdm.json")
     reg["hypotheses"][0]["estimand"]["effect"] = "direct"
-    assert H.evaluate(reg, tmp_path)[0]["verdict"] == "contradicted"
+    assert S.evaluate(reg, tmp_path)[0]["verdict"] == "contradicted"
     reg["hypotheses"][0]["estimand"]["coefficient"] = "w"
     with pytest.raises(DataError, match=r"hypothesis S1: no effects of 'w' in .*available: \['x'\]"):
-        H.evaluate(reg, tmp_path)
+        S.evaluate(reg, tmp_path)
     write_doc(tmp_path, "plain", {"x": (0.1, 1.0)}, source="spatial")
     reg["hypotheses"][0]["estimand"].update(specification="plain", coefficient="x")
     with pytest.raises(DataError, match="has no spatial effects"):
-        H.evaluate(reg, tmp_path)
+        S.evaluate(reg, tmp_path)
 
 
 def test_missing_specification_or_coefficient_names_the_hypothesis(tmp_path):
     write_doc(tmp_path, "a", {"x": (0.5, 0.1)})
     with pytest.raises(DataError, match=r"hypothesis H9: result document .*nope.json .* has \['a'\]"):
-        H.evaluate({"hypotheses": [entry("H9", "nope", "x")]}, tmp_path)
+        S.evaluate({"hypotheses": [entry("H9", "nope", "x")]}, tmp_path)
     with pytest.raises(DataError, match=r"hypothesis H8: coefficient 'q' not in .*available: \['x'\]"):
-        H.evaluate({"hypotheses": [entry("H8", "a", "q")]}, tmp_path)
+        S.evaluate({"hypotheses": [entry("H8", "a", "q")]}, tmp_path)
     with pytest.raises(DataError, match=r"hypothesis H7: test 'perm' not in .*available: \[\]"):
-        H.evaluate({"hypotheses": [{**entry("H7", "a", "x", sign="nonzero"),
+        S.evaluate({"hypotheses": [{**entry("H7", "a", "x", sign="nonzero"),
                                     "estimand": {"specification": "a", "test": "perm"}}]}, tmp_path)
 
 
@@ -209,7 +210,8 @@ def test_cli_writes_identical_outputs_and_reports_errors(tmp_path, capsys):
     assert main(["hypotheses", "--config", str(cfg)]) == 0
     assert (results / "hypotheses" / "verdicts.json").read_bytes() == first
     doc = yaml.safe_load(first)
-    assert doc["counts"] == {"supported": 2, "not_supported": 0, "contradicted": 0}
+    assert doc["counts"] == {"supported": 2, "inconclusive": 0, "contradicted": 0, "effect_bounded": 0,
+                             "not_testable": 0}
     assert list(doc["provenance"]["inputs"]) == [(results / "models" / "a.json").as_posix()]
     assert "Totals: supported 2" in md
     (results / "models" / "a.json").unlink()

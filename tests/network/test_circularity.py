@@ -136,5 +136,6 @@ def test_the_shipped_configuration_passes_with_its_overrides_listed(config_secti
     lin = lin_for(config_sections, net)
     models = load("models")
     overrides = check_models(models["specifications"], net, lin)
-    assert [o["entry"] for o in overrides] == ["h_m3_med_rd_intensity"]
+    # research design v2 re-specified M3 (own vs neighbours' enterprise R&D, SLX): no override left
+    assert [o["entry"] for o in overrides] == []
     assert [o["matrix"] for o in check_qap(net, lin)] == ["contiguity"]

@@ -236,6 +236,12 @@ def test_repository_report_config_is_valid(repo_root):
     assert settings.language in ("en", "zh") and settings.table_formats and settings.figure_formats
 
 
+def test_report_opens_with_the_verdict_table_and_caveat(built):
+    html = (built / "results/report/index.html").read_text(encoding="utf-8")
+    assert html.index('id="verdict-summary"') < html.index('id="data"') < html.index('id="hypothesis-H1"')
+    assert "regional correlates from province-level totals" in html
+    md = (built / "results/report/tables/verdicts_summary.md").read_text(encoding="utf-8")
+    assert "| H1 |" in md and "supported" in md and "contradicted" in md
 def test_circularity_overrides_of_the_models_stage_are_printed(project):
     # results/models/index.json as `clusternet models` writes it when an entry sets allow_circular
     write_json("results/models/index.json", {"specifications": [], "circularity_overrides": [

@@ -9,10 +9,16 @@ rule hypotheses:
         "config/schemas/hypotheses.schema.yaml",
         "results/models",
         "results/spatial/models",
+        # research design v2: the analysis panel (wild bootstrap, simulated power, spec curves)
+        "data/processed/panel.parquet",
+        "data/processed/indices.parquet",
+        "data/processed/network_nodes.parquet",
+        "data/interim/weights",
         config=CONFIG,
     output:
         "results/hypotheses/verdicts.json",
         "results/hypotheses/verdicts.md",
+        directory("results/hypotheses/spec_curves"),
     log:
         "logs/hypotheses.log",
     conda:
@@ -21,4 +27,5 @@ rule hypotheses:
         "clusternet --log {log} hypotheses --config {input.config}"
 
 
-ALL_TARGETS.extend(["results/hypotheses/verdicts.json", "results/hypotheses/verdicts.md"])
+ALL_TARGETS.extend(["results/hypotheses/verdicts.json", "results/hypotheses/verdicts.md",
+                    "results/hypotheses/spec_curves"])

@@ -13,6 +13,7 @@ rule models:
         "data/processed/panel.parquet",
         "data/processed/indices.parquet",
         "data/processed/network_nodes.parquet",
+        "data/interim/weights",  # spatial_lags of SLX specifications
         config=CONFIG,
     output:
         directory("results/models"),

@@ -8,7 +8,7 @@ from clusternet.cli.common import add_config_argument
 
 def _cmd(args: argparse.Namespace) -> int:
     from clusternet.config import load_config
-    from clusternet.hypotheses.registry import run
+    from clusternet.hypotheses.stage import run
 
     json_path, md_path = run(load_config(args.config))
     print(f"wrote {json_path} and {md_path}")

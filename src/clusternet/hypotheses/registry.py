@@ -1,5 +1,12 @@
 """The hypothesis registry (``config/hypotheses.yaml``) and its verdicts.
 
+Research design v2 (docs/hypotheses.md): the verdict of an entry is one of ``supported``,
+``contradicted``, ``effect_bounded``, ``inconclusive`` or ``not_testable`` (class C), decided
+from the governing, multiplicity-adjusted p-value and a TOST against the smallest effect size of
+interest; power, wild-bootstrap and specification-curve figures come from
+``clusternet.models.verdicts`` (with the analysis panel). The rule below, with
+``not_supported`` read as ``inconclusive``, is the one applied to robustness estimands.
+
 Each entry names an estimand — one coefficient (or, for spatial models, one
 direct/indirect/total effect) of one result document — an expected sign and a
 decision rule. The verdict of an entry, at level alpha (two-sided p-value of
@@ -32,11 +39,9 @@ from dataclasses import dataclass
 from pathlib import Path
 
 from clusternet.errors import ConfigError, DataError
-from clusternet.io import write_json, write_text
-from clusternet.provenance import provenance
 from clusternet.results import read_result
 
-VERDICTS = ("supported", "not_supported", "contradicted")
+VERDICTS = ("supported", "contradicted", "effect_bounded", "inconclusive", "not_testable")
 SOURCE_DIRS = {"models": Path("models"), "spatial": Path("spatial/models")}
 SIGNS = {"positive": 1, "negative": -1, "nonzero": 0}
 
@@ -71,6 +76,8 @@ def referenced(reg: dict) -> list[Estimand]:
     """Every estimand (primary and robustness) the registry refers to, in order."""
     out = []
     for h in reg["hypotheses"]:
+        if "estimand" not in h:
+            continue  # class C entries may have none
         out.append(Estimand.from_dict(h["estimand"]))
         out += [Estimand.from_dict(r) for r in h.get("robustness", [])]
     return out
@@ -112,9 +119,9 @@ def lookup(doc: dict, est: Estimand, hypothesis_id: str, path: Path) -> dict:
 
 
 def decide(estimate, p_value, ci_lower, ci_upper, expected_sign: str, alpha: float) -> str:
-    """supported / not_supported / contradicted (see the module docstring)."""
+    """supported / inconclusive / contradicted (see the module docstring)."""
     if estimate is None:
-        return "not_supported"
+        return "inconclusive"
     if p_value is not None:
         significant = p_value < alpha
     elif ci_lower is not None and ci_upper is not None:
@@ -122,15 +129,15 @@ def decide(estimate, p_value, ci_lower, ci_upper, expected_sign: str, alpha: flo
     else:
         significant = False
     if not significant:
-        return "not_supported"
+        return "inconclusive"
     if expected_sign == "nonzero":
         return "supported"
     if estimate == 0:
-        return "not_supported"
+        return "inconclusive"
     return "supported" if (estimate > 0) == (SIGNS[expected_sign] > 0) else "contradicted"
 
 
-def _evidence(est: Estimand, row: dict, path: Path, expected: str, alpha: float) -> dict:
+def evidence(est: Estimand, row: dict, path: Path, expected: str, alpha: float) -> dict:
     verdict = decide(row.get("estimate"), row.get("p_value"), row.get("ci_lower"), row.get("ci_upper"),
                      expected, alpha)
     if expected == "nonzero":
@@ -163,75 +170,3 @@ class DocumentStore:
                                 "specification to its config or fix the estimand")
             self.docs[path] = read_result(path)
         return self.docs[path], path
-
-
-def evaluate(reg: dict, results_dir: Path) -> list[dict]:
-    """A verdict entry per hypothesis (the layout the report reads)."""
-    store = DocumentStore(results_dir)
-    default_alpha = float(reg.get("alpha", 0.05))
-    out = []
-    for h in reg["hypotheses"]:
-        decision = h.get("decision", {})
-        alpha = float(decision.get("alpha", default_alpha))
-        expected = h["expected_sign"]
-        est = Estimand.from_dict(h["estimand"])
-        doc, path = store.get(est, h["id"])
-        primary = _evidence(est, lookup(doc, est, h["id"], path), path, expected, alpha)
-        robust = []
-        for r in h.get("robustness", []):
-            r_est = Estimand.from_dict(r)
-            r_doc, r_path = store.get(r_est, h["id"])
-            robust.append(_evidence(r_est, lookup(r_doc, r_est, h["id"], r_path), r_path, expected, alpha))
-        verdict = primary["verdict"]
-        all_agree = all(r["sign_agrees"] for r in robust)
-        downgraded = bool(decision.get("require_robust", False) and verdict == "supported" and not all_agree)
-        if downgraded:
-            verdict = "not_supported"
-        out.append({
-            "id": h["id"], "mechanism": h["mechanism"], "title_en": h["title_en"], "title_zh": h["title_zh"],
-            "statement_en": h["statement_en"], "statement_zh": h["statement_zh"], "reasoning": h["reasoning"],
-            "expected_sign": expected, "alpha": alpha, "verdict": verdict, "downgraded": downgraded,
-            "estimate": primary["estimate"], "ci_lower": primary["ci_lower"], "ci_upper": primary["ci_upper"],
-            "p_value": primary["p_value"], "evidence": [primary], "robustness": robust,
-            "robustness_summary": {"n": len(robust), "agree": sum(r["sign_agrees"] for r in robust),
-                                   "significant": sum(r["verdict"] == "supported" for r in robust)},
-            "specifications": sorted({primary["specification"], *(r["specification"] for r in robust)}),
-        })
-    return out
-
-
-def _fmt(v, digits=4) -> str:
-    return "—" if v is None else f"{v:.{digits}g}"
-
-
-def summary_markdown(entries: list[dict]) -> str:
-    lines = ["# Hypothesis verdicts", "",
-             "Verdict at the entry's alpha from the two-sided p-value of the primary estimand; "
-             "robustness = specifications whose estimate has the expected sign.", "",
-             "| id | mechanism | claim | expected | estimate | CI (document level) | p | verdict | robustness |",
-             "|---|---|---|---|---|---|---|---|---|"]
-    for e in entries:
-        rs = e["robustness_summary"]
-        ci = f"[{_fmt(e['ci_lower'])}, {_fmt(e['ci_upper'])}]"
-        verdict = e["verdict"].replace("_", " ") + (" (downgraded)" if e["downgraded"] else "")
-        lines.append(f"| {e['id']} | {e['mechanism']} | {e['title_en']} | {e['expected_sign']} | "
-                     f"{_fmt(e['estimate'])} | {ci} | {_fmt(e['p_value'], 3)} | {verdict} | "
-                     f"{rs['agree']}/{rs['n']} |")
-    counts = {v: sum(e["verdict"] == v for e in entries) for v in VERDICTS}
-    lines += ["", "Totals: " + ", ".join(f"{v.replace('_', ' ')} {n}" for v, n in counts.items()), ""]
-    return "\n".join(lines)
-
-
-def run(config) -> tuple[Path, Path]:
-    reg = load_registry(config)
-    results_dir = config.path_of("results")
-    entries = evaluate(reg, results_dir)
-    inputs = sorted({result_path(results_dir, e) for e in referenced(reg)})
-    doc = {"schema_version": "1", "kind": "hypothesis_verdicts", "hypotheses": entries,
-           "counts": {v: sum(e["verdict"] == v for e in entries) for v in VERDICTS},
-           "provenance": provenance(inputs, config, sections=["hypotheses"])}
-    out_dir = results_dir / "hypotheses"
-    write_json(out_dir / "verdicts.json", doc)
-    write_text(out_dir / "verdicts.md", summary_markdown(entries))
-    return out_dir / "verdicts.json", out_dir / "verdicts.md"
-

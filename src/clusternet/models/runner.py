@@ -20,6 +20,8 @@ from clusternet.errors import ClusternetError, ConfigError
 from clusternet.io import write_json
 from clusternet import estimators
 from clusternet.data.analysis import load_analysis_panel, select_sample
+from clusternet.models.policy import add_policy_dummy
+from clusternet.models.spatial_lags import add_spatial_lags
 from clusternet.provenance import provenance
 from clusternet.results import validate_result, write_result
 
@@ -40,6 +42,8 @@ def apply_defaults(spec: dict, defaults: dict) -> dict:
 def fit_specification(data: pd.DataFrame, spec: dict, *, inputs=(), config=None) -> dict:
     """Fit one specification through the estimator table; returns the validated result document."""
     fit = estimators.get(spec["model"])
+    data = add_spatial_lags(data, spec)  # W_<v> columns of spec.spatial_lags (SLX by the linear estimators)
+    data = add_policy_dummy(data, spec)  # spec.policy_dummy: a static DID dummy
     doc = fit(select_sample(data, spec), spec)
     doc["spec"] = spec
     doc["provenance"] = provenance(inputs, config, sections=[SECTION] if config is not None else None)

@@ -30,7 +30,7 @@ from clusternet.errors import ConfigError, DataError
 from clusternet.io import read_json, sha256_file, write_json, write_text
 from clusternet.data.analysis import DEFAULT_MERGE_TABLES, load_analysis_panel
 from clusternet.provenance import provenance
-from clusternet.report import extras, figures, html as html_report, maps
+from clusternet.report import extras, figures, html as html_report, maps, verdict_table
 from clusternet.report.labels import all_labels
 from clusternet.report.inputs import ReportInputs, find_inputs, resolve_result
 from clusternet.report.regression import regression_table
@@ -140,7 +140,8 @@ def build_report(config) -> dict:
     stage.mkdir(parents=True)
     try:
         b = Builder(config=config, settings=settings, inputs=inputs, stage=stage)
-        sections = [data_section(b), stage_section(b, "indices", maps=True), stage_section(b, "network"),
+        sections = [*verdict_summary_section(b), data_section(b), stage_section(b, "indices", maps=True),
+                    stage_section(b, "network"),
                     stage_section(b, "spatial", spatial_effects=True), *hypothesis_sections(b), models_section(b)]
         sections += other_artefact_sections(b, {"data", "indices", "network", "spatial"})
         page = html_report.render(settings, sections, b.skipped, b.prov(inputs.files()), inputs)
@@ -318,6 +319,17 @@ def other_artefact_sections(b: Builder, shown: set) -> list[Section]:
     return out
 
 
+def verdict_summary_section(b: Builder) -> list[Section]:
+    """The opening verdict table and caveat (research design v2; clusternet.report.verdict_table)."""
+    if b.inputs.verdicts is None:
+        return []
+    lang = b.settings.language
+    t = verdict_table.verdict_table(b.inputs.verdicts, lang, b.settings.fmt, b.prov([b.inputs.verdicts_path]))
+    s = Section("verdict-summary", verdict_table.TITLE[lang], paragraphs=[verdict_table.CAVEAT[lang]])
+    s.items.append(b.table(t))
+    return [s]
+
+
 def hypothesis_sections(b: Builder) -> list[Section]:
     if b.inputs.verdicts is None:
         b.skip("hypothesis sections", "results/hypotheses/verdicts.json is absent")
@@ -349,6 +361,11 @@ def hypothesis_sections(b: Builder) -> list[Section]:
                 fig = figures.coefficient_plot(docs, coefs, b.settings, f"{h['id']}: {b.settings.word('coefplot')}")
                 s.items.append(b.figure(fig, f"{safe_name(h['id'])}_coefficients", b.settings.word("coefplot"),
                                         [b.inputs.doc_paths[k] for k in cited]))
+        curve = verdict_table.spec_curve_image(b.config.path_of("results"), h["id"], b.stage)
+        if curve is not None:
+            s.items.append(Item("figure", f"spec_curve_{safe_name(h['id'])}", f"{h['id']}: specification curve",
+                                caption="Sorted estimates (within-SD units) with CIs; choices below "
+                                        "(Simonsohn, Simmons & Nelson 2020)", image=curve[0], files=curve[1]))
         out.append(s)
     return out
 
