@@ -104,7 +104,7 @@ def test_no_module_imports_a_higher_floor():
 
 def test_no_private_name_is_imported_across_files():
     wrong = []
-    for module, path in MODULES.items():
+    for path in MODULES.values():
         for target, name, line in imports(path):
             private_module = any(part.startswith("_") and not part.startswith("__") for part in target.split("."))
             private_name = bool(name) and name.startswith("_") and not name.startswith("__")

@@ -14,20 +14,18 @@ from clusternet.results import coefficient_table, make_result, read_result, writ
 
 def test_atomic_path_leaves_nothing_on_failure(tmp_path):
     target = tmp_path / "out.csv"
-    with pytest.raises(RuntimeError):
-        with atomic_path(target) as tmp:
-            tmp.write_text("half")
-            raise RuntimeError("boom")
+    with pytest.raises(RuntimeError), atomic_path(target) as tmp:
+        tmp.write_text("half")
+        raise RuntimeError("boom")
     assert list(tmp_path.iterdir()) == []
 
 
 def test_atomic_path_keeps_old_file_on_failure(tmp_path):
     target = tmp_path / "out.txt"
     target.write_text("old")
-    with pytest.raises(ValueError):
-        with atomic_path(target) as tmp:
-            tmp.write_text("new")
-            raise ValueError
+    with pytest.raises(ValueError), atomic_path(target) as tmp:
+        tmp.write_text("new")
+        raise ValueError
     assert target.read_text() == "old"
 
 

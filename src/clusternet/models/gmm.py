@@ -133,9 +133,9 @@ def _panel_arrays(data: pd.DataFrame, entity: str, time: str, columns: list[str]
         if col not in data.columns:
             raise DataError(f"column {col!r} not in the data; available: {', '.join(map(str, data.columns))}")
     times = data[time]
-    if not np.issubdtype(times.dtype, np.integer):
-        if not np.all(np.isfinite(times)) or not np.all(times == np.round(times)):
-            raise DataError(f"time column {time!r} must hold integer periods (e.g. years)")
+    if not np.issubdtype(times.dtype, np.integer) and (
+            not np.all(np.isfinite(times)) or not np.all(times == np.round(times))):
+        raise DataError(f"time column {time!r} must hold integer periods (e.g. years)")
     dup = data.duplicated([entity, time])
     if dup.any():
         row = int(np.flatnonzero(dup.to_numpy())[0])
@@ -379,7 +379,7 @@ def fit_gmm(data: pd.DataFrame, spec: GmmSpec, *, entity: str = "region_code", t
                             "Wald chi2 that all regressor coefficients are zero"))
     if spec.time_effects:
         start = n_regressors + (1 if spec.system else 0)
-        if K > start:
+        if start < K:
             tests.append(_wald_test("wald_time_effects", b[start:], vcov[start:, start:],
                                     "Wald chi2 that all period effects are zero"))
 

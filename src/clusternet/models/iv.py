@@ -32,6 +32,7 @@ X and Z) — plm's ``plm(y ~ x | z, model = "within")``.
 from __future__ import annotations
 
 from dataclasses import dataclass, field
+from typing import Any
 
 import numpy as np
 import pandas as pd
@@ -93,7 +94,7 @@ def _wald_excluded(Z, target, cov, panel, df_resid, idx) -> tuple[float, dict]:
 
 
 def _df2(cov: CovarianceSpec, info: dict, df_resid: int) -> int:
-    g = info.get("n_clusters")
+    g: Any = info.get("n_clusters")
     if cov.type == "cluster":
         return g - 1
     if cov.type == "twoway":
@@ -159,7 +160,8 @@ def fit_iv(
         X, Z1 = np.hstack([one, X]), np.hstack([one, Z1])
         names = [INTERCEPT, *names]
     Z = np.hstack([Z1, Z2])
-    raw_X = np.column_stack([np.ones(n), panel.X[:, [col[v] for v in x]]]) if effects == "none" else panel.X[:, [col[v] for v in x]]
+    raw_X = (np.column_stack([np.ones(n), panel.X[:, [col[v] for v in x]]]) if effects == "none"
+             else panel.X[:, [col[v] for v in x]])
     check_rank(X, raw_X, names, model or "pooled")
     z_names = ([INTERCEPT] if effects == "none" else []) + exog + instruments
     raw_Z = np.column_stack([np.ones(n), panel.X[:, [col[v] for v in exog + instruments]]]) if effects == "none" \
@@ -380,7 +382,8 @@ def fit_iv_spec(data: pd.DataFrame, spec: dict) -> dict:
     opts = dict(spec.get("options") or {})
     unknown = sorted(set(opts) - OPTIONS)
     if unknown:
-        raise ConfigError(f"specification {name!r}: unknown option(s) {unknown} for model 'iv'; allowed: {sorted(OPTIONS)}")
+        raise ConfigError(f"specification {name!r}: unknown option(s) {unknown} for model 'iv'; "
+                          f"allowed: {sorted(OPTIONS)}")
     for key in ("endogenous", "instruments"):
         if key not in opts:
             raise ConfigError(f"specification {name!r}: model 'iv' needs options.{key}")

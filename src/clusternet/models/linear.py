@@ -13,7 +13,8 @@ Model i = 1..N entities, t = 1..T periods: ``y_it = x_it'β + α_i + λ_t + ε_i
 - ``re``: Swamy & Arora (1972) as plm's ``random.method = "swar"``:
   ``σ²_ε = RSS_within/(n − N − K)``; between regression of ȳ_i on z̄_i = [1, x̄_i] weighted by
   T_i with residuals ê_i → ``σ²_α = (Σ_i T_i ê²_i − (N − K − 1) σ²_ε) / (n − tr[(Σ T_i z̄_i z̄_i')^{-1}
-  Σ T_i² z̄_i z̄_i'])`` (= ``/(T (N − K − 1))`` when balanced; plm's unbalanced formula); ``θ_i = 1 − sqrt(σ²_ε / (T_i σ²_α + σ²_ε))``; OLS of ``y − θ_i ȳ_i`` on ``[1−θ_i, x − θ_i x̄_i]``.
+  Σ T_i² z̄_i z̄_i'])`` (= ``/(T (N − K − 1))`` when balanced; plm's unbalanced formula);
+  ``θ_i = 1 − sqrt(σ²_ε / (T_i σ²_α + σ²_ε))``; OLS of ``y − θ_i ȳ_i`` on ``[1−θ_i, x − θ_i x̄_i]``.
   A negative σ²_α is set to 0 (pooled OLS) and reported.
 - ``fd``: OLS of Δy on [1, Δx] (plm keeps the intercept, i.e. a linear trend in levels;
   ``options.intercept: false`` drops it). Needs consecutive periods within each entity.
@@ -31,6 +32,7 @@ ch. 10; Croissant & Millo (2008) J. Stat. Softw. 27(2).
 from __future__ import annotations
 
 from dataclasses import dataclass, field
+from typing import Any
 
 import numpy as np
 import pandas as pd
@@ -41,7 +43,7 @@ from clusternet.models.covariance import CovarianceSpec, sandwich_covariance
 from clusternet.data.analysis import prepare_frame
 from clusternet.results import coefficient_table, make_result
 
-MODELS = {
+MODELS: dict[str, dict[str, bool | str]] = {
     "pooled": {"entity": False, "time": False},
     "fe": {"entity": True, "time": False},
     "fe_time": {"entity": False, "time": True},
@@ -104,7 +106,7 @@ class PanelData:
         cluster_by: str | None = None,
         missing: str = "error",
         source: str = "data",
-    ) -> "PanelData":
+    ) -> PanelData:
         if not x:
             raise ConfigError(f"{source}: no regressors given (x is empty)")
         if y in x:
@@ -304,7 +306,8 @@ def transform(pd_: PanelData, model: str, *, intercept: bool = True) -> _Transfo
     if model in ("fe", "fe_time", "twfe"):
         yX = within_transform(pd_, model, np.column_stack([pd_.y, pd_.X]))
         absorbed = {"fe": pd_.n_entities, "fe_time": pd_.n_periods, "twfe": pd_.n_entities + pd_.n_periods - 1}[model]
-        return _Transformed(yX[:, 0], yX[:, 1:], pd_.X, names, pd_.entity, pd_.time, pd_.cluster, n - absorbed - k, False, extra)
+        return _Transformed(yX[:, 0], yX[:, 1:], pd_.X, names, pd_.entity, pd_.time, pd_.cluster, n - absorbed - k,
+                            False, extra)
     if model == "re":
         comp = swamy_arora(pd_)
         th = comp["theta"][pd_.entity_codes]
@@ -427,7 +430,7 @@ def fit_linear(
     slope_idx = [i for i, nm in enumerate(tr.names) if nm != INTERCEPT]
     wald = _wald(params, vcov, slope_idx)
     q = len(slope_idx)
-    g = info.get("n_clusters")
+    g: Any = info.get("n_clusters")
     df2 = (g - 1) if cov.type == "cluster" else (min(g.values()) - 1 if cov.type == "twoway" else tr.df_resid)
     f_stat = wald / q
     fit = {
@@ -483,7 +486,8 @@ def _stata_r2(pd_: PanelData, params: np.ndarray, names: list[str]) -> dict:
 
 
 def _test(name: str, statistic: float, df: int, note: str) -> dict:
-    return {"name": name, "statistic": statistic, "df": df, "p_value": float(stats.chi2.sf(statistic, df)), "note": note}
+    return {"name": name, "statistic": statistic, "df": df, "p_value": float(stats.chi2.sf(statistic, df)),
+            "note": note}
 
 
 def hausman_classic(panel: PanelData) -> dict:
@@ -517,7 +521,8 @@ def hausman_auxiliary(panel: PanelData, cov: CovarianceSpec) -> dict:
     )
     k = fe.X.shape[1]
     idx = list(range(X.shape[1] - k, X.shape[1]))
-    return _test("hausman_auxiliary", _wald(params, vcov, idx), k, f"Wooldridge (2010) eq. 10.88 with {cov.type} covariance")
+    return _test("hausman_auxiliary", _wald(params, vcov, idx), k,
+                 f"Wooldridge (2010) eq. 10.88 with {cov.type} covariance")
 
 
 def mundlak(panel: PanelData, cov: CovarianceSpec) -> dict:

@@ -157,7 +157,8 @@ def common_args(spec: dict) -> dict:
 MISSING_POLICIES = ("error", "drop")
 
 
-def prepare_sample(data: pd.DataFrame, spec: dict, columns: list[str], missing: str = "error") -> tuple[pd.DataFrame, int]:
+def prepare_sample(data: pd.DataFrame, spec: dict, columns: list[str],
+                   missing: str = "error") -> tuple[pd.DataFrame, int]:
     """Keep the used columns. A missing column is a DataError naming it; missing values
     are an error (``missing: error``) or dropped listwise over all used columns
     (``missing: drop``, so every step of a mediation uses one sample). Returns

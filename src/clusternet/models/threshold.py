@@ -158,7 +158,7 @@ class ThresholdPanel:
     def design(self, fixed: tuple[int, ...]) -> np.ndarray:
         return np.concatenate([self.A0] + [self.indicator(j) for j in fixed], axis=1)
 
-    def search(self, fixed: tuple[int, ...]) -> "_Search":
+    def search(self, fixed: tuple[int, ...]) -> _Search:
         key = tuple(sorted(fixed))
         if key not in self._cache:
             self._cache[key] = _Search(self, key)

@@ -60,6 +60,7 @@ def gravity_networks(panel: pd.DataFrame, spec: GravitySpec, nodes: list[int], y
             raise DataError(f"{exc} (masses: {[v for v, _ in spec.masses]})") from None
         gap = None
         if spec.distance != "geographic":
+            assert spec.economic_variable is not None  # GravitySpec.from_config requires it
             g = panel_matrix(panel, [spec.economic_variable], nodes, year)[:, 0]
             gap = economic_gap(g, labels=nodes, where=where + f"{spec.economic_variable}: ")
         dist = combined_distance(spec.distance, distance_km, gap)

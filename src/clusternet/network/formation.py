@@ -53,7 +53,7 @@ def circularity(section: dict) -> list[dict]:
     found = []
     for i, m in enumerate(matrix_specs(section)):
         reason = None
-        if m.kind in VARIABLE_KINDS and m.source == "panel" and _stem(m.variable) in stems:
+        if m.kind in VARIABLE_KINDS and m.source == "panel" and m.variable is not None and _stem(m.variable) in stems:
             reason = (f"variable {m.variable!r} is (a transformation of) {stems[_stem(m.variable)]!r}, "
                       "a gravity mass or economic distance of the dependent network")
         elif m.kind == "great_circle" and spec.uses_geographic_distance:
@@ -74,6 +74,7 @@ def explanatory_matrix(m: MatrixSpec, year: int, nodes: list[int], data: dict[st
     """The n x n matrix of one spec in one year (diagonal 0)."""
     n = len(nodes)
     if m.kind in VARIABLE_KINDS:
+        assert m.source is not None and m.variable is not None  # matrix_specs checks variable kinds name both
         frame = data.get(m.source)
         if frame is None:
             raise DataError(f"qap matrix {m.name}: source {m.source!r} was not loaded")

@@ -189,6 +189,7 @@ def run_qap(cfg: Config) -> list[Path]:
                          "t": fit.t[i], "p_dsp": fit.p_value[i], "p_ols": fit.p_ols[i],
                          "qap_correlation": c.get("correlation", np.nan), "qap_correlation_p": c.get("p_value", np.nan),
                          "r2": fit.r2, "dyads": fit.nobs})
+    assert first_x is not None  # at least one year was fitted
     calibration = formation.calibrate(first_x, qap["calibration"], cfg.seed)
     out_dir = p["results"]
     doc = {

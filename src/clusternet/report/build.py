@@ -25,6 +25,7 @@ import numpy as np
 import pandas as pd
 
 from clusternet import plotting
+from clusternet.config import Config
 from clusternet.data.regions import codes as region_codes
 from clusternet.errors import DataError
 from clusternet.io import sha256_file, write_json, write_text
@@ -63,7 +64,7 @@ class Section:
 
 @dataclass
 class Builder:
-    config: object
+    config: Config
     settings: ReportSettings
     inputs: ReportInputs
     stage: Path  # staging directory
@@ -387,7 +388,7 @@ def models_section(b: Builder) -> Section:
             if missing:
                 b.skip(f"regression table {spec['name']}", f"result documents {missing} are absent")
                 continue
-            keys = [resolve_result(k, b.inputs) for k in spec["specifications"]]
+            keys = [str(resolve_result(k, b.inputs)) for k in spec["specifications"]]
             title = spec.get(f"title_{b.settings.language}") or spec.get("title_en") or spec["name"]
             s.items.append(b.table(regression_table(
                 {k: docs[k] for k in keys}, b.settings, name=spec["name"], title=title,

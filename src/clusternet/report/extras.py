@@ -10,6 +10,7 @@ from __future__ import annotations
 
 import math
 import re
+from typing import Any
 
 import numpy as np
 from scipy import stats
@@ -211,7 +212,7 @@ def moderation_terms(doc: dict) -> tuple[str, str, str] | None:
     names = {r["name"] for r in doc["coefficients"]}
     block = doc.get("extra", {}).get("moderation")
     if isinstance(block, dict) and "moderator" in block and "interaction" in block:
-        terms = (block.get("treatment", block.get("x")), block["moderator"], block["interaction"])
+        terms: tuple[Any, Any, Any] = (block.get("treatment", block.get("x")), block["moderator"], block["interaction"])
         return terms if terms[0] in names and terms[2] in names else None
     spec = doc.get("spec", {})
     m = spec.get("moderator")

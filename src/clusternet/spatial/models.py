@@ -169,6 +169,7 @@ class LogDet:
 
     def __call__(self, delta: float) -> float:
         if self.method == "eigen":
+            assert self.eig is not None
             return float(np.sum(np.log(1 - delta * self.eig)).real)
         if self.method == "lu":
             lu = splu((sp.identity(self.n, format="csc") - delta * self.W).tocsc())
