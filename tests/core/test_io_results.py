@@ -8,7 +8,7 @@ import pytest
 from scipy import stats
 
 from clusternet.errors import ClusternetError
-from clusternet.io import atomic_path, dumps_json, write_json
+from clusternet.io import atomic_directory, atomic_path, dumps_json, write_json
 from clusternet.results import coefficient_table, make_result, read_result, write_result
 
 
@@ -27,6 +27,37 @@ def test_atomic_path_keeps_old_file_on_failure(tmp_path):
         tmp.write_text("new")
         raise ValueError
     assert target.read_text() == "old"
+
+
+def test_outputs_get_the_umask_mode_not_the_private_temporary_mode(tmp_path):
+    """mkstemp/mkdtemp make 0600/0700; the final file and directory get 0666/0777 minus the umask."""
+    import os
+    import stat
+
+    old = os.umask(0o022)
+    try:
+        write_json(tmp_path / "a.json", {"a": 1})
+        with atomic_directory(tmp_path / "out") as d:
+            (d / "x.txt").write_text("x")
+    finally:
+        os.umask(old)
+    assert stat.S_IMODE((tmp_path / "a.json").stat().st_mode) == 0o644
+    assert stat.S_IMODE((tmp_path / "out").stat().st_mode) == 0o755
+
+
+def test_atomic_directory_replaces_whole_or_not_at_all(tmp_path):
+    target = tmp_path / "out"
+    target.mkdir()
+    (target / "stale.txt").write_text("old")
+    with pytest.raises(RuntimeError), atomic_directory(target) as d:
+        (d / "new.txt").write_text("new")
+        raise RuntimeError("boom")
+    assert sorted(p.name for p in target.iterdir()) == ["stale.txt"]
+    assert [p.name for p in tmp_path.iterdir()] == ["out"]  # no temporary left behind
+    with atomic_directory(target) as d:
+        (d / "new.txt").write_text("new")
+    assert sorted(p.name for p in target.iterdir()) == ["new.txt"]
+    assert [p.name for p in tmp_path.iterdir()] == ["out"]
 
 
 def test_json_is_deterministic_and_nan_becomes_null(tmp_path):

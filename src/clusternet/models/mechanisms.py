@@ -29,7 +29,6 @@ Heterogeneity across groups (Chow 1960 type)
 """
 from __future__ import annotations
 
-import zlib
 from dataclasses import dataclass, field
 
 import numpy as np
@@ -38,6 +37,7 @@ from scipy import stats
 
 from clusternet.errors import ConfigError, DataError, EstimationError
 from clusternet.results import coefficient_table, make_result
+from clusternet.seeds import required_seed, seed_sequence
 
 DEFAULT_ENTITY = "region_code"
 DEFAULT_TIME = "year"
@@ -190,13 +190,7 @@ def prepare_sample(data: pd.DataFrame, spec: dict, columns: list[str],
 def task_seed(spec: dict, options: dict) -> np.random.SeedSequence:
     """SeedSequence([seed, crc32(spec name)]): ``options.seed`` or the global
     ``seed`` the runner puts into the spec."""
-    seed = options.get("seed")
-    if seed is None:
-        seed = spec.get("seed")
-    if seed is None:
-        raise ConfigError(f"specification {spec_name(spec)!r}: a bootstrap/permutation needs a seed; set "
-                          "options.seed or run through the models stage, which passes config.seed")
-    return np.random.SeedSequence([int(seed), zlib.crc32(spec_name(spec).encode())])
+    return seed_sequence(required_seed(spec, options, "a bootstrap/permutation"), spec_name(spec))
 
 
 class EntityBootstrap:

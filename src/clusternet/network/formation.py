@@ -9,9 +9,10 @@ import numpy as np
 import pandas as pd
 
 from clusternet.errors import ConfigError, DataError
-from clusternet.network.build import panel_matrix, sub_seed
+from clusternet.network.build import panel_matrix
 from clusternet.network.gravity import GravitySpec
 from clusternet.network.qap import mrqap, qap_correlation, size_and_power
+from clusternet.seeds import sub_seed
 
 VARIABLE_KINDS = ("absolute_difference", "similarity")
 
