@@ -55,7 +55,7 @@ def _rows(*rows: Estimator) -> Mapping[str, Estimator]:
     return MappingProxyType(table)
 
 
-_LINEAR = "clusternet.models.linear:fit_spec"
+_LINEAR = "clusternet.models.linear:fit_linear_spec"
 
 ESTIMATORS: Mapping[str, Estimator] = _rows(
     Estimator("pooled", "linear", _LINEAR, "linear_options"),

@@ -80,7 +80,7 @@ def test_coefficient_table_matches_t_and_normal_formulas():
 
 def _doc(**kw):
     base = dict(model="panel.twfe", dependent="y", coefficients=coefficient_table(["x"], [1.0], [0.1]),
-                covariance={"type": "clustered"}, nobs=10, spec={"y": "y"},
+                covariance={"type": "cluster"}, nobs=10, spec={"y": "y"},
                 provenance={"code_version": "t", "inputs": {}})
     base.update(kw)
     return make_result(**base)
@@ -97,3 +97,10 @@ def test_invalid_result_is_refused_and_not_written(tmp_path):
     with pytest.raises(ClusternetError, match=r"r\.json: result document invalid at model: 'Not A Model'"):
         write_result(tmp_path / "r.json", doc)
     assert not (tmp_path / "r.json").exists()
+
+
+def test_covariance_type_is_enumerated(tmp_path):
+    """A covariance type no estimator writes (e.g. a fixture's "clustering") is refused."""
+    doc = _doc(covariance={"type": "clustering"})
+    with pytest.raises(ClusternetError, match=r"covariance/type: 'clustering' is not one of"):
+        write_result(tmp_path / "r.json", doc)

@@ -67,7 +67,7 @@ def test_regression_table_layout():
         ["Clusters", "6", ""],
     ]
     assert t.rules_before == [4]
-    assert "(1) clustered (cluster=region_code)" in t.notes[1]
+    assert "(1) cluster (cluster_by=region_code)" in t.notes[1]
 
 
 def test_controls_shown_when_configured_and_coefficient_order():

@@ -15,7 +15,7 @@ from clusternet.data import regions
 from clusternet.errors import ClusternetError, ConfigError, DataError
 from clusternet import estimators
 from clusternet.results import validate_result
-from clusternet.spatial.stages import run_explore, run_models, run_weights
+from clusternet.spatial.stages import run_explore, run_spatial_models, run_weights
 from clusternet.spatial.weights import build_weights
 
 ROOT = Path(__file__).resolve().parents[2]
@@ -67,9 +67,9 @@ def test_stages_end_to_end_and_deterministic(project):
     run_weights(config)
     assert sorted(p.name for p in (project / "data" / "interim" / "weights").iterdir()) == [
         "econ.json", "econ.npz", "queen.json", "queen.npz"]
-    paths = run_models(config)
+    paths = run_spatial_models(config)
     first = {p.name: p.read_bytes() for p in paths}
-    run_models(config)
+    run_spatial_models(config)
     assert {p.name: p.read_bytes() for p in paths} == first  # byte-identical rerun
     import json
 
@@ -176,7 +176,7 @@ def test_fit_cli_writes_the_stage_document(project, tmp_path, model, effects):
     path.write_text(yaml.safe_dump(section))
     config = load_config(project / "config" / "config.yaml")
     run_weights(config)
-    run_models(config)
+    run_spatial_models(config)
     stage_doc = read_json(project / "results" / "spatial" / "models" / "s.json")
     data_file = project / "data" / "processed" / "panel.parquet"  # what the stage read
     argv = ["fit", "--data", str(data_file), "--model", model, "--y", "y", "--x", "x1", "--controls", "x2",

@@ -40,11 +40,14 @@ from scipy import optimize, stats
 
 from clusternet.errors import ConfigError, EstimationError
 from clusternet.models.covariance import CovarianceSpec, sandwich_covariance, score_meat
-from clusternet.models.linear import INTERCEPT, PanelData, check_rank, within_transform, build_panel, spec_regressors
+from clusternet.models.linear import (INTERCEPT, PanelData, build_panel_data, check_rank, spec_regressors,
+                                      within_transform)
+from clusternet.models.inference import chi2_test
+from clusternet.models.specs import checked_options
 from clusternet.results import coefficient_table, make_result
 
 EFFECTS = {"none": None, "entity": "fe", "time": "fe_time", "twoways": "twfe"}
-OPTIONS = {"endogenous", "instruments", "effects", "missing", "t_df", "ar_grid"}
+OPTION_KEYS = {"endogenous", "instruments", "effects", "missing", "t_df", "ar_grid"}
 AR_SPAN = 50.0  # half-width of the Anderson–Rubin scan in 2SLS standard errors
 
 
@@ -141,7 +144,7 @@ def fit_iv(
     if isinstance(data, PanelData):
         panel = data
     else:
-        panel = build_panel(data, y=y, x=x + instruments, entity=entity, time=time, cov=cov,
+        panel = build_panel_data(data, y=y, x=x + instruments, entity=entity, time=time, cov=cov,
                             missing=missing, source=source)
     exog = [v for v in x if v not in endogenous]
     col = {v: i for i, v in enumerate(panel.names)}
@@ -314,8 +317,7 @@ def _hansen_j(X, Z, y, resid, cov, panel, df) -> dict:
     g = Z.T @ (y - X @ beta)
     j = float(g @ S_inv @ g)
     name = "sargan" if cov.type == "unadjusted" else "hansen_j"
-    return {"name": name, "statistic": j, "df": df, "p_value": float(stats.chi2.sf(j, df)),
-            "note": f"over-identifying restrictions, {cov.type} weighting (two-step GMM)"}
+    return chi2_test(name, j, df, f"over-identifying restrictions, {cov.type} weighting (two-step GMM)")
 
 
 class AndersonRubin:
@@ -379,11 +381,7 @@ class AndersonRubin:
 
 def fit_iv_spec(data: pd.DataFrame, spec: dict) -> dict:
     name = spec.get("name", "iv")
-    opts = dict(spec.get("options") or {})
-    unknown = sorted(set(opts) - OPTIONS)
-    if unknown:
-        raise ConfigError(f"specification {name!r}: unknown option(s) {unknown} for model 'iv'; "
-                          f"allowed: {sorted(OPTIONS)}")
+    opts = checked_options(spec.get("options"), OPTION_KEYS, spec=dict(spec, name=name), model="iv")
     for key in ("endogenous", "instruments"):
         if key not in opts:
             raise ConfigError(f"specification {name!r}: model 'iv' needs options.{key}")

@@ -40,6 +40,8 @@ from scipy import stats
 
 from clusternet.errors import ConfigError, EstimationError
 from clusternet.models.covariance import CovarianceSpec, sandwich_covariance
+from clusternet.models.inference import chi2_test, wald_statistic
+from clusternet.models.specs import checked_options
 from clusternet.data.analysis import prepare_frame
 from clusternet.results import coefficient_table, make_result
 
@@ -348,7 +350,7 @@ def transform(pd_: PanelData, model: str, *, intercept: bool = True) -> _Transfo
     raise ConfigError(f"unknown linear panel model {model!r}; use one of {sorted(MODELS)}")
 
 
-def build_panel(
+def build_panel_data(
     data: pd.DataFrame, *, y: str, x: list[str], entity: str, time: str, cov: CovarianceSpec,
     missing: str = "error", source: str = "data",
 ) -> PanelData:
@@ -366,11 +368,7 @@ def build_panel(
 def _wald(params: np.ndarray, vcov: np.ndarray, idx: list[int]) -> float:
     """``b' V^{-1} b`` over ``idx``; NaN (null in documents) when V is singular there, e.g.
     more tested coefficients than clusters."""
-    b = params[idx]
-    sub = vcov[np.ix_(idx, idx)]
-    if np.linalg.matrix_rank(sub) < len(idx):
-        return float("nan")
-    return float(b @ np.linalg.solve(sub, b))
+    return wald_statistic(params[idx], vcov[np.ix_(idx, idx)], singular_is_nan=True)
 
 
 def fit_linear(
@@ -402,7 +400,7 @@ def fit_linear(
     if isinstance(data, PanelData):
         pd_ = data
     else:
-        pd_ = build_panel(data, y=y, x=list(x), entity=entity, time=time, cov=cov, missing=missing, source=source)
+        pd_ = build_panel_data(data, y=y, x=list(x), entity=entity, time=time, cov=cov, missing=missing, source=source)
     tr = transform(pd_, model, intercept=intercept)
     if tr.df_resid <= 0:
         raise EstimationError(
@@ -485,11 +483,6 @@ def _stata_r2(pd_: PanelData, params: np.ndarray, names: list[str]) -> dict:
 # Specification tests: FE versus RE.
 
 
-def _test(name: str, statistic: float, df: int, note: str) -> dict:
-    return {"name": name, "statistic": statistic, "df": df, "p_value": float(stats.chi2.sf(statistic, df)),
-            "note": note}
-
-
 def hausman_classic(panel: PanelData) -> dict:
     """Hausman (1978): ``H = (b_FE − b_RE)' [V_FE − V_RE]^{-1} (b_FE − b_RE)`` ~ χ²(K), with the
     conventional (non-robust) covariances of both fits (plm ``phtest``, Stata ``hausman fe re``).
@@ -500,11 +493,11 @@ def hausman_classic(panel: PanelData) -> dict:
     idx = [re.names.index(n) for n in fe.names]
     d = fe.params - re.params[idx]
     dv = fe.vcov - re.vcov[np.ix_(idx, idx)]
-    h = float(d @ np.linalg.solve(dv, d))
+    h = wald_statistic(d, dv)
     note = "classic: H0 RE consistent and efficient; non-robust covariances (plm phtest)"
     if h < 0:
         note += "; negative statistic: V_FE − V_RE not positive definite, use the robust form"
-    return _test("hausman", h, len(idx), note)
+    return chi2_test("hausman", h, len(idx), note)
 
 
 def hausman_auxiliary(panel: PanelData, cov: CovarianceSpec) -> dict:
@@ -521,7 +514,7 @@ def hausman_auxiliary(panel: PanelData, cov: CovarianceSpec) -> dict:
     )
     k = fe.X.shape[1]
     idx = list(range(X.shape[1] - k, X.shape[1]))
-    return _test("hausman_auxiliary", _wald(params, vcov, idx), k,
+    return chi2_test("hausman_auxiliary", _wald(params, vcov, idx), k,
                  f"Wooldridge (2010) eq. 10.88 with {cov.type} covariance")
 
 
@@ -538,7 +531,7 @@ def mundlak(panel: PanelData, cov: CovarianceSpec) -> dict:
     )
     k = panel.X.shape[1]
     idx = list(range(1 + k, 1 + 2 * k))
-    return _test("mundlak", _wald(params, vcov, idx), k, f"Wald test on entity means, {cov.type} covariance")
+    return chi2_test("mundlak", _wald(params, vcov, idx), k, f"Wald test on entity means, {cov.type} covariance")
 
 
 def hausman_tests(panel: PanelData, cov: CovarianceSpec) -> list[dict]:
@@ -548,7 +541,7 @@ def hausman_tests(panel: PanelData, cov: CovarianceSpec) -> list[dict]:
 # ---------------------------------------------------------------------------
 # Estimator-table adapter: spec dict -> result document body (see clusternet/estimators.py).
 
-SPEC_OPTIONS = {"missing", "intercept", "t_df", "hausman"}
+OPTION_KEYS = {"missing", "intercept", "t_df", "hausman"}
 # `effects` a specification may state for each linear model (the model name decides them).
 IMPLIED_EFFECTS = {"pooled": set(), "fe": {"entity"}, "fe_time": {"time"}, "twfe": {"entity", "time"},
                    "re": {"entity"}, "fd": {"entity"}}
@@ -562,21 +555,10 @@ def spec_regressors(spec: dict) -> list[str]:
     return x + [c for c in controls if c not in x]
 
 
-def _options(spec: dict, allowed: set[str]) -> dict:
-    opts = dict(spec.get("options") or {})
-    unknown = sorted(set(opts) - allowed)
-    if unknown:
-        raise ConfigError(
-            f"specification {spec.get('name', '?')!r}: unknown option(s) {unknown} for model "
-            f"{spec.get('model')!r}; allowed: {sorted(allowed)}"
-        )
-    return opts
-
-
-def fit_spec(data: pd.DataFrame, spec: dict) -> dict:
+def fit_linear_spec(data: pd.DataFrame, spec: dict) -> dict:
     """Fit a linear panel specification and return its result document."""
     model = spec["model"]
-    opts = _options(spec, SPEC_OPTIONS)
+    opts = checked_options(spec.get("options"), OPTION_KEYS, spec=dict(spec, name=spec.get("name", "?")))
     name = spec.get("name", model)
     if "effects" in spec and set(spec["effects"] or []) != IMPLIED_EFFECTS[model]:
         raise ConfigError(
@@ -585,7 +567,7 @@ def fit_spec(data: pd.DataFrame, spec: dict) -> dict:
             "(pooled, fe, fe_time, twfe) that has the effects you want"
         )
     cov = CovarianceSpec.from_dict(spec.get("cov"), source=f"specification {name!r}: cov")
-    panel = build_panel(
+    panel = build_panel_data(
         data, y=spec["y"], x=spec_regressors(spec), entity=spec.get("entity", "region_code"),
         time=spec.get("time", "year"), cov=cov, missing=opts.get("missing", "error"),
         source=f"specification {name!r}",

@@ -36,6 +36,8 @@ import pandas as pd
 from scipy import stats
 
 from clusternet.errors import ConfigError, DataError, EstimationError
+from clusternet.models.inference import wald_statistic
+from clusternet.models.specs import checked_options
 from clusternet.results import coefficient_table, make_result
 from clusternet.seeds import required_seed, seed_sequence
 
@@ -112,11 +114,7 @@ def spec_name(spec: dict) -> str:
 
 def spec_options(spec: dict, allowed: dict) -> dict:
     """Model options with defaults; unknown keys are an error naming the spec."""
-    given = spec.get("options") or {}
-    unknown = sorted(set(given) - set(allowed))
-    if unknown:
-        raise ConfigError(f"specification {spec_name(spec)!r}: unknown option(s) {unknown} for model "
-                          f"{spec.get('model')!r}; allowed: {sorted(allowed)}")
+    given = checked_options(spec.get("options"), allowed, spec=dict(spec, name=spec_name(spec)))
     out = dict(allowed)
     out.update(given)
     return out
@@ -497,7 +495,7 @@ class GroupPermutation:
     def __init__(self, frame: pd.DataFrame, y: str, variables: list[str], *, entity: str, time: str,
                  effects, cov, groups: list):
         from clusternet.models.covariance import CovarianceSpec
-        from clusternet.models.linear import build_panel, transform
+        from clusternet.models.linear import build_panel_data, transform
 
         model = LINEAR_MODEL[_effects_flags(effects)]
         self.cov = CovarianceSpec.from_dict(cov)
@@ -508,7 +506,7 @@ class GroupPermutation:
                    for v in variables for k in range(n_ent)}
         keep = [c for c in dict.fromkeys([entity, time, y, self.cov.cluster_by]) if c]
         wide = pd.concat([frame[keep], pd.DataFrame(columns)], axis=1)
-        panel = build_panel(wide, y=y, x=list(columns), entity=entity, time=time, cov=self.cov)
+        panel = build_panel_data(wide, y=y, x=list(columns), entity=entity, time=time, cov=self.cov)
         self.tr = transform(panel, model)
         n = self.tr.y.size
         self.X3 = self.tr.X.reshape(n, len(variables), n_ent)
@@ -534,8 +532,7 @@ class GroupPermutation:
 
 def wald_zero(params: pd.Series, vcov: pd.DataFrame, names: list[str]) -> tuple[float, int]:
     """Wald statistic of H0: all coefficients in ``names`` are zero."""
-    b = params[names].to_numpy()
-    return float(b @ np.linalg.solve(vcov.loc[names, names].to_numpy(), b)), len(names)
+    return wald_statistic(params[names].to_numpy(), vcov.loc[names, names].to_numpy()), len(names)
 
 
 def fit_heterogeneity(data: pd.DataFrame, spec: dict) -> dict:

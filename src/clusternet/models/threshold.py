@@ -72,6 +72,7 @@ import pandas as pd
 
 from clusternet.errors import ConfigError, DataError, EstimationError
 from clusternet.models.covariance import CovarianceSpec, sandwich_covariance
+from clusternet.models.specs import checked_options
 from clusternet.results import coefficient_table, make_result
 from clusternet.seeds import required_seed, task_id
 
@@ -405,7 +406,7 @@ def fit_threshold(y: np.ndarray, x: np.ndarray, z: np.ndarray, q: np.ndarray, op
 # ---------------------------------------------------------------------------
 # Registry adapter
 
-_OPTION_KEYS = {"threshold_variable", "regime_dependent", "n_thresholds", "trim", "grid", "grid_points",
+OPTION_KEYS = {"threshold_variable", "regime_dependent", "n_thresholds", "trim", "grid", "grid_points",
                 "bootstrap_reps", "ci_level", "test_level", "n_jobs", "seed"}
 
 
@@ -442,11 +443,7 @@ def balanced_arrays(data: pd.DataFrame, entity: str, time: str, columns: list[st
 
 
 def options_from_spec(spec: dict) -> ThresholdOptions:
-    options = dict(spec.get("options") or {})
-    unknown = set(options) - _OPTION_KEYS
-    if unknown:
-        raise ConfigError(f"options: unknown key(s) {sorted(unknown)} for the threshold model; "
-                          f"allowed: {sorted(_OPTION_KEYS)}")
+    options = checked_options(spec.get("options"), OPTION_KEYS, spec=spec, model="threshold")
     seed = required_seed(spec, options, "the threshold bootstrap")
     return ThresholdOptions(
         n_thresholds=int(options.get("n_thresholds", 1)), trim=float(options.get("trim", 0.05)),

@@ -20,6 +20,7 @@ import numpy as np
 import pandas as pd
 
 from clusternet.errors import ConfigError
+from clusternet.models.specs import checked_options
 from clusternet.results import coefficient_table, make_result
 from clusternet.seeds import required_seed, sub_seed
 from clusternet.spatial.models import (ERROR_MODELS, LAG_MODELS, SpatialPanelResult, effects_table,
@@ -59,13 +60,9 @@ def spec_seed(spec: dict) -> int:
                     str(spec.get("name", "")))
 
 
-def fit_spec(data: pd.DataFrame, spec: dict, weights=None):
+def fit_spatial_spec(data: pd.DataFrame, spec: dict, weights=None):
     """Fit one spatial specification: (result, panel arrays, effects table, tests)."""
-    opts = dict(spec.get("options") or {})
-    unknown = set(opts) - OPTION_KEYS
-    if unknown:
-        raise ConfigError(f"specification {spec.get('name')!r}: unknown spatial option(s) {sorted(unknown)}; "
-                          f"allowed: {sorted(OPTION_KEYS)}")
+    opts = checked_options(spec.get("options"), OPTION_KEYS, spec=spec)
     W = resolve_weights(weights if weights is not None else spec.get("weights"))
     x = list(spec["x"]) + list(spec.get("controls") or [])
     panel = panel_arrays(data, spec["y"], x, W, spec.get("entity", "region_code"), spec.get("time", "year"))
@@ -113,7 +110,7 @@ def comparison_tests(data: pd.DataFrame, spec: dict, res: SpatialPanelResult, W:
         return []
     tests = []
     for restricted in ("sar", "sem"):
-        r, *_ = fit_spec(data, dict(spec, model=restricted), weights=W)
+        r, *_ = fit_spatial_spec(data, dict(spec, model=restricted), weights=W)
         tests.append(lr_test(f"lr_sdm_vs_{restricted}", res, r, df=res.k_x))
     return tests
 
@@ -122,7 +119,7 @@ def _make(model: str):
     def fit(data: pd.DataFrame, spec: dict, weights: SpatialWeights | None = None) -> dict:
         """``weights``: the loaded matrix (the stage passes it); default: ``spec.weights``."""
         spec = dict(spec, model=model)
-        res, _, impacts, tests, W = fit_spec(data, spec, weights=weights)
+        res, _, impacts, tests, W = fit_spatial_spec(data, spec, weights=weights)
         return result_document(res, spec, impacts, tests, W, comparison_tests(data, spec, res, W))
 
     fit.__name__ = f"fit_{model}"

@@ -137,7 +137,7 @@ def model_specs(config) -> list[dict]:
     return specs
 
 
-def run_models(config) -> list[Path]:
+def run_spatial_models(config) -> list[Path]:
     """Fit every spatial specification -> results/spatial/models/<name>.json."""
     from clusternet.data.analysis import load_analysis_panel
     from clusternet.models.runner import fit_specification
