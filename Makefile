@@ -36,7 +36,11 @@ test: setup
 test-fast: $(VENV)/.installed
 	PATH="$(abspath $(BIN)):$$PATH" $(BIN)/python -m pytest -m "not e2e and not browser"
 
+# ruff (rules in pyproject.toml: E, F, W, B, UP, SIM; no formatter), mypy (src/clusternet, strictness in
+# pyproject.toml) and Snakemake's own linter.
 lint: $(VENV)/.installed
+	$(BIN)/ruff check .
+	$(BIN)/mypy
 	PATH="$(abspath $(BIN)):$$PATH" $(BIN)/snakemake --lint
 
 report-snakemake: $(VENV)/.installed

@@ -78,7 +78,7 @@ def main(argv=None) -> int:
     rows.append((f"interpolate {n_regions} regions x {n_years} years x {n_vars} variables, 20% missing",
                  best_of(lambda: interpolate(wide, 3, False, "linear"), args.repeats)))
 
-    print("| measurement | best of %d |" % args.repeats)
+    print(f"| measurement | best of {args.repeats} |")
     print("|---|---|")
     for name, t in rows:
         print(f"| {name} | {t:.2f} s |")

@@ -13,7 +13,7 @@ import hashlib
 import json
 import os
 from dataclasses import dataclass, field
-from functools import lru_cache
+from functools import cache
 from pathlib import Path
 from typing import Any
 
@@ -43,7 +43,7 @@ def read_yaml(path: str | os.PathLike) -> Any:
         raise ConfigError(f"{path}: not valid YAML: {exc}") from exc
 
 
-@lru_cache(maxsize=None)
+@cache
 def _load_schema_cached(path: str, mtime_ns: int) -> dict:
     return read_yaml(path)
 
@@ -58,7 +58,7 @@ def _load_schema(path: str) -> dict:
 
 
 def _key_path(error: jsonschema.ValidationError) -> str:
-    parts = []
+    parts: list[str] = []
     for p in error.absolute_path:
         parts.append(f"[{p}]" if isinstance(p, int) else (f".{p}" if parts else str(p)))
     return "".join(parts) or "<top level>"

@@ -26,7 +26,7 @@ from __future__ import annotations
 import importlib
 from dataclasses import dataclass
 from types import MappingProxyType
-from typing import Callable, Mapping
+from collections.abc import Callable, Mapping
 
 from clusternet.errors import ConfigError
 
@@ -55,7 +55,7 @@ def _rows(*rows: Estimator) -> Mapping[str, Estimator]:
     return MappingProxyType(table)
 
 
-_LINEAR = "clusternet.models.linear:fit_spec"
+_LINEAR = "clusternet.models.linear:fit_linear_spec"
 
 ESTIMATORS: Mapping[str, Estimator] = _rows(
     Estimator("pooled", "linear", _LINEAR, "linear_options"),

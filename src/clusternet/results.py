@@ -26,7 +26,7 @@ from __future__ import annotations
 import json
 from functools import lru_cache
 from importlib import resources
-from typing import Any, Iterable
+from collections.abc import Iterable
 
 import jsonschema
 import numpy as np

@@ -55,10 +55,11 @@ def resolve(name: str) -> str:
     return name
 
 
-def imports(path: Path):
+def imports(path: Path, source: str | None = None):
     """(imported module, imported name or None, line) for every clusternet import of a file,
     at any depth (imports inside functions count)."""
-    tree = ast.parse(path.read_text(encoding="utf-8"), filename=str(path))
+    text = path.read_text(encoding="utf-8") if source is None else source
+    tree = ast.parse(text, filename=str(path))
     this = module_name(path)
     package = this if path.name == "__init__.py" else this.rpartition(".")[0]
     for node in ast.walk(tree):
@@ -92,24 +93,30 @@ def test_the_floors_are_known():
     assert packages - {"cli", "schemas"} <= set(FLOORS), sorted(packages - {"cli", "schemas"} - set(FLOORS))
 
 
-def test_no_module_imports_a_higher_floor():
+def upward_imports(path: Path, source: str | None = None) -> list[str]:
+    module = module_name(path)
+    return [f"{path.relative_to(SRC.parent)}:{line}: {module} ({FLOOR_NAMES[floor_of(module)]}) "
+            f"imports {target} ({FLOOR_NAMES[floor_of(target)]})"
+            for target, _, line in imports(path, source) if floor_of(target) > floor_of(module)]
+
+
+def private_imports(path: Path, source: str | None = None) -> list[str]:
     wrong = []
-    for module, path in MODULES.items():
-        for target, _, line in imports(path):
-            if floor_of(target) > floor_of(module):
-                wrong.append(f"{path.relative_to(SRC.parent)}:{line}: {module} ({FLOOR_NAMES[floor_of(module)]}) "
-                             f"imports {target} ({FLOOR_NAMES[floor_of(target)]})")
+    for target, name, line in imports(path, source):
+        private_module = any(part.startswith("_") and not part.startswith("__") for part in target.split("."))
+        private_name = bool(name) and name.startswith("_") and not name.startswith("__")
+        if private_name or private_module:
+            wrong.append(f"{path.relative_to(SRC.parent)}:{line}: imports {target}.{name or ''}")
+    return wrong
+
+
+def test_no_module_imports_a_higher_floor():
+    wrong = [w for path in MODULES.values() for w in upward_imports(path)]
     assert not wrong, "\n".join(wrong)
 
 
 def test_no_private_name_is_imported_across_files():
-    wrong = []
-    for module, path in MODULES.items():
-        for target, name, line in imports(path):
-            private_module = any(part.startswith("_") and not part.startswith("__") for part in target.split("."))
-            private_name = bool(name) and name.startswith("_") and not name.startswith("__")
-            if private_name or private_module:
-                wrong.append(f"{path.relative_to(SRC.parent)}:{line}: imports {target}.{name or ''}")
+    wrong = [w for path in MODULES.values() for w in private_imports(path)]
     assert not wrong, "\n".join(wrong)
 
 
@@ -140,18 +147,18 @@ def test_the_import_graph_has_no_cycle():
     assert not cycles, "\n".join(cycles)
 
 
-def test_the_floor_test_sees_a_violation(tmp_path):
-    """The checks can fail: an upward and a private import in a synthetic module are found."""
-    source = "from clusternet.report.build import build_report\nfrom clusternet.models.linear import _x\n"
-    fake = SRC / "data" / "__fake_floor_probe__.py"
-    tree = ast.parse(source)
-    found = []
-    for node in ast.walk(tree):
-        if isinstance(node, ast.ImportFrom):
-            for alias in node.names:
-                found.append((resolve(f"{node.module}"), alias.name))
-    assert floor_of(found[0][0]) > floor_of(module_name(fake))
-    assert found[1][1].startswith("_")
+def test_the_checks_see_a_violation():
+    """The checks can fail: a data module importing the report, a model importing a private
+    name, and a lower-floor import (allowed) in a synthetic source."""
+    probe = SRC / "data" / "analysis.py"
+    source = ("from clusternet.report.build import build_report\n"
+              "def f():\n    from clusternet.models.linear import _hidden\n"
+              "from clusternet.io import write_json\n")
+    assert upward_imports(probe, source) == [
+        "clusternet/data/analysis.py:1: clusternet.data.analysis (data) imports clusternet.report.build (report)",
+        "clusternet/data/analysis.py:3: clusternet.data.analysis (data) imports clusternet.models.linear "
+        "(analysis domains)"]
+    assert private_imports(probe, source) == ["clusternet/data/analysis.py:3: imports clusternet.models.linear._hidden"]
 
 
 def test_the_estimator_table_is_explicit_and_has_no_import_side_effects():

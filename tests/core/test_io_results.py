@@ -8,27 +8,56 @@ import pytest
 from scipy import stats
 
 from clusternet.errors import ClusternetError
-from clusternet.io import atomic_path, dumps_json, write_json
+from clusternet.io import atomic_directory, atomic_path, dumps_json, write_json
 from clusternet.results import coefficient_table, make_result, read_result, write_result
 
 
 def test_atomic_path_leaves_nothing_on_failure(tmp_path):
     target = tmp_path / "out.csv"
-    with pytest.raises(RuntimeError):
-        with atomic_path(target) as tmp:
-            tmp.write_text("half")
-            raise RuntimeError("boom")
+    with pytest.raises(RuntimeError), atomic_path(target) as tmp:
+        tmp.write_text("half")
+        raise RuntimeError("boom")
     assert list(tmp_path.iterdir()) == []
 
 
 def test_atomic_path_keeps_old_file_on_failure(tmp_path):
     target = tmp_path / "out.txt"
     target.write_text("old")
-    with pytest.raises(ValueError):
-        with atomic_path(target) as tmp:
-            tmp.write_text("new")
-            raise ValueError
+    with pytest.raises(ValueError), atomic_path(target) as tmp:
+        tmp.write_text("new")
+        raise ValueError
     assert target.read_text() == "old"
+
+
+def test_outputs_get_the_umask_mode_not_the_private_temporary_mode(tmp_path):
+    """mkstemp/mkdtemp make 0600/0700; the final file and directory get 0666/0777 minus the umask."""
+    import os
+    import stat
+
+    old = os.umask(0o022)
+    try:
+        write_json(tmp_path / "a.json", {"a": 1})
+        with atomic_directory(tmp_path / "out") as d:
+            (d / "x.txt").write_text("x")
+    finally:
+        os.umask(old)
+    assert stat.S_IMODE((tmp_path / "a.json").stat().st_mode) == 0o644
+    assert stat.S_IMODE((tmp_path / "out").stat().st_mode) == 0o755
+
+
+def test_atomic_directory_replaces_whole_or_not_at_all(tmp_path):
+    target = tmp_path / "out"
+    target.mkdir()
+    (target / "stale.txt").write_text("old")
+    with pytest.raises(RuntimeError), atomic_directory(target) as d:
+        (d / "new.txt").write_text("new")
+        raise RuntimeError("boom")
+    assert sorted(p.name for p in target.iterdir()) == ["stale.txt"]
+    assert [p.name for p in tmp_path.iterdir()] == ["out"]  # no temporary left behind
+    with atomic_directory(target) as d:
+        (d / "new.txt").write_text("new")
+    assert sorted(p.name for p in target.iterdir()) == ["new.txt"]
+    assert [p.name for p in tmp_path.iterdir()] == ["out"]
 
 
 def test_json_is_deterministic_and_nan_becomes_null(tmp_path):
@@ -51,7 +80,7 @@ def test_coefficient_table_matches_t_and_normal_formulas():
 
 def _doc(**kw):
     base = dict(model="panel.twfe", dependent="y", coefficients=coefficient_table(["x"], [1.0], [0.1]),
-                covariance={"type": "clustered"}, nobs=10, spec={"y": "y"},
+                covariance={"type": "cluster"}, nobs=10, spec={"y": "y"},
                 provenance={"code_version": "t", "inputs": {}})
     base.update(kw)
     return make_result(**base)
@@ -68,3 +97,10 @@ def test_invalid_result_is_refused_and_not_written(tmp_path):
     with pytest.raises(ClusternetError, match=r"r\.json: result document invalid at model: 'Not A Model'"):
         write_result(tmp_path / "r.json", doc)
     assert not (tmp_path / "r.json").exists()
+
+
+def test_covariance_type_is_enumerated(tmp_path):
+    """A covariance type no estimator writes (e.g. a fixture's "clustering") is refused."""
+    doc = _doc(covariance={"type": "clustering"})
+    with pytest.raises(ClusternetError, match=r"covariance/type: 'clustering' is not one of"):
+        write_result(tmp_path / "r.json", doc)

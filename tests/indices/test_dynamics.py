@@ -29,7 +29,8 @@ def test_markov_counts_by_brute_force():
     counts, probs, bounds = dynamics.markov_matrix(df, "y", k=4)
     wide = df.pivot(index="region_code", columns="year", values="y").to_numpy()
     cut = np.quantile(wide.ravel(), [0.25, 0.5, 0.75])
-    cls = lambda v: sum(v > c for c in cut)  # class = number of bounds strictly below (upper bounds inclusive)
+    def cls(v):
+        return sum(v > c for c in cut)  # class = number of bounds strictly below (upper bounds inclusive)
     expected = np.zeros((4, 4))
     for i in range(wide.shape[0]):
         for t in range(wide.shape[1] - 1):
@@ -49,7 +50,8 @@ def test_spatial_markov_counts_by_brute_force():
                     for i in range(n)])
     cy = np.quantile(wide.ravel(), [1 / 3, 2 / 3])
     cl = np.quantile(lag.ravel(), [1 / 3, 2 / 3])
-    cls = lambda v, c: sum(v > b for b in c)
+    def cls(v, c):
+        return sum(v > b for b in c)
     expected = np.zeros((3, 3, 3))
     for i in range(n):
         for t in range(wide.shape[1] - 1):

@@ -139,7 +139,8 @@ def brute_force_dagum(y, g):
     part = {l: [v for v, h in zip(y, g) if h == l] for l in labels}
     p = {l: len(part[l]) / n for l in labels}
     s = {l: sum(part[l]) / (n * mu) for l in labels}
-    ratio = lambda num, den: num / den if den > 0 else 0.0  # an all-zero group has no inequality
+    def ratio(num, den):
+        return num / den if den > 0 else 0.0  # an all-zero group has no inequality
     Gw = sum(ratio(sum(abs(a - b) for a in part[l] for b in part[l]), 2 * len(part[l]) ** 2 * np.mean(part[l]))
              * p[l] * s[l] for l in labels)
     Gnb = Gt = 0.0

@@ -90,7 +90,7 @@ def test_collinear_regressors(panel):
 
 
 @pytest.mark.parametrize("options,match", [
-    ({"lags": 2}, "unknown key"),
+    ({"lags": 2}, r"unknown option\(s\) \['lags'\]"),
     ({"endogenous": ["w"]}, "options.endogenous"),
     ({"endogenous": ["x"], "predetermined": ["x"]}, "both"),
     ({"steps": 3}, "options.steps"),

@@ -223,7 +223,7 @@ def test_wald_equals_squared_t_of_difference_parameterisation():
     alt = df.assign(xB=df.x * isB, wA=df.w * (1 - isB), wB=df.w * isB)
     f = M.fit_fe(alt, "y", ["x", "xB", "wA", "wB"])
     t = f.params["xB"] / f.se("xB")
-    assert W == pytest.approx(t**2, rel=1e-9)
+    assert pytest.approx(t**2, rel=1e-9) == W
 
 
 def test_heterogeneity_permutation_deterministic_and_split_groups():

@@ -224,7 +224,7 @@ def test_missing_value_named(frame):
     ({"trim": 0.4}, "options.trim"),
     ({"n_thresholds": 4}, "n_thresholds"),
     ({"grid": "exact"}, "options.grid"),
-    ({"bootstraps": 10}, "unknown key"),
+    ({"bootstraps": 10}, r"unknown option\(s\) \['bootstraps'\] for model 'threshold'"),
     ({"threshold_variable": None}, "threshold_variable"),
     ({"regime_dependent": ["w"]}, "regime_dependent"),
 ])

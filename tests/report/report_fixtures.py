@@ -27,7 +27,7 @@ def panel_doc(label, estimates, std_errors, *, controls=(), entity=True, time=Tr
         model=model, dependent="innov", label=label,
         coefficients=coefficient_table(names, list(estimates.values()), [std_errors[n] for n in names],
                                        df_resid=df_resid),
-        covariance={"type": "clustered", "options": {"cluster": "region_code"}, "n_clusters": clusters},
+        covariance={"type": "cluster", "options": {"cluster_by": "region_code"}, "n_clusters": clusters},
         nobs=24, n_entities=6, n_periods=4, effects={"entity": entity, "time": time},
         fit={"r2_within": r2w}, spec={"controls": list(controls), **(spec_extra or {})}, provenance=PROV,
         extra=extra, vcov=vcov)

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import os
 import warnings
+from pathlib import Path
 
 import matplotlib
 import numpy as np
@@ -54,7 +55,7 @@ def test_choropleth_and_rerun_bytes(tmp_path):
         fig = figures.choropleth(values, "dci", [2011, 2014], square_geometries(), ReportSettings(), "DCI")
         assert len(fig.axes) == 3  # two maps and the colour bar
         paths = plotting.save_formats(fig, tmp_path / run / "map", ("png", "pdf"), {"code_version": "t"})
-        digests.append([open(p, "rb").read() for p in paths])
+        digests.append([Path(p).read_bytes() for p in paths])
     assert digests[0] == digests[1]
 
 

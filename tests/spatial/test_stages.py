@@ -12,10 +12,10 @@ import yaml
 
 from clusternet.config import load_config
 from clusternet.data import regions
-from clusternet.errors import ClusternetError, DataError
+from clusternet.errors import ClusternetError, ConfigError, DataError
 from clusternet import estimators
 from clusternet.results import validate_result
-from clusternet.spatial.stages import run_explore, run_models, run_weights
+from clusternet.spatial.stages import run_explore, run_spatial_models, run_weights
 from clusternet.spatial.weights import build_weights
 
 ROOT = Path(__file__).resolve().parents[2]
@@ -67,9 +67,9 @@ def test_stages_end_to_end_and_deterministic(project):
     run_weights(config)
     assert sorted(p.name for p in (project / "data" / "interim" / "weights").iterdir()) == [
         "econ.json", "econ.npz", "queen.json", "queen.npz"]
-    paths = run_models(config)
+    paths = run_spatial_models(config)
     first = {p.name: p.read_bytes() for p in paths}
-    run_models(config)
+    run_spatial_models(config)
     assert {p.name: p.read_bytes() for p in paths} == first  # byte-identical rerun
     import json
 
@@ -93,9 +93,12 @@ def test_registry_fit_with_weights_file(project):
     run_weights(config)
     data = synthetic_panel()
     fit = estimators.get("sar")
-    doc = fit(data, {"name": "t", "model": "sar", "y": "y", "x": ["x1", "x2"], "effects": ["entity"],
-                     "weights": str(project / "data" / "interim" / "weights" / "queen.npz"),
-                     "options": {"effects_draws": 20}})
+    spec = {"name": "t", "model": "sar", "y": "y", "x": ["x1", "x2"], "effects": ["entity"],
+            "weights": str(project / "data" / "interim" / "weights" / "queen.npz"),
+            "options": {"effects_draws": 20}}
+    with pytest.raises(ConfigError, match="needs a seed"):  # no silent seed 0
+        fit(data, spec)
+    doc = fit(data, dict(spec, seed=3))
     doc["provenance"] = {"code_version": "test", "inputs": {}}
     validate_result(doc)
     assert doc["effects"] == {"entity": True, "time": False}
@@ -153,3 +156,53 @@ def test_cli_reports_island_error_with_exit_code_2(project, capsys):
     assert main(["weights", "--config", str(project / "config" / "config.yaml")]) == 2
     err = capsys.readouterr().err
     assert "460000 (Hainan)" in err and "islands: {rule: nearest" in err
+
+
+@pytest.mark.parametrize("model,effects", [("sdm", None), ("sar", ["entity"]), ("sem", ["time"]), ("sdem", []),
+                                           ("slx", ["entity", "time"]), ("sdm", [])])
+def test_fit_cli_writes_the_stage_document(project, tmp_path, model, effects):
+    """`clusternet fit --model <spatial>` and the spatial stage write the same document for the same
+    specification (coefficients, tests including SDM's LR comparisons, effects, fit, extra); only
+    provenance (inputs) and the recorded spec differ. Includes pooled models (no effects)."""
+    from clusternet.cli.main import main
+    from clusternet.io import read_json
+
+    spec = {"name": "s", "model": model, "y": "y", "x": ["x1"], "controls": ["x2"]}
+    if effects is not None:
+        spec["effects"] = effects
+    path = project / "config" / "spatial.yaml"
+    section = yaml.safe_load(path.read_text())
+    section["models"]["specifications"] = [spec]
+    path.write_text(yaml.safe_dump(section))
+    config = load_config(project / "config" / "config.yaml")
+    run_weights(config)
+    run_spatial_models(config)
+    stage_doc = read_json(project / "results" / "spatial" / "models" / "s.json")
+    data_file = project / "data" / "processed" / "panel.parquet"  # what the stage read
+    argv = ["fit", "--data", str(data_file), "--model", model, "--y", "y", "--x", "x1", "--controls", "x2",
+            "--weights", str(project / "data" / "interim" / "weights" / "queen.npz"), "--option", "effects_draws=50",
+            "--name", "s", "--out", str(tmp_path / "fit.json"), "--config", str(project / "config" / "config.yaml")]
+    if effects is not None:
+        argv += ["--effects", *(effects or ["none"])]
+    assert main(argv) == 0
+    fit_doc = read_json(tmp_path / "fit.json")
+    for doc in (stage_doc, fit_doc):
+        doc.pop("provenance")
+        doc.pop("spec")
+    assert fit_doc == stage_doc
+    assert stage_doc["effects"] == {"entity": "entity" in (effects if effects is not None else ["entity"]),
+                                    "time": "time" in (effects if effects is not None else ["time"])}
+    if model == "sdm":
+        assert {"lr_sdm_vs_sar", "lr_sdm_vs_sem"} <= {t["name"] for t in fit_doc["tests"]}
+
+
+def test_fit_cli_effects_without_values_is_an_error(tmp_path, capsys):
+    from clusternet.cli.main import main
+
+    data_file = tmp_path / "panel.csv"
+    synthetic_panel().to_csv(data_file, index=False)
+    argv = ["fit", "--data", str(data_file), "--model", "sar", "--y", "y", "--x", "x1", "--out",
+            str(tmp_path / "o.json"), "--config", str(tmp_path / "none.yaml"), "--effects"]
+    assert main(argv) == 2
+    assert "--effects: give entity and/or time, or `none`" in capsys.readouterr().err
+    assert not (tmp_path / "o.json").exists()

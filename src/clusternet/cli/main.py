@@ -64,9 +64,10 @@ def main(argv: list[str] | None = None) -> int:
     parser = build_parser()
     args = parser.parse_args(argv)
     log = None
+    stdout, stderr = sys.stdout, sys.stderr
     if args.log:
         Path(args.log).parent.mkdir(parents=True, exist_ok=True)
-        log = open(args.log, "w", encoding="utf-8")
+        log = open(args.log, "w", encoding="utf-8")  # noqa: SIM115 (closed in the finally below)
         sys.stdout, sys.stderr = _Tee(sys.stdout, log), _Tee(sys.stderr, log)
         logging.basicConfig(level=logging.INFO, format="%(levelname)s %(name)s: %(message)s", force=True)
         logging.captureWarnings(True)
@@ -77,7 +78,7 @@ def main(argv: list[str] | None = None) -> int:
         return 2
     finally:
         if log is not None:
-            sys.stdout, sys.stderr = sys.stdout.stream, sys.stderr.stream
+            sys.stdout, sys.stderr = stdout, stderr
             log.close()
 
 

@@ -70,6 +70,7 @@ def read_items(config: Config) -> tuple[pd.DataFrame, dict, list]:
             raise ConfigError(f"{where_items}: readers.{sid} is not an id in sources.yaml")
 
     lo, hi = panel_cfg["plausible_years"]["first"], panel_cfg["plausible_years"]["last"]
+    notes: dict[str, dict]
     frames, notes, inputs = [], {"aggregate_rows_dropped": {}, "ignored_rows": {}}, []
     by_source: dict[str, list] = {}
     for i, item in enumerate(items_cfg["items"]):
@@ -306,7 +307,7 @@ def apply_derived(wide: pd.DataFrame, spec: list, flags: pd.DataFrame) -> tuple[
 
 def winsorize(wide: pd.DataFrame, spec: dict) -> dict:
     """Clip the listed variables at pooled quantiles; returns counts of clipped cells."""
-    clipped = {}
+    clipped: dict[str, dict] = {}
     if not spec["enabled"]:
         return clipped
     for var in spec["variables"]:

@@ -210,7 +210,7 @@ def read_nbs_csv(file: Path, spec: dict | None = None, codes=None) -> pd.DataFra
     header_at = next((i for i, line in enumerate(lines) if NBS_SEPARATOR in line), None)
     if header_at is None:
         raise DataError(f"{file}: no table found (no line with the TAB+comma separator of NBS exports)")
-    time_year = None
+    time_year: int | None = None
     for line in lines[:header_at]:
         m = _TIME_LINE.match(line.strip())
         if m:
@@ -241,8 +241,11 @@ def read_nbs_csv(file: Path, spec: dict | None = None, codes=None) -> pd.DataFra
                             f"the export is damaged")
         region = row[0]
         for j, name in enumerate(header[1:], start=1):
+            year: int | None
             if years_as_columns:
-                year, code = int(year_cols[j - 1].group(1)), ""
+                match = year_cols[j - 1]
+                assert match is not None  # years_as_columns: every header cell matched
+                year, code = int(match.group(1)), ""
             else:
                 if codes is not None and name not in codes:
                     continue

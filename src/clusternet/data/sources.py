@@ -130,6 +130,7 @@ def acquire(config: Config, download: bool = True) -> dict:
     settings = config.main.get("acquire", {})
     timeout = float(settings.get("timeout_seconds", 60))
     retries = int(settings.get("retries", 3))
+    missing: list[tuple[SourceFile, str]]
     record, missing, origins = [], [], {}
     for f in files:
         target = raw_path(config, f)

@@ -55,7 +55,7 @@ class Estimand:
     test: str | None = None
 
     @classmethod
-    def from_dict(cls, d: dict) -> "Estimand":
+    def from_dict(cls, d: dict) -> Estimand:
         return cls(d.get("source", "models"), d["specification"], d.get("coefficient"), d.get("effect"),
                    d.get("test"))
 

@@ -47,4 +47,5 @@ def normalise(X, directions, method: str = "minmax_panel", years=None) -> np.nda
         sd = X.std(axis=0, ddof=1)
         safe = np.where(sd > 0, sd, 1.0)
         return np.where(sd > 0, d * (X - X.mean(axis=0)) / safe, 0.0)
-    raise ConfigError(f"indicators.index.normalisation: unknown method {method!r}; choose one of {list(NORMALISATIONS)}")
+    raise ConfigError(f"indicators.index.normalisation: unknown method {method!r}; "
+                      f"choose one of {list(NORMALISATIONS)}")

@@ -243,7 +243,7 @@ def run_disparity(cfg: Config) -> list[Path]:
                                                          "controls": controls}, prov)
         counts, probs, bounds = dynamics.markov_matrix(d, v, k)
         markov_t.append(_markov_long(v, None, counts, probs).assign(
-            from_class_upper_bound=lambda t: bounds[t["from_class"] - 1]))
+            from_class_upper_bound=lambda t, bounds=bounds: bounds[t["from_class"] - 1]))
         if W is not None:
             sc, sp = dynamics.spatial_markov(d, v, W, k)
             for lag in range(k):
@@ -264,7 +264,8 @@ def run_disparity(cfg: Config) -> list[Path]:
     for kind, doc in beta_docs.items():
         write_result(res_dir / f"beta_{kind}.json", doc)
         written.append(res_dir / f"beta_{kind}.json")
-    dens = figures.kernel_densities(df.dropna(subset=[variables[0]]), variables[0], int(kde.get("points", 200)), kde.get("bandwidth", "scott"))
+    dens = figures.kernel_densities(df.dropna(subset=[variables[0]]), variables[0], int(kde.get("points", 200)),
+                                    kde.get("bandwidth", "scott"))
     _write_csv(dens, res_dir / "kde.csv")
     for suffix in ("png", "pdf"):
         save(figures.kde_figure(dens, variables[0]), res_dir / f"kde.{suffix}", prov)

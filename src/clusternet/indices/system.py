@@ -10,7 +10,6 @@ from __future__ import annotations
 
 import difflib
 from dataclasses import dataclass, field
-from typing import Union
 
 import numpy as np
 import pandas as pd
@@ -33,7 +32,7 @@ class Node:
     key: str
     label_en: str
     label_zh: str
-    children: tuple[Union["Node", Indicator], ...] = field(default_factory=tuple)
+    children: tuple[Node | Indicator, ...] = field(default_factory=tuple)
     key_path: str = ""
 
     def indicators(self) -> list[Indicator]:

@@ -37,8 +37,12 @@ def build_fit_spec(args: argparse.Namespace) -> dict:
         spec["label"] = args.label
     if args.controls:
         spec["controls"] = list(args.controls)
-    if args.effects:
-        spec["effects"] = list(args.effects)
+    if args.effects is not None:
+        effects = list(args.effects)
+        if not effects or ("none" in effects and len(effects) > 1):
+            raise ConfigError("--effects: give entity and/or time, or `none` for no effects (a pooled model); "
+                              "leave --effects out for the model's default")
+        spec["effects"] = [] if effects == ["none"] else effects
     if args.cov:
         cov: dict = {"type": args.cov}
         for key in ("cluster_by", "small_sample", "twoway_df", "min_clusters"):
@@ -116,7 +120,9 @@ def register(sub) -> None:
     p.add_argument("--y", required=True, help="dependent variable")
     p.add_argument("--x", required=True, nargs="+", help="regressors of interest")
     p.add_argument("--controls", nargs="*", default=[], help="further regressors")
-    p.add_argument("--effects", nargs="*", choices=["entity", "time"], help="effects, for models that take them")
+    p.add_argument("--effects", nargs="*", choices=["entity", "time", "none"],
+                   help="effects, for models that take them: entity and/or time, or none (pooled); "
+                        "default: the model's (spatial models: entity and time)")
     p.add_argument("--model", required=True, help="registered model name, e.g. pooled, fe, twfe, re, fd, iv")
     p.add_argument("--cov", choices=["unadjusted", "robust", "cluster", "twoway", "driscoll_kraay"],
                    help="covariance type (default: the model's default, clustered by entity for linear models)")

@@ -55,7 +55,7 @@ class CovarianceSpec:
     min_clusters: int = 10
 
     @classmethod
-    def from_dict(cls, spec: dict | str | None, source: str = "cov") -> "CovarianceSpec":
+    def from_dict(cls, spec: dict | str | None, source: str = "cov") -> CovarianceSpec:
         if spec is None:
             return cls()
         if isinstance(spec, str):

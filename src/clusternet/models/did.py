@@ -234,14 +234,20 @@ def fit_did_cs(data: pd.DataFrame, spec: dict) -> dict:
     level = spec_ci_level(spec)
     names, est, se = [], [], []
     att, inf = cs.simple()
-    names.append("att"), est.append(att), se.append(cs.se(inf))
+    names.append("att")
+    est.append(att)
+    se.append(cs.se(inf))
     dyn = cs.dynamic()
     post = [e for e in dyn if e >= 0]
     if post:
         inf_dyn = np.mean([dyn[e][1] for e in post], axis=0)
-        names.append("att_dynamic"), est.append(float(np.mean([dyn[e][0] for e in post]))), se.append(cs.se(inf_dyn))
+        names.append("att_dynamic")
+        est.append(float(np.mean([dyn[e][0] for e in post])))
+        se.append(cs.se(inf_dyn))
     for e, (a, i) in dyn.items():
-        names.append(event_name(e)), est.append(a), se.append(cs.se(i))
+        names.append(event_name(e))
+        est.append(a)
+        se.append(cs.se(i))
     rows = coefficient_table(names, est, se, df_resid=None, ci_level=level)
     q = stats.norm.ppf(0.5 + level / 2)
     gt = [{"cohort": g_, "period": t_, "att": a, "std_error": cs.se(i), "ci_lower": a - q * cs.se(i),

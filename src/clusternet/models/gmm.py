@@ -62,6 +62,8 @@ import pandas as pd
 from scipy import stats
 
 from clusternet.errors import ConfigError, DataError, EstimationError
+from clusternet.models.inference import chi2_test, wald_test
+from clusternet.models.specs import checked_options
 from clusternet.results import coefficient_table, make_result
 
 # plm switches to a generalised inverse below this smallest eigenvalue.
@@ -133,9 +135,9 @@ def _panel_arrays(data: pd.DataFrame, entity: str, time: str, columns: list[str]
         if col not in data.columns:
             raise DataError(f"column {col!r} not in the data; available: {', '.join(map(str, data.columns))}")
     times = data[time]
-    if not np.issubdtype(times.dtype, np.integer):
-        if not np.all(np.isfinite(times)) or not np.all(times == np.round(times)):
-            raise DataError(f"time column {time!r} must hold integer periods (e.g. years)")
+    if not np.issubdtype(times.dtype, np.integer) and (
+            not np.all(np.isfinite(times)) or not np.all(times == np.round(times))):
+        raise DataError(f"time column {time!r} must hold integer periods (e.g. years)")
     dup = data.duplicated([entity, time])
     if dup.any():
         row = int(np.flatnonzero(dup.to_numpy())[0])
@@ -359,13 +361,13 @@ def fit_gmm(data: pd.DataFrame, spec: GmmSpec, *, entity: str = "region_code", t
     z = np.einsum("nrl,nr->l", W, e)
     hansen = float(z @ A2 @ z)
     df_over = L - K
-    tests.append(_chi2_test("hansen_j", hansen, df_over,
+    tests.append(chi2_test("hansen_j", hansen, df_over,
                             "Hansen J = z'A2z with z = sum_i W_i'e_i (plm: sargan(fit, 'twosteps')); robust"))
     if not spec.system:
         z1 = g1.sum(axis=0)
         sigma2 = float((e1 ** 2).sum()) / (2 * (nobs_d - K))
         sargan = float(z1 @ np.linalg.pinv(S1) @ z1) / sigma2
-        tests.append(_chi2_test("sargan", sargan, df_over,
+        tests.append(chi2_test("sargan", sargan, df_over,
                                 "one-step Sargan z1'(sum W'HW)^{-1}z1/sigma2, sigma2 = e1'e1/(2(n-K)); "
                                 "valid under homoskedasticity only"))
     for order in (1, 2):
@@ -375,12 +377,12 @@ def fit_gmm(data: pd.DataFrame, spec: GmmSpec, *, entity: str = "region_code", t
             tests.append({"name": f"ar{order}", "statistic": stat, "df": None, "p_value": p,
                           "note": f"Arellano-Bond test of AR({order}) in the differenced residuals, N(0,1)"})
     n_regressors = len(terms)
-    tests.append(_wald_test("wald_regressors", b[:n_regressors], vcov[:n_regressors, :n_regressors],
+    tests.append(wald_test("wald_regressors", b[:n_regressors], vcov[:n_regressors, :n_regressors],
                             "Wald chi2 that all regressor coefficients are zero"))
     if spec.time_effects:
         start = n_regressors + (1 if spec.system else 0)
-        if K > start:
-            tests.append(_wald_test("wald_time_effects", b[start:], vcov[start:, start:],
+        if start < K:
+            tests.append(wald_test("wald_time_effects", b[start:], vcov[start:, start:],
                                     "Wald chi2 that all period effects are zero"))
 
     return GmmResult(
@@ -407,16 +409,6 @@ def _inv_checked(matrix: np.ndarray, names: list[str]) -> np.ndarray:
     return np.linalg.inv(matrix)
 
 
-def _chi2_test(name, stat, df, note):
-    p = float(stats.chi2.sf(stat, df)) if df > 0 else np.nan
-    return {"name": name, "statistic": stat, "df": df, "p_value": p, "note": note}
-
-
-def _wald_test(name, coef, vcov, note):
-    stat = float(coef @ np.linalg.solve(vcov, coef))
-    return _chi2_test(name, stat, len(coef), note)
-
-
 def _ar_test(e, X, W, A, B, vcov, order, n_diff):
     """Arellano & Bond (1991) m-statistic on the difference-equation residuals (plm ``mtest``)."""
     ed = np.zeros_like(e)
@@ -437,8 +429,8 @@ def _ar_test(e, X, W, A, B, vcov, order, n_diff):
 # Registry adapters
 
 
-_OPTION_KEYS = {"dependent_lags", "regressor_lags", "endogenous", "predetermined", "max_instrument_lag",
-                "collapse", "time_effects", "steps", "robust"}
+OPTION_KEYS = {"dependent_lags", "regressor_lags", "endogenous", "predetermined", "max_instrument_lag",
+               "collapse", "time_effects", "steps", "robust"}
 
 
 def spec_from_options(y: str, regressors: list[str], options: dict, *, system: bool) -> GmmSpec:
@@ -449,9 +441,7 @@ def spec_from_options(y: str, regressors: list[str], options: dict, *, system: b
     lag 1; the others are exogenous), ``max_instrument_lag`` (null = all),
     ``collapse`` (false), ``time_effects`` (true), ``steps`` (2), ``robust`` (true).
     """
-    unknown = set(options) - _OPTION_KEYS
-    if unknown:
-        raise ConfigError(f"options: unknown key(s) {sorted(unknown)} for GMM; allowed: {sorted(_OPTION_KEYS)}")
+    checked_options(options, OPTION_KEYS, model="gmm_system" if system else "gmm_difference")
     lags = options.get("regressor_lags") or {}
     for key in lags:
         if key not in regressors:

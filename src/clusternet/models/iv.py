@@ -32,6 +32,7 @@ X and Z) — plm's ``plm(y ~ x | z, model = "within")``.
 from __future__ import annotations
 
 from dataclasses import dataclass, field
+from typing import Any
 
 import numpy as np
 import pandas as pd
@@ -39,11 +40,14 @@ from scipy import optimize, stats
 
 from clusternet.errors import ConfigError, EstimationError
 from clusternet.models.covariance import CovarianceSpec, sandwich_covariance, score_meat
-from clusternet.models.linear import INTERCEPT, PanelData, check_rank, within_transform, build_panel, spec_regressors
+from clusternet.models.linear import (INTERCEPT, PanelData, build_panel_data, check_rank, spec_regressors,
+                                      within_transform)
+from clusternet.models.inference import chi2_test
+from clusternet.models.specs import checked_options
 from clusternet.results import coefficient_table, make_result
 
 EFFECTS = {"none": None, "entity": "fe", "time": "fe_time", "twoways": "twfe"}
-OPTIONS = {"endogenous", "instruments", "effects", "missing", "t_df", "ar_grid"}
+OPTION_KEYS = {"endogenous", "instruments", "effects", "missing", "t_df", "ar_grid"}
 AR_SPAN = 50.0  # half-width of the Anderson–Rubin scan in 2SLS standard errors
 
 
@@ -93,7 +97,7 @@ def _wald_excluded(Z, target, cov, panel, df_resid, idx) -> tuple[float, dict]:
 
 
 def _df2(cov: CovarianceSpec, info: dict, df_resid: int) -> int:
-    g = info.get("n_clusters")
+    g: Any = info.get("n_clusters")
     if cov.type == "cluster":
         return g - 1
     if cov.type == "twoway":
@@ -140,7 +144,7 @@ def fit_iv(
     if isinstance(data, PanelData):
         panel = data
     else:
-        panel = build_panel(data, y=y, x=x + instruments, entity=entity, time=time, cov=cov,
+        panel = build_panel_data(data, y=y, x=x + instruments, entity=entity, time=time, cov=cov,
                             missing=missing, source=source)
     exog = [v for v in x if v not in endogenous]
     col = {v: i for i, v in enumerate(panel.names)}
@@ -159,7 +163,8 @@ def fit_iv(
         X, Z1 = np.hstack([one, X]), np.hstack([one, Z1])
         names = [INTERCEPT, *names]
     Z = np.hstack([Z1, Z2])
-    raw_X = np.column_stack([np.ones(n), panel.X[:, [col[v] for v in x]]]) if effects == "none" else panel.X[:, [col[v] for v in x]]
+    raw_X = (np.column_stack([np.ones(n), panel.X[:, [col[v] for v in x]]]) if effects == "none"
+             else panel.X[:, [col[v] for v in x]])
     check_rank(X, raw_X, names, model or "pooled")
     z_names = ([INTERCEPT] if effects == "none" else []) + exog + instruments
     raw_Z = np.column_stack([np.ones(n), panel.X[:, [col[v] for v in exog + instruments]]]) if effects == "none" \
@@ -312,8 +317,7 @@ def _hansen_j(X, Z, y, resid, cov, panel, df) -> dict:
     g = Z.T @ (y - X @ beta)
     j = float(g @ S_inv @ g)
     name = "sargan" if cov.type == "unadjusted" else "hansen_j"
-    return {"name": name, "statistic": j, "df": df, "p_value": float(stats.chi2.sf(j, df)),
-            "note": f"over-identifying restrictions, {cov.type} weighting (two-step GMM)"}
+    return chi2_test(name, j, df, f"over-identifying restrictions, {cov.type} weighting (two-step GMM)")
 
 
 class AndersonRubin:
@@ -377,10 +381,7 @@ class AndersonRubin:
 
 def fit_iv_spec(data: pd.DataFrame, spec: dict) -> dict:
     name = spec.get("name", "iv")
-    opts = dict(spec.get("options") or {})
-    unknown = sorted(set(opts) - OPTIONS)
-    if unknown:
-        raise ConfigError(f"specification {name!r}: unknown option(s) {unknown} for model 'iv'; allowed: {sorted(OPTIONS)}")
+    opts = checked_options(spec.get("options"), OPTION_KEYS, spec=dict(spec, name=name), model="iv")
     for key in ("endogenous", "instruments"):
         if key not in opts:
             raise ConfigError(f"specification {name!r}: model 'iv' needs options.{key}")

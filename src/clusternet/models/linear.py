@@ -13,7 +13,8 @@ Model i = 1..N entities, t = 1..T periods: ``y_it = x_it'β + α_i + λ_t + ε_i
 - ``re``: Swamy & Arora (1972) as plm's ``random.method = "swar"``:
   ``σ²_ε = RSS_within/(n − N − K)``; between regression of ȳ_i on z̄_i = [1, x̄_i] weighted by
   T_i with residuals ê_i → ``σ²_α = (Σ_i T_i ê²_i − (N − K − 1) σ²_ε) / (n − tr[(Σ T_i z̄_i z̄_i')^{-1}
-  Σ T_i² z̄_i z̄_i'])`` (= ``/(T (N − K − 1))`` when balanced; plm's unbalanced formula); ``θ_i = 1 − sqrt(σ²_ε / (T_i σ²_α + σ²_ε))``; OLS of ``y − θ_i ȳ_i`` on ``[1−θ_i, x − θ_i x̄_i]``.
+  Σ T_i² z̄_i z̄_i'])`` (= ``/(T (N − K − 1))`` when balanced; plm's unbalanced formula);
+  ``θ_i = 1 − sqrt(σ²_ε / (T_i σ²_α + σ²_ε))``; OLS of ``y − θ_i ȳ_i`` on ``[1−θ_i, x − θ_i x̄_i]``.
   A negative σ²_α is set to 0 (pooled OLS) and reported.
 - ``fd``: OLS of Δy on [1, Δx] (plm keeps the intercept, i.e. a linear trend in levels;
   ``options.intercept: false`` drops it). Needs consecutive periods within each entity.
@@ -31,6 +32,7 @@ ch. 10; Croissant & Millo (2008) J. Stat. Softw. 27(2).
 from __future__ import annotations
 
 from dataclasses import dataclass, field
+from typing import Any
 
 import numpy as np
 import pandas as pd
@@ -38,10 +40,12 @@ from scipy import stats
 
 from clusternet.errors import ConfigError, EstimationError
 from clusternet.models.covariance import CovarianceSpec, sandwich_covariance
+from clusternet.models.inference import chi2_test, wald_statistic
+from clusternet.models.specs import checked_options
 from clusternet.data.analysis import prepare_frame
 from clusternet.results import coefficient_table, make_result
 
-MODELS = {
+MODELS: dict[str, dict[str, bool | str]] = {
     "pooled": {"entity": False, "time": False},
     "fe": {"entity": True, "time": False},
     "fe_time": {"entity": False, "time": True},
@@ -104,7 +108,7 @@ class PanelData:
         cluster_by: str | None = None,
         missing: str = "error",
         source: str = "data",
-    ) -> "PanelData":
+    ) -> PanelData:
         if not x:
             raise ConfigError(f"{source}: no regressors given (x is empty)")
         if y in x:
@@ -304,7 +308,8 @@ def transform(pd_: PanelData, model: str, *, intercept: bool = True) -> _Transfo
     if model in ("fe", "fe_time", "twfe"):
         yX = within_transform(pd_, model, np.column_stack([pd_.y, pd_.X]))
         absorbed = {"fe": pd_.n_entities, "fe_time": pd_.n_periods, "twfe": pd_.n_entities + pd_.n_periods - 1}[model]
-        return _Transformed(yX[:, 0], yX[:, 1:], pd_.X, names, pd_.entity, pd_.time, pd_.cluster, n - absorbed - k, False, extra)
+        return _Transformed(yX[:, 0], yX[:, 1:], pd_.X, names, pd_.entity, pd_.time, pd_.cluster, n - absorbed - k,
+                            False, extra)
     if model == "re":
         comp = swamy_arora(pd_)
         th = comp["theta"][pd_.entity_codes]
@@ -345,7 +350,7 @@ def transform(pd_: PanelData, model: str, *, intercept: bool = True) -> _Transfo
     raise ConfigError(f"unknown linear panel model {model!r}; use one of {sorted(MODELS)}")
 
 
-def build_panel(
+def build_panel_data(
     data: pd.DataFrame, *, y: str, x: list[str], entity: str, time: str, cov: CovarianceSpec,
     missing: str = "error", source: str = "data",
 ) -> PanelData:
@@ -363,11 +368,7 @@ def build_panel(
 def _wald(params: np.ndarray, vcov: np.ndarray, idx: list[int]) -> float:
     """``b' V^{-1} b`` over ``idx``; NaN (null in documents) when V is singular there, e.g.
     more tested coefficients than clusters."""
-    b = params[idx]
-    sub = vcov[np.ix_(idx, idx)]
-    if np.linalg.matrix_rank(sub) < len(idx):
-        return float("nan")
-    return float(b @ np.linalg.solve(sub, b))
+    return wald_statistic(params[idx], vcov[np.ix_(idx, idx)], singular_is_nan=True)
 
 
 def fit_linear(
@@ -399,7 +400,7 @@ def fit_linear(
     if isinstance(data, PanelData):
         pd_ = data
     else:
-        pd_ = build_panel(data, y=y, x=list(x), entity=entity, time=time, cov=cov, missing=missing, source=source)
+        pd_ = build_panel_data(data, y=y, x=list(x), entity=entity, time=time, cov=cov, missing=missing, source=source)
     tr = transform(pd_, model, intercept=intercept)
     if tr.df_resid <= 0:
         raise EstimationError(
@@ -427,7 +428,7 @@ def fit_linear(
     slope_idx = [i for i, nm in enumerate(tr.names) if nm != INTERCEPT]
     wald = _wald(params, vcov, slope_idx)
     q = len(slope_idx)
-    g = info.get("n_clusters")
+    g: Any = info.get("n_clusters")
     df2 = (g - 1) if cov.type == "cluster" else (min(g.values()) - 1 if cov.type == "twoway" else tr.df_resid)
     f_stat = wald / q
     fit = {
@@ -482,10 +483,6 @@ def _stata_r2(pd_: PanelData, params: np.ndarray, names: list[str]) -> dict:
 # Specification tests: FE versus RE.
 
 
-def _test(name: str, statistic: float, df: int, note: str) -> dict:
-    return {"name": name, "statistic": statistic, "df": df, "p_value": float(stats.chi2.sf(statistic, df)), "note": note}
-
-
 def hausman_classic(panel: PanelData) -> dict:
     """Hausman (1978): ``H = (b_FE − b_RE)' [V_FE − V_RE]^{-1} (b_FE − b_RE)`` ~ χ²(K), with the
     conventional (non-robust) covariances of both fits (plm ``phtest``, Stata ``hausman fe re``).
@@ -496,11 +493,11 @@ def hausman_classic(panel: PanelData) -> dict:
     idx = [re.names.index(n) for n in fe.names]
     d = fe.params - re.params[idx]
     dv = fe.vcov - re.vcov[np.ix_(idx, idx)]
-    h = float(d @ np.linalg.solve(dv, d))
+    h = wald_statistic(d, dv)
     note = "classic: H0 RE consistent and efficient; non-robust covariances (plm phtest)"
     if h < 0:
         note += "; negative statistic: V_FE − V_RE not positive definite, use the robust form"
-    return _test("hausman", h, len(idx), note)
+    return chi2_test("hausman", h, len(idx), note)
 
 
 def hausman_auxiliary(panel: PanelData, cov: CovarianceSpec) -> dict:
@@ -517,7 +514,8 @@ def hausman_auxiliary(panel: PanelData, cov: CovarianceSpec) -> dict:
     )
     k = fe.X.shape[1]
     idx = list(range(X.shape[1] - k, X.shape[1]))
-    return _test("hausman_auxiliary", _wald(params, vcov, idx), k, f"Wooldridge (2010) eq. 10.88 with {cov.type} covariance")
+    return chi2_test("hausman_auxiliary", _wald(params, vcov, idx), k,
+                 f"Wooldridge (2010) eq. 10.88 with {cov.type} covariance")
 
 
 def mundlak(panel: PanelData, cov: CovarianceSpec) -> dict:
@@ -533,7 +531,7 @@ def mundlak(panel: PanelData, cov: CovarianceSpec) -> dict:
     )
     k = panel.X.shape[1]
     idx = list(range(1 + k, 1 + 2 * k))
-    return _test("mundlak", _wald(params, vcov, idx), k, f"Wald test on entity means, {cov.type} covariance")
+    return chi2_test("mundlak", _wald(params, vcov, idx), k, f"Wald test on entity means, {cov.type} covariance")
 
 
 def hausman_tests(panel: PanelData, cov: CovarianceSpec) -> list[dict]:
@@ -543,7 +541,7 @@ def hausman_tests(panel: PanelData, cov: CovarianceSpec) -> list[dict]:
 # ---------------------------------------------------------------------------
 # Estimator-table adapter: spec dict -> result document body (see clusternet/estimators.py).
 
-SPEC_OPTIONS = {"missing", "intercept", "t_df", "hausman"}
+OPTION_KEYS = {"missing", "intercept", "t_df", "hausman"}
 # `effects` a specification may state for each linear model (the model name decides them).
 IMPLIED_EFFECTS = {"pooled": set(), "fe": {"entity"}, "fe_time": {"time"}, "twfe": {"entity", "time"},
                    "re": {"entity"}, "fd": {"entity"}}
@@ -557,21 +555,10 @@ def spec_regressors(spec: dict) -> list[str]:
     return x + [c for c in controls if c not in x]
 
 
-def _options(spec: dict, allowed: set[str]) -> dict:
-    opts = dict(spec.get("options") or {})
-    unknown = sorted(set(opts) - allowed)
-    if unknown:
-        raise ConfigError(
-            f"specification {spec.get('name', '?')!r}: unknown option(s) {unknown} for model "
-            f"{spec.get('model')!r}; allowed: {sorted(allowed)}"
-        )
-    return opts
-
-
-def fit_spec(data: pd.DataFrame, spec: dict) -> dict:
+def fit_linear_spec(data: pd.DataFrame, spec: dict) -> dict:
     """Fit a linear panel specification and return its result document."""
     model = spec["model"]
-    opts = _options(spec, SPEC_OPTIONS)
+    opts = checked_options(spec.get("options"), OPTION_KEYS, spec=dict(spec, name=spec.get("name", "?")))
     name = spec.get("name", model)
     if "effects" in spec and set(spec["effects"] or []) != IMPLIED_EFFECTS[model]:
         raise ConfigError(
@@ -580,7 +567,7 @@ def fit_spec(data: pd.DataFrame, spec: dict) -> dict:
             "(pooled, fe, fe_time, twfe) that has the effects you want"
         )
     cov = CovarianceSpec.from_dict(spec.get("cov"), source=f"specification {name!r}: cov")
-    panel = build_panel(
+    panel = build_panel_data(
         data, y=spec["y"], x=spec_regressors(spec), entity=spec.get("entity", "region_code"),
         time=spec.get("time", "year"), cov=cov, missing=opts.get("missing", "error"),
         source=f"specification {name!r}",

@@ -29,7 +29,6 @@ Heterogeneity across groups (Chow 1960 type)
 """
 from __future__ import annotations
 
-import zlib
 from dataclasses import dataclass, field
 
 import numpy as np
@@ -37,7 +36,10 @@ import pandas as pd
 from scipy import stats
 
 from clusternet.errors import ConfigError, DataError, EstimationError
+from clusternet.models.inference import wald_statistic
+from clusternet.models.specs import checked_options
 from clusternet.results import coefficient_table, make_result
+from clusternet.seeds import required_seed, seed_sequence
 
 DEFAULT_ENTITY = "region_code"
 DEFAULT_TIME = "year"
@@ -112,11 +114,7 @@ def spec_name(spec: dict) -> str:
 
 def spec_options(spec: dict, allowed: dict) -> dict:
     """Model options with defaults; unknown keys are an error naming the spec."""
-    given = spec.get("options") or {}
-    unknown = sorted(set(given) - set(allowed))
-    if unknown:
-        raise ConfigError(f"specification {spec_name(spec)!r}: unknown option(s) {unknown} for model "
-                          f"{spec.get('model')!r}; allowed: {sorted(allowed)}")
+    given = checked_options(spec.get("options"), allowed, spec=dict(spec, name=spec_name(spec)))
     out = dict(allowed)
     out.update(given)
     return out
@@ -157,7 +155,8 @@ def common_args(spec: dict) -> dict:
 MISSING_POLICIES = ("error", "drop")
 
 
-def prepare_sample(data: pd.DataFrame, spec: dict, columns: list[str], missing: str = "error") -> tuple[pd.DataFrame, int]:
+def prepare_sample(data: pd.DataFrame, spec: dict, columns: list[str],
+                   missing: str = "error") -> tuple[pd.DataFrame, int]:
     """Keep the used columns. A missing column is a DataError naming it; missing values
     are an error (``missing: error``) or dropped listwise over all used columns
     (``missing: drop``, so every step of a mediation uses one sample). Returns
@@ -189,13 +188,7 @@ def prepare_sample(data: pd.DataFrame, spec: dict, columns: list[str], missing: 
 def task_seed(spec: dict, options: dict) -> np.random.SeedSequence:
     """SeedSequence([seed, crc32(spec name)]): ``options.seed`` or the global
     ``seed`` the runner puts into the spec."""
-    seed = options.get("seed")
-    if seed is None:
-        seed = spec.get("seed")
-    if seed is None:
-        raise ConfigError(f"specification {spec_name(spec)!r}: a bootstrap/permutation needs a seed; set "
-                          "options.seed or run through the models stage, which passes config.seed")
-    return np.random.SeedSequence([int(seed), zlib.crc32(spec_name(spec).encode())])
+    return seed_sequence(required_seed(spec, options, "a bootstrap/permutation"), spec_name(spec))
 
 
 class EntityBootstrap:
@@ -502,7 +495,7 @@ class GroupPermutation:
     def __init__(self, frame: pd.DataFrame, y: str, variables: list[str], *, entity: str, time: str,
                  effects, cov, groups: list):
         from clusternet.models.covariance import CovarianceSpec
-        from clusternet.models.linear import build_panel, transform
+        from clusternet.models.linear import build_panel_data, transform
 
         model = LINEAR_MODEL[_effects_flags(effects)]
         self.cov = CovarianceSpec.from_dict(cov)
@@ -513,7 +506,7 @@ class GroupPermutation:
                    for v in variables for k in range(n_ent)}
         keep = [c for c in dict.fromkeys([entity, time, y, self.cov.cluster_by]) if c]
         wide = pd.concat([frame[keep], pd.DataFrame(columns)], axis=1)
-        panel = build_panel(wide, y=y, x=list(columns), entity=entity, time=time, cov=self.cov)
+        panel = build_panel_data(wide, y=y, x=list(columns), entity=entity, time=time, cov=self.cov)
         self.tr = transform(panel, model)
         n = self.tr.y.size
         self.X3 = self.tr.X.reshape(n, len(variables), n_ent)
@@ -539,8 +532,7 @@ class GroupPermutation:
 
 def wald_zero(params: pd.Series, vcov: pd.DataFrame, names: list[str]) -> tuple[float, int]:
     """Wald statistic of H0: all coefficients in ``names`` are zero."""
-    b = params[names].to_numpy()
-    return float(b @ np.linalg.solve(vcov.loc[names, names].to_numpy(), b)), len(names)
+    return wald_statistic(params[names].to_numpy(), vcov.loc[names, names].to_numpy()), len(names)
 
 
 def fit_heterogeneity(data: pd.DataFrame, spec: dict) -> dict:

@@ -10,14 +10,12 @@ specification succeeded (no stale or partial results).
 from __future__ import annotations
 
 import os
-import shutil
-import tempfile
 from pathlib import Path
 
 import pandas as pd
 
 from clusternet.errors import ClusternetError, ConfigError
-from clusternet.io import write_json
+from clusternet.io import atomic_directory, write_json
 from clusternet import estimators
 from clusternet.data.analysis import load_analysis_panel, select_sample
 from clusternet.models.policy import add_policy_dummy
@@ -39,14 +37,19 @@ def apply_defaults(spec: dict, defaults: dict) -> dict:
     return out
 
 
-def fit_specification(data: pd.DataFrame, spec: dict, *, inputs=(), config=None) -> dict:
-    """Fit one specification through the estimator table; returns the validated result document."""
+def fit_specification(data: pd.DataFrame, spec: dict, *, inputs=(), config=None, section: str = SECTION,
+                      **fit_args) -> dict:
+    """Fit one specification through the estimator table; returns the validated result document.
+
+    The one code path of `clusternet fit`, the models stage and the spatial stage (``section``
+    names the config section recorded in provenance; ``fit_args`` go to the fit function, e.g.
+    the spatial stage's loaded ``weights``)."""
     fit = estimators.get(spec["model"])
     data = add_spatial_lags(data, spec)  # W_<v> columns of spec.spatial_lags (SLX by the linear estimators)
     data = add_policy_dummy(data, spec)  # spec.policy_dummy: a static DID dummy
-    doc = fit(select_sample(data, spec), spec)
+    doc = fit(select_sample(data, spec), spec, **fit_args)
     doc["spec"] = spec
-    doc["provenance"] = provenance(inputs, config, sections=[SECTION] if config is not None else None)
+    doc["provenance"] = provenance(inputs, config, sections=[section] if config is not None else None)
     if not doc.get("label"):
         doc["label"] = str(spec.get("label", spec.get("name", "")))
     validate_result(doc, f"specification {spec.get('name', spec['model'])!r}")
@@ -76,9 +79,7 @@ def run_models(config, out_dir: str | os.PathLike | None = None, processed_dir=N
     data, inputs = load_analysis_panel(config, processed_dir)
     inputs = [*inputs, config.path, config.section_file(SECTION)]
     index = []
-    out_dir.parent.mkdir(parents=True, exist_ok=True)
-    tmp = Path(tempfile.mkdtemp(prefix=f".{out_dir.name}.", dir=out_dir.parent))
-    try:
+    with atomic_directory(out_dir) as tmp:
         for spec in specs:
             try:
                 doc = fit_specification(data, spec, inputs=inputs, config=config)
@@ -92,14 +93,4 @@ def run_models(config, out_dir: str | os.PathLike | None = None, processed_dir=N
                 "file": f"{spec['name']}.json", "nobs": doc["nobs"],
             })
         write_json(tmp / "index.json", {"specifications": index, "circularity_overrides": overrides})
-        old = None
-        if out_dir.exists():
-            old = Path(tempfile.mkdtemp(prefix=f".{out_dir.name}.old.", dir=out_dir.parent))
-            os.replace(out_dir, old / out_dir.name)
-        os.replace(tmp, out_dir)
-        if old is not None:
-            shutil.rmtree(old)
-    finally:
-        if tmp.exists():
-            shutil.rmtree(tmp)
     return index

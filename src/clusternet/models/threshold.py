@@ -64,7 +64,6 @@ from __future__ import annotations
 
 import math
 import multiprocessing
-import zlib
 from concurrent.futures import ProcessPoolExecutor
 from dataclasses import dataclass, field
 
@@ -73,7 +72,9 @@ import pandas as pd
 
 from clusternet.errors import ConfigError, DataError, EstimationError
 from clusternet.models.covariance import CovarianceSpec, sandwich_covariance
+from clusternet.models.specs import checked_options
 from clusternet.results import coefficient_table, make_result
+from clusternet.seeds import required_seed, task_id
 
 
 def lr_critical_value(alpha: float) -> float:
@@ -158,7 +159,7 @@ class ThresholdPanel:
     def design(self, fixed: tuple[int, ...]) -> np.ndarray:
         return np.concatenate([self.A0] + [self.indicator(j) for j in fixed], axis=1)
 
-    def search(self, fixed: tuple[int, ...]) -> "_Search":
+    def search(self, fixed: tuple[int, ...]) -> _Search:
         key = tuple(sorted(fixed))
         if key not in self._cache:
             self._cache[key] = _Search(self, key)
@@ -405,7 +406,7 @@ def fit_threshold(y: np.ndarray, x: np.ndarray, z: np.ndarray, q: np.ndarray, op
 # ---------------------------------------------------------------------------
 # Registry adapter
 
-_OPTION_KEYS = {"threshold_variable", "regime_dependent", "n_thresholds", "trim", "grid", "grid_points",
+OPTION_KEYS = {"threshold_variable", "regime_dependent", "n_thresholds", "trim", "grid", "grid_points",
                 "bootstrap_reps", "ci_level", "test_level", "n_jobs", "seed"}
 
 
@@ -442,15 +443,8 @@ def balanced_arrays(data: pd.DataFrame, entity: str, time: str, columns: list[st
 
 
 def options_from_spec(spec: dict) -> ThresholdOptions:
-    options = dict(spec.get("options") or {})
-    unknown = set(options) - _OPTION_KEYS
-    if unknown:
-        raise ConfigError(f"options: unknown key(s) {sorted(unknown)} for the threshold model; "
-                          f"allowed: {sorted(_OPTION_KEYS)}")
-    seed = options.get("seed", spec.get("seed"))
-    if seed is None:
-        raise ConfigError("the threshold bootstrap needs a seed: set options.seed or run through the models "
-                          "stage, which passes config.seed")
+    options = checked_options(spec.get("options"), OPTION_KEYS, spec=spec, model="threshold")
+    seed = required_seed(spec, options, "the threshold bootstrap")
     return ThresholdOptions(
         n_thresholds=int(options.get("n_thresholds", 1)), trim=float(options.get("trim", 0.05)),
         grid=str(options.get("grid", "quantiles")), grid_points=int(options.get("grid_points", 400)),
@@ -458,7 +452,7 @@ def options_from_spec(spec: dict) -> ThresholdOptions:
         ci_level=float(options.get("ci_level", spec.get("ci_level", 0.95))),
         test_level=float(options.get("test_level", 0.05)), n_jobs=int(options.get("n_jobs", 1)),
         cov=CovarianceSpec.from_dict(spec.get("cov"), source="cov"), seed=int(seed),
-        task=zlib.crc32(str(spec.get("name", "")).encode()),
+        task=task_id(str(spec.get("name", ""))),
     )
 
 

@@ -6,7 +6,6 @@ wires them to the files.
 """
 from __future__ import annotations
 
-import zlib
 
 import numpy as np
 import pandas as pd
@@ -17,14 +16,9 @@ from clusternet.network.edges import YearNetwork, read_edge_list
 from clusternet.network.gravity import (GravitySpec, binarize, combined_distance, composite_mass, economic_gap,
                                         gravity_matrix)
 from clusternet.network.metrics import NETWORK_METRICS, NODE_METRICS, network_metrics
+from clusternet.seeds import sub_seed
 
 NODE_PREFIX = "net_"
-
-
-def sub_seed(seed: int, task: str, *ids: int) -> int:
-    """A 32-bit seed for one task, derived from ``config.seed`` (DEVELOPING.md: SeedSequence)."""
-    ss = np.random.SeedSequence([int(seed), zlib.crc32(task.encode()), *map(int, ids)])
-    return int(ss.generate_state(1)[0])
 
 
 def panel_matrix(panel: pd.DataFrame, variables: list[str], nodes: list[int], year: int,
@@ -60,6 +54,7 @@ def gravity_networks(panel: pd.DataFrame, spec: GravitySpec, nodes: list[int], y
             raise DataError(f"{exc} (masses: {[v for v, _ in spec.masses]})") from None
         gap = None
         if spec.distance != "geographic":
+            assert spec.economic_variable is not None  # GravitySpec.from_config requires it
             g = panel_matrix(panel, [spec.economic_variable], nodes, year)[:, 0]
             gap = economic_gap(g, labels=nodes, where=where + f"{spec.economic_variable}: ")
         dist = combined_distance(spec.distance, distance_km, gap)

@@ -193,7 +193,7 @@ def check_models(specs: list[dict], network_section: dict | None, lin: Lineage, 
         if net is not None:
             inputs, _, desc = network_inputs(net[1], lin)
             for role, v in regressors(spec):
-                hit = _overlap(v, inputs, lin, network_section)
+                hit = _overlap(v, inputs, lin, network_section or {})
                 if hit:
                     problems.append(
                         f"{role} {v!r} shares components {sorted(hit)} with the dependent network {y!r} "

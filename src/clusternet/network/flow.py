@@ -70,7 +70,7 @@ class FlowSpec:
     max_iterations: int = 10_000
 
     @classmethod
-    def from_config(cls, section: dict, where: str = "network.flow") -> "FlowSpec":
+    def from_config(cls, section: dict, where: str = "network.flow") -> FlowSpec:
         decay = section.get("decay", {})
         spec = cls(
             outflow_variable=section["outflow_variable"],
@@ -98,7 +98,7 @@ class FlowSpec:
         """Panel variables the network is built from (its observed flows)."""
         return [self.outflow_variable, self.inflow_variable]
 
-    def with_parameter(self, value: float) -> "FlowSpec":
+    def with_parameter(self, value: float) -> FlowSpec:
         return FlowSpec(**{**self.__dict__, "decay_parameter": float(value), "calibration": None})
 
 
@@ -384,7 +384,7 @@ def calibrate_parameter(spec: FlowSpec, panel, nodes: list[int], years: list[int
     raise ConfigError(f"{where}.method must be ppml or mean_trip_length, got {method!r}")
 
 
-def flow_networks(panel, spec: FlowSpec, nodes: list[int], years: list[int], distance_km: np.ndarray,
+def flow_networks(panel, spec: FlowSpec, nodes: list[int], years: list[int], distance_km: np.ndarray | None,
                   internal_km: np.ndarray | None, binary: dict) -> tuple[list, list[FlowYear], dict]:
     """One balanced flow network per year: (YearNetwork list, FlowYear list, calibration record)."""
     from clusternet.network.build import panel_matrix

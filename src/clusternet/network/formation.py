@@ -8,8 +8,9 @@ import numpy as np
 import pandas as pd
 
 from clusternet.errors import ConfigError, DataError
-from clusternet.network.build import panel_matrix, sub_seed
+from clusternet.network.build import panel_matrix
 from clusternet.network.qap import mrqap, qap_correlation, size_and_power
+from clusternet.seeds import sub_seed
 
 VARIABLE_KINDS = ("absolute_difference", "similarity")
 
@@ -50,6 +51,7 @@ def explanatory_matrix(m: MatrixSpec, year: int, nodes: list[int], data: dict[st
     """The n x n matrix of one spec in one year (diagonal 0)."""
     n = len(nodes)
     if m.kind in VARIABLE_KINDS:
+        assert m.source is not None and m.variable is not None  # matrix_specs checks variable kinds name both
         frame = data.get(m.source)
         if frame is None:
             raise DataError(f"qap matrix {m.name}: source {m.source!r} was not loaded")

@@ -53,7 +53,7 @@ class GravitySpec:
     decay_parameter: float = 2.0
 
     @classmethod
-    def from_config(cls, section: dict, source: str = "network.gravity") -> "GravitySpec":
+    def from_config(cls, section: dict, source: str = "network.gravity") -> GravitySpec:
         masses = tuple((m["variable"], float(m.get("exponent", 1.0))) for m in section["masses"])
         dist = section.get("distance", {})
         decay = section.get("decay", {})
@@ -67,7 +67,8 @@ class GravitySpec:
         )
         if spec.distance != "geographic" and not spec.economic_variable:
             raise ConfigError(f"{source}.distance.economic_variable must be set when distance.kind is "
-                              f"{spec.distance!r}; name the panel column of the economic distance (e.g. GDP per capita)")
+                              f"{spec.distance!r}; name the panel column of the economic distance "
+                              "(e.g. GDP per capita)")
         return spec
 
     @property
@@ -139,9 +140,12 @@ def gravity_matrix(masses: np.ndarray, distance: np.ndarray, spec: GravitySpec) 
 
 def combined_distance(kind: str, geographic: np.ndarray | None, gap: np.ndarray | None) -> np.ndarray:
     if kind == "geographic":
+        assert geographic is not None
         return geographic
     if kind == "economic":
+        assert gap is not None
         return gap
+    assert geographic is not None and gap is not None, f"distance {kind!r} needs both distances"
     if kind == "geographic_times_economic":
         return geographic * gap
     if kind == "geographic_over_economic":

@@ -157,7 +157,8 @@ def fagiolo_clustering(adj: np.ndarray) -> np.ndarray:
     return c
 
 
-def borgatti_everett_coreness(adj: np.ndarray, *, tol: float = 1e-10, max_iter: int = 10_000) -> tuple[np.ndarray, float]:
+def borgatti_everett_coreness(adj: np.ndarray, *, tol: float = 1e-10,
+                              max_iter: int = 10_000) -> tuple[np.ndarray, float]:
     """Continuous core–periphery coreness (max 1) and the fit corr(a_ij, c_i c_j), i != j."""
     a = ((np.asarray(adj) + np.asarray(adj).T) > 0).astype(float)
     np.fill_diagonal(a, 0.0)
@@ -217,7 +218,7 @@ def communities(w: np.ndarray, seed: int, resolution: float = 1.0) -> tuple[np.n
     finally:
         ig.set_random_number_generator(random)
     raw = np.asarray(part.membership)
-    relabel = {}
+    relabel: dict[int, int] = {}
     for lab in raw:
         relabel.setdefault(int(lab), len(relabel))
     labels = np.array([relabel[int(lab)] for lab in raw])

@@ -199,8 +199,8 @@ def size_and_power(x: np.ndarray, *, effects, replications: int, permutations: i
         rng = np.random.default_rng(np.random.SeedSequence([int(seed), e_idx]))
         rejections = 0
         for _ in range(replications):
-            a = rng.normal(0, node_sd, n)
-            c = rng.normal(0, node_sd, n)
+            a = rng.normal(0, node_sd, int(n))
+            c = rng.normal(0, node_sd, int(n))
             z = x + rng.normal(0, 1, (n, 1)) + rng.normal(0, 1, (1, n))
             y = b * x + a[:, None] + c[None, :] + rng.normal(0, 1, (n, n))
             res = mrqap(y, {"x": x, "z": z}, permutations=permutations, seed=rng.integers(2**32))

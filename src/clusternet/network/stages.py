@@ -116,8 +116,8 @@ def build_networks(cfg: Config, section: dict, panel: pd.DataFrame, geo: dict | 
                                      if f.outflow.sum() else None,
                                      "missing_totals_set_to_zero": [list(m) for m in f.missing]}
                                     for f in years_info]}
-    spec = GravitySpec.from_config(section["gravity"], f"{cfg.section_file('network')}: gravity")
-    return build.gravity_networks(panel, spec, nodes, years, distance, binary), {}
+    gspec = GravitySpec.from_config(section["gravity"], f"{cfg.section_file('network')}: gravity")
+    return build.gravity_networks(panel, gspec, nodes, years, distance, binary), {}
 
 
 def node_table(networks: list, seed: int, section: dict, prefix: str) -> tuple[pd.DataFrame, pd.DataFrame]:
@@ -299,6 +299,7 @@ def run_qap(cfg: Config) -> list[Path]:
                          "t": fit.t[i], "p_dsp": fit.p_value[i], "p_ols": fit.p_ols[i],
                          "qap_correlation": c.get("correlation", np.nan), "qap_correlation_p": c.get("p_value", np.nan),
                          "r2": fit.r2, "dyads": fit.nobs})
+    assert first_x is not None  # at least one year was fitted
     calibration = formation.calibrate(first_x, qap["calibration"], cfg.seed)
     out_dir = p["results"]
     doc = {

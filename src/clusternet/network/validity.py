@@ -54,7 +54,7 @@ def two_way_residuals(df: pd.DataFrame, columns: list[str], entity: str = "regio
         change = 0.0
         for idx, counts, n in ((e_idx, ce, ne), (t_idx, ct, nt)):
             means = np.column_stack([np.bincount(idx, weights=y[:, k], minlength=n) for k in range(y.shape[1])])
-            means /= counts[:, None]
+            means = means / counts[:, None]
             y -= means[idx]
             change = max(change, float(np.abs(means).max()))
         if change <= tolerance * scale:
@@ -106,8 +106,10 @@ def validity_tables(node_df: pd.DataFrame, panel: pd.DataFrame, networks: dict[s
             if len(ok) >= 5:
                 res = two_way_residuals(ok, [col, direction])
                 within = _corr(res[:, 0], res[:, 1])
-            across_p = float(np.nanmean([p for p, _ in yearly])) if yearly and np.isfinite([p for p, _ in yearly]).any() else float("nan")
-            across_s = float(np.nanmean([s for _, s in yearly])) if yearly and np.isfinite([s for _, s in yearly]).any() else float("nan")
+            across_p = (float(np.nanmean([p for p, _ in yearly]))
+                        if yearly and np.isfinite([p for p, _ in yearly]).any() else float("nan"))
+            across_s = (float(np.nanmean([s for _, s in yearly]))
+                        if yearly and np.isfinite([s for _, s in yearly]).any() else float("nan"))
             passed = bool(np.isfinite(within) and np.isfinite(across_s) and within >= threshold
                           and across_s >= threshold)
             summary.append({"network": net_name, "source": info["source"], "measure": measure, "column": col,

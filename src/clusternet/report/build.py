@@ -17,7 +17,6 @@ from __future__ import annotations
 
 import base64
 import re
-import shutil
 from dataclasses import dataclass, field
 from pathlib import Path
 
@@ -25,9 +24,10 @@ import numpy as np
 import pandas as pd
 
 from clusternet import plotting
+from clusternet.config import Config
 from clusternet.data.regions import codes as region_codes
 from clusternet.errors import ConfigError, DataError
-from clusternet.io import read_json, sha256_file, write_json, write_text
+from clusternet.io import atomic_directory, read_json, sha256_file, write_json, write_text
 from clusternet.data.analysis import DEFAULT_MERGE_TABLES, load_analysis_panel
 from clusternet.provenance import provenance
 from clusternet.report import extras, figures, html as html_report, maps, verdict_table
@@ -63,7 +63,7 @@ class Section:
 
 @dataclass
 class Builder:
-    config: object
+    config: Config
     settings: ReportSettings
     inputs: ReportInputs
     stage: Path  # staging directory
@@ -134,11 +134,7 @@ def build_report(config) -> dict:
     settings = load_settings(config)
     results_dir = config.path_of("results")
     inputs = find_inputs(results_dir, config.path_of("processed"))
-    final = results_dir / "report"
-    stage = results_dir / ".report.staging"
-    shutil.rmtree(stage, ignore_errors=True)
-    stage.mkdir(parents=True)
-    try:
+    with atomic_directory(results_dir / "report") as stage:
         b = Builder(config=config, settings=settings, inputs=inputs, stage=stage)
         sections = [*verdict_summary_section(b), data_section(b), stage_section(b, "indices", maps=True),
                     stage_section(b, "network"),
@@ -146,22 +142,9 @@ def build_report(config) -> dict:
         sections += other_artefact_sections(b, {"data", "indices", "network", "spatial"})
         page = html_report.render(settings, sections, b.skipped, b.prov(inputs.files()), inputs)
         write_text(stage / "index.html", page)
-        _swap(stage, final)
-    except BaseException:
-        shutil.rmtree(stage, ignore_errors=True)
-        raise
     write_json(results_dir / "metrics.json", headline_metrics(inputs))
     write_manifest(results_dir)
     return {"skipped": b.skipped}
-
-
-def _swap(stage: Path, final: Path) -> None:
-    old = final.parent / ".report.old"
-    shutil.rmtree(old, ignore_errors=True)
-    if final.exists():
-        final.rename(old)
-    stage.rename(final)
-    shutil.rmtree(old, ignore_errors=True)
 
 
 # --- sections ----------------------------------------------------------------

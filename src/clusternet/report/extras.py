@@ -8,12 +8,14 @@ cannot be read is reported as skipped rather than guessed.
 """
 from __future__ import annotations
 
-import math
 import re
+from typing import Any
 
 import numpy as np
 from scipy import stats
 
+from clusternet.models.mechanisms import marginal_effects as moderation_marginal_effects
+from clusternet.models.threshold import lr_critical_value as hansen_lr_critical_value
 from clusternet.report.settings import ReportSettings
 from clusternet.report.tables import Table
 
@@ -165,8 +167,8 @@ def threshold_table(docs: dict[str, dict], settings: ReportSettings, provenance:
 
 
 def hansen_critical_value(alpha: float = 0.05) -> float:
-    """Hansen (1999, eq. 15) no-rejection critical value of LR(gamma): c = -2 ln(1 - sqrt(1 - alpha))."""
-    return -2.0 * math.log(1.0 - math.sqrt(1.0 - alpha))
+    """Hansen (1999, eq. 15) no-rejection critical value of LR(gamma) (the model's own formula)."""
+    return hansen_lr_critical_value(alpha)
 
 
 def lr_curves(doc: dict) -> list[tuple[np.ndarray, np.ndarray]]:
@@ -211,7 +213,7 @@ def moderation_terms(doc: dict) -> tuple[str, str, str] | None:
     names = {r["name"] for r in doc["coefficients"]}
     block = doc.get("extra", {}).get("moderation")
     if isinstance(block, dict) and "moderator" in block and "interaction" in block:
-        terms = (block.get("treatment", block.get("x")), block["moderator"], block["interaction"])
+        terms: tuple[Any, Any, Any] = (block.get("treatment", block.get("x")), block["moderator"], block["interaction"])
         return terms if terms[0] in names and terms[2] in names else None
     spec = doc.get("spec", {})
     m = spec.get("moderator")
@@ -256,8 +258,7 @@ def marginal_effects(doc: dict, grid=None) -> dict | None:
     m = np.asarray(grid, dtype=float)
     centre = float((block.get("centring") or {}).get("z_mean", 0.0))
     d = m - centre
-    effect = coef[x] + coef[inter] * d
-    se = np.sqrt(V[ix, ix] + d * d * V[ii, ii] + 2 * d * V[ix, ii])
+    effect, se = moderation_marginal_effects(coef[x], coef[inter], V[np.ix_([ix, ii], [ix, ii])], d)
     q = stats.norm.ppf(0.5 + doc.get("ci_level", 0.95) / 2)
     return {"x": x, "moderator": moderator, "grid": m, "effect": effect, "std_error": se,
             "lower": effect - q * se, "upper": effect + q * se}

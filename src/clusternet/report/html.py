@@ -22,7 +22,8 @@ HEADINGS = {
            "models": "全部模型", "hypotheses": "研究假设", "evidence": "证据", "robustness": "稳健性检验",
            "verdict": "结论", "mechanism": "机制", "skipped": "未生成的内容（输入缺失）", "provenance": "来源信息",
            "title": "clusternet：数字产业集群创新网络的形成机制", "files": "文件",
-           "none_skipped": "全部内容均已生成。", "no_hypotheses": "未找到研究假设检验结论（results/hypotheses/verdicts.json）。",
+           "none_skipped": "全部内容均已生成。",
+           "no_hypotheses": "未找到研究假设检验结论（results/hypotheses/verdicts.json）。",
            "code_version": "代码版本", "config_sha256": "配置哈希", "input": "输入文件",
            "downgraded": "因稳健性检验不一致而降级", "agree": "符号与预期一致", "significant": "同时显著"},
 }

@@ -35,7 +35,7 @@ class ReportInputs:
         """Every input file actually read (for provenance and the manifest)."""
         out = [*self.doc_paths.values(), *(p for p, _ in self.artefacts), *self.data.values()]
         out += [p for p in (self.verdicts_path, self.quality_path) if p is not None]
-        for path, listing in self.artefacts:
+        for _path, listing in self.artefacts:
             out += [Path(item["path"]) for item in listing["items"] if Path(item["path"]).is_file()]
         return sorted(set(out), key=lambda p: p.as_posix())
 

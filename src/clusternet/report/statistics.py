@@ -92,9 +92,7 @@ def correlation_table(panel: pd.DataFrame, variables: list[str], settings: Repor
     for i, v in enumerate(variables):
         cells = []
         for j in range(len(variables)):
-            if j > i:
-                cells.append("")
-            elif np.isnan(r.iat[i, j]):
+            if j > i or np.isnan(r.iat[i, j]):
                 cells.append("")
             elif i == j:
                 cells.append(settings.fmt(1.0, statistic="correlation"))

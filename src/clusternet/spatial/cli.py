@@ -27,9 +27,9 @@ def _explore(args: argparse.Namespace) -> int:
 
 def _models(args: argparse.Namespace) -> int:
     from clusternet.config import load_config
-    from clusternet.spatial.stages import run_models
+    from clusternet.spatial.stages import run_spatial_models
 
-    paths = run_models(load_config(args.config))
+    paths = run_spatial_models(load_config(args.config))
     print(f"fitted {len(paths)} spatial specification(s)")
     return 0
 

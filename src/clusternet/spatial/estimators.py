@@ -14,16 +14,17 @@ Specification keys (besides name, model, y, x, controls, entity, time, ci_level,
 """
 from __future__ import annotations
 
-import zlib
 from pathlib import Path
 
 import numpy as np
 import pandas as pd
 
 from clusternet.errors import ConfigError
+from clusternet.models.specs import checked_options
 from clusternet.results import coefficient_table, make_result
+from clusternet.seeds import required_seed, sub_seed
 from clusternet.spatial.models import (ERROR_MODELS, LAG_MODELS, SpatialPanelResult, effects_table,
-                                       fit_spatial_panel, lm_tests, panel_arrays, wald_sdm_tests)
+                                       fit_spatial_panel, lm_tests, lr_test, panel_arrays, wald_sdm_tests)
 from clusternet.spatial.weights import SpatialWeights, load_weights
 
 WEIGHTS_DIR = Path("data/interim/weights")
@@ -53,17 +54,15 @@ def effects_kind(spec: dict) -> str:
 
 
 def spec_seed(spec: dict) -> int:
-    ss = np.random.SeedSequence([int(spec.get("seed", 0)), zlib.crc32(str(spec.get("name", "")).encode())])
-    return int(ss.generate_state(1)[0])
+    """The specification's draws (effects simulation, Monte Carlo log-determinant) use
+    ``sub_seed(seed, name)``; a missing seed is an error (no silent default)."""
+    return sub_seed(required_seed(spec, spec.get("options"), "the spatial effects simulation"),
+                    str(spec.get("name", "")))
 
 
-def fit_spec(data: pd.DataFrame, spec: dict, weights=None):
+def fit_spatial_spec(data: pd.DataFrame, spec: dict, weights=None):
     """Fit one spatial specification: (result, panel arrays, effects table, tests)."""
-    opts = dict(spec.get("options") or {})
-    unknown = set(opts) - OPTION_KEYS
-    if unknown:
-        raise ConfigError(f"specification {spec.get('name')!r}: unknown spatial option(s) {sorted(unknown)}; "
-                          f"allowed: {sorted(OPTION_KEYS)}")
+    opts = checked_options(spec.get("options"), OPTION_KEYS, spec=spec)
     W = resolve_weights(weights if weights is not None else spec.get("weights"))
     x = list(spec["x"]) + list(spec.get("controls") or [])
     panel = panel_arrays(data, spec["y"], x, W, spec.get("entity", "region_code"), spec.get("time", "year"))
@@ -104,11 +103,24 @@ def result_document(res: SpatialPanelResult, spec: dict, impacts: dict, tests: l
     )
 
 
+def comparison_tests(data: pd.DataFrame, spec: dict, res: SpatialPanelResult, W: SpatialWeights) -> list[dict]:
+    """SDM only (``compare``, default true): LR tests of SDM against SAR and SEM fitted on the
+    same sample and weights."""
+    if spec["model"] != "sdm" or not spec.get("compare", True):
+        return []
+    tests = []
+    for restricted in ("sar", "sem"):
+        r, *_ = fit_spatial_spec(data, dict(spec, model=restricted), weights=W)
+        tests.append(lr_test(f"lr_sdm_vs_{restricted}", res, r, df=res.k_x))
+    return tests
+
+
 def _make(model: str):
-    def fit(data: pd.DataFrame, spec: dict) -> dict:
+    def fit(data: pd.DataFrame, spec: dict, weights: SpatialWeights | None = None) -> dict:
+        """``weights``: the loaded matrix (the stage passes it); default: ``spec.weights``."""
         spec = dict(spec, model=model)
-        res, _, impacts, tests, W = fit_spec(data, spec)
-        return result_document(res, spec, impacts, tests, W)
+        res, _, impacts, tests, W = fit_spatial_spec(data, spec, weights=weights)
+        return result_document(res, spec, impacts, tests, W, comparison_tests(data, spec, res, W))
 
     fit.__name__ = f"fit_{model}"
     fit.__doc__ = f"Spatial panel {model.upper()} by ML (clusternet.spatial.models)."

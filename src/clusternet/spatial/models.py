@@ -63,6 +63,7 @@ from scipy import optimize, stats
 from scipy.sparse.linalg import splu
 
 from clusternet.errors import ConfigError, DataError, EstimationError
+from clusternet.models.inference import chi2_p_value, chi2_test, test_row, wald_statistic
 from clusternet.spatial.weights import SpatialWeights
 
 MODELS = ("sar", "sem", "sdm", "sdem", "slx")
@@ -169,6 +170,7 @@ class LogDet:
 
     def __call__(self, delta: float) -> float:
         if self.method == "eigen":
+            assert self.eig is not None
             return float(np.sum(np.log(1 - delta * self.eig)).real)
         if self.method == "lu":
             lu = splu((sp.identity(self.n, format="csc") - delta * self.W).tocsc())
@@ -513,8 +515,7 @@ def lm_tests(panel: SpatialPanel, effects: str = "individual") -> list[dict]:
         "robust_lm_lag": (g_lag - g_err) ** 2 / (J - TW),
         "robust_lm_error": (g_err - TW / J * g_lag) ** 2 / (TW * (1 - TW / J)),
     }
-    return [{"name": n, "statistic": float(v), "df": 1, "p_value": float(stats.chi2.sf(v, 1)),
-             "note": f"on the {effects}-effects OLS residuals"} for n, v in stats_.items()]
+    return [chi2_test(n, float(v), 1, f"on the {effects}-effects OLS residuals") for n, v in stats_.items()]
 
 
 def wald_sdm_tests(res: SpatialPanelResult) -> list[dict]:
@@ -525,20 +526,19 @@ def wald_sdm_tests(res: SpatialPanelResult) -> list[dict]:
     off = 1 if res.effects == "none" else 0
     bi, ti, ri = np.arange(off, off + kx), np.arange(off + kx, off + 2 * kx), len(res.params) - 1
     th = res.params[ti]
-    w_sar = float(th @ np.linalg.solve(res.vcov[np.ix_(ti, ti)], th))
+    w_sar = wald_statistic(th, res.vcov[np.ix_(ti, ti)])
     g = th + res.params[ri] * res.params[bi]
     Jm = np.zeros((kx, len(res.params)))
     Jm[:, bi] = res.params[ri] * np.eye(kx)
     Jm[:, ti] = np.eye(kx)
     Jm[:, ri] = res.params[bi]
-    w_sem = float(g @ np.linalg.solve(Jm @ res.vcov @ Jm.T, g))
-    return [{"name": "wald_sdm_vs_sar", "statistic": w_sar, "df": kx, "p_value": float(stats.chi2.sf(w_sar, kx)),
-             "note": "H0: theta = 0"},
-            {"name": "wald_sdm_vs_sem", "statistic": w_sem, "df": kx, "p_value": float(stats.chi2.sf(w_sem, kx)),
-             "note": "H0: theta + rho*beta = 0 (delta method)"}]
+    w_sem = wald_statistic(g, Jm @ res.vcov @ Jm.T)
+    return [chi2_test("wald_sdm_vs_sar", w_sar, kx, "H0: theta = 0"),
+            chi2_test("wald_sdm_vs_sem", w_sem, kx, "H0: theta + rho*beta = 0 (delta method)")]
 
 
 def lr_test(name: str, unrestricted: SpatialPanelResult, restricted: SpatialPanelResult, df: int) -> dict:
     lr = 2 * (unrestricted.loglik - restricted.loglik)
-    return {"name": name, "statistic": float(lr), "df": df, "p_value": float(stats.chi2.sf(max(lr, 0.0), df)),
-            "note": f"LR {unrestricted.model} vs {restricted.model}"}
+    # a restricted fit above the unrestricted one (optimiser tolerance) has p = 1, not NaN
+    return test_row(name, float(lr), df, chi2_p_value(max(lr, 0.0), df),
+                    f"LR {unrestricted.model} vs {restricted.model}")

@@ -1,7 +1,7 @@
 """Figures of the spatial stage: Moran scatter plots and LISA cluster maps on the province map."""
 from __future__ import annotations
 
-from functools import lru_cache
+from functools import cache
 
 import numpy as np
 
@@ -38,11 +38,12 @@ def moran_scatter(var, year, W, x, loc, moran_result):
                     xytext=(2, 2), textcoords="offset points")
     ax.set_xlabel(f"{var} (standardised)")
     ax.set_ylabel(f"W·{var}")
-    ax.set_title(f"{var}, {year}: Moran's I = {moran_result['I']:.3f} (p_sim = {moran_result.get('p_sim', np.nan):.3f})")
+    ax.set_title(f"{var}, {year}: Moran's I = {moran_result['I']:.3f} "
+                 f"(p_sim = {moran_result.get('p_sim', np.nan):.3f})")
     return fig
 
 
-@lru_cache(maxsize=None)
+@cache
 def _drawable(code: int):
     from clusternet.data import geo
 

@@ -6,43 +6,17 @@ no partial or stale mix of files.
 """
 from __future__ import annotations
 
-import contextlib
-import os
-import shutil
-import tempfile
 from pathlib import Path
 
 import numpy as np
 import pandas as pd
 
 from clusternet.errors import ConfigError, DataError
-from clusternet.io import atomic_path
+from clusternet.io import atomic_directory, atomic_path, read_region_year_table
 from clusternet.provenance import provenance
-from clusternet.results import validate_result, write_result
+from clusternet.results import write_result
 
 SECTION = "spatial"
-
-
-@contextlib.contextmanager
-def rebuilt_directory(target: Path):
-    """Yield a fresh temporary directory that replaces ``target`` on success."""
-    target = Path(target)
-    target.parent.mkdir(parents=True, exist_ok=True)
-    tmp = Path(tempfile.mkdtemp(prefix=f".{target.name}.", dir=target.parent))
-    tmp.chmod(0o755)  # mkdtemp makes it private
-    try:
-        yield tmp
-        old = None
-        if target.exists():
-            old = target.with_name(f".{target.name}.old")
-            shutil.rmtree(old, ignore_errors=True)
-            os.replace(target, old)
-        os.replace(tmp, target)
-        if old is not None:
-            shutil.rmtree(old, ignore_errors=True)
-    except BaseException:
-        shutil.rmtree(tmp, ignore_errors=True)
-        raise
 
 
 def weights_dir(config) -> Path:
@@ -51,9 +25,7 @@ def weights_dir(config) -> Path:
 
 def _panel(config) -> tuple[pd.DataFrame, list[Path]]:
     path = config.path_of("processed") / "panel.parquet"
-    if not path.exists():
-        raise DataError(f"{path} does not exist; run `clusternet panel` first")
-    return pd.read_parquet(path), [path]
+    return read_region_year_table(path, "panel (clusternet panel)"), [path]
 
 
 def run_weights(config) -> list[Path]:
@@ -65,7 +37,7 @@ def run_weights(config) -> list[Path]:
     needs_panel = any(s["type"] in ("economic", "nested") for s in specs.values())
     panel, inputs = _panel(config) if needs_panel else (None, [])
     written = []
-    with rebuilt_directory(weights_dir(config)) as tmp:
+    with atomic_directory(weights_dir(config)) as tmp:
         for name, spec in specs.items():
             w = build_weights(name, spec, panel=panel)
             w.meta["provenance"] = provenance(inputs if spec["type"] in ("economic", "nested") else [], config,
@@ -107,7 +79,7 @@ def run_explore(config) -> None:
     out_dir = config.path_of("results") / "spatial"
     fig_dir = out_dir / "figures"
     rows, items, skipped = [], [], []
-    with rebuilt_directory(fig_dir) as tmp_fig:
+    with atomic_directory(fig_dir) as tmp_fig:
         for v_i, var in enumerate(ex["variables"]):
             for year in sorted(data["year"].unique()):
                 sub = data[data["year"] == year].set_index("region_code")[var].reindex(W.ids)
@@ -165,29 +137,19 @@ def model_specs(config) -> list[dict]:
     return specs
 
 
-def run_models(config) -> list[Path]:
+def run_spatial_models(config) -> list[Path]:
     """Fit every spatial specification -> results/spatial/models/<name>.json."""
-    from clusternet.data.analysis import load_analysis_panel, select_sample
-    from clusternet.spatial.estimators import fit_spec, result_document
-    from clusternet.spatial.models import lr_test
+    from clusternet.data.analysis import load_analysis_panel
+    from clusternet.models.runner import fit_specification
 
     data, inputs = load_analysis_panel(config)
     out_dir = config.path_of("results") / "spatial" / "models"
     written = []
-    with rebuilt_directory(out_dir) as tmp:
+    with atomic_directory(out_dir) as tmp:
         for spec in model_specs(config):
-            W = _load_weights(config, spec["weights"])
-            sample = select_sample(data, spec)
-            res, panel, impacts, tests, _ = fit_spec(sample, spec, weights=W)
-            extra_tests = []
-            if spec["model"] == "sdm" and spec.get("compare", True):
-                for restricted in ("sar", "sem"):
-                    r, *_ = fit_spec(sample, dict(spec, model=restricted), weights=W)
-                    extra_tests.append(lr_test(f"lr_sdm_vs_{restricted}", res, r, df=res.k_x))
-            doc = result_document(res, spec, impacts, tests, W, extra_tests)
-            doc["provenance"] = provenance(list(inputs) + [weights_dir(config) / f"{spec['weights']}.npz"], config,
-                                           sections=[SECTION])
-            validate_result(doc, f"spatial specification {spec['name']!r}")
+            # the same code path as `clusternet fit --model <spatial model>` (models/runner.py)
+            doc = fit_specification(data, spec, inputs=list(inputs) + [weights_dir(config) / f"{spec['weights']}.npz"],
+                                    config=config, section=SECTION, weights=_load_weights(config, spec["weights"]))
             write_result(tmp / f"{spec['name']}.json", doc)
             written.append(out_dir / f"{spec['name']}.json")
     return written

@@ -36,7 +36,7 @@ from __future__ import annotations
 
 from dataclasses import dataclass, field
 from pathlib import Path
-from typing import Sequence
+from collections.abc import Sequence
 
 import numpy as np
 import scipy.sparse as sp
@@ -111,7 +111,7 @@ class SpatialWeights:
             "mean_neighbours": float(np.mean(np.diff(m.indptr))),
         }
 
-    def aligned(self, codes: Sequence[int], source: str = "panel") -> "SpatialWeights":
+    def aligned(self, codes: Sequence[int], source: str = "panel") -> SpatialWeights:
         """The weights reordered to ``codes``; an error names regions missing on either side."""
         codes = [int(c) for c in codes]
         missing = sorted(set(codes) - set(self.ids))
@@ -188,13 +188,14 @@ def economic_matrix(values: np.ndarray, codes: Sequence[int]) -> np.ndarray:
     """w_ij = 1/|v_i - v_j|; equal values (division by zero) are an error naming the regions."""
     v = np.asarray(values, dtype=float)
     if not np.all(np.isfinite(v)):
-        bad = [codes[i] for i in np.flatnonzero(~np.isfinite(v))]
+        bad = [codes[int(i)] for i in np.flatnonzero(~np.isfinite(v))]
         raise DataError(f"economic weights: no finite mean for regions {_names(bad)}")
     diff = np.abs(v[:, None] - v[None, :])
     np.fill_diagonal(diff, np.inf)
     if np.any(diff == 0):
         i, j = np.argwhere(diff == 0)[0]
-        raise DataError(f"economic weights: regions {_names([codes[i], codes[j]])} have equal means, 1/0 undefined")
+        raise DataError(f"economic weights: regions {_names([codes[int(i)], codes[int(j)]])} have equal means, "
+                        "1/0 undefined")
     return 1.0 / diff
 
 
@@ -223,7 +224,7 @@ def apply_island_rule(m: np.ndarray, codes: Sequence[int], dist: np.ndarray | No
         return m, []
     if kind == "error":
         raise DataError(
-            f"weights {name!r}: regions {_names([codes[i] for i in islands])} have no neighbour (islands). "
+            f"weights {name!r}: regions {_names([codes[int(i)] for i in islands])} have no neighbour (islands). "
             f"Set `islands: {{rule: nearest, k: 1}}` (link to the nearest region by distance) or "
             f"`islands: {{rule: allow}}` for weights {name!r} in config/spatial.yaml"
         )
@@ -234,13 +235,14 @@ def apply_island_rule(m: np.ndarray, codes: Sequence[int], dist: np.ndarray | No
         if rule.get("by", "boundary") == "boundary":
             from clusternet.data import geo
 
-            d = geo.boundary_gap_km(codes[i], codes)
+            d = geo.boundary_gap_km(codes[int(i)], codes)
         else:
+            assert dist is not None, "centroid islands rule needs the distance matrix"
             d = dist[i].astype(float).copy()
         d[i] = np.inf
         for j in np.argsort(d, kind="stable")[:k]:
             m[i, j] = m[j, i] = 1.0
-            links.append([int(codes[i]), int(codes[j])])
+            links.append([int(codes[int(i)]), int(codes[int(j)])])
     return m, links
 
 
