@@ -11,13 +11,12 @@ from __future__ import annotations
 
 import os
 import shutil
-import tempfile
 from pathlib import Path
 
 import pandas as pd
 
 from clusternet.errors import ClusternetError, ConfigError, DataError
-from clusternet.io import write_json
+from clusternet.io import staging_directory, write_json
 from clusternet.models import registry
 from clusternet.models.data import load_analysis_panel
 from clusternet.provenance import provenance
@@ -99,7 +98,7 @@ def run_models(config, out_dir: str | os.PathLike | None = None, processed_dir=N
     inputs = [*inputs, config.path, config.section_file(SECTION)]
     index = []
     out_dir.parent.mkdir(parents=True, exist_ok=True)
-    tmp = Path(tempfile.mkdtemp(prefix=f".{out_dir.name}.", dir=out_dir.parent))
+    tmp = staging_directory(out_dir)  # stage-tagged, process-umask permissions
     try:
         for spec in specs:
             try:
@@ -116,7 +115,7 @@ def run_models(config, out_dir: str | os.PathLike | None = None, processed_dir=N
         write_json(tmp / "index.json", {"specifications": index})
         old = None
         if out_dir.exists():
-            old = Path(tempfile.mkdtemp(prefix=f".{out_dir.name}.old.", dir=out_dir.parent))
+            old = staging_directory(out_dir, "old")
             os.replace(out_dir, old / out_dir.name)
         os.replace(tmp, out_dir)
         if old is not None:

@@ -9,14 +9,13 @@ from __future__ import annotations
 import contextlib
 import os
 import shutil
-import tempfile
 from pathlib import Path
 
 import numpy as np
 import pandas as pd
 
 from clusternet.errors import ConfigError, DataError
-from clusternet.io import atomic_path
+from clusternet.io import atomic_path, staging_directory
 from clusternet.provenance import provenance
 from clusternet.results import validate_result, write_result
 
@@ -27,16 +26,13 @@ SECTION = "spatial"
 def rebuilt_directory(target: Path):
     """Yield a fresh temporary directory that replaces ``target`` on success."""
     target = Path(target)
-    target.parent.mkdir(parents=True, exist_ok=True)
-    tmp = Path(tempfile.mkdtemp(prefix=f".{target.name}.", dir=target.parent))
-    tmp.chmod(0o755)  # mkdtemp makes it private
+    tmp = staging_directory(target)  # stage-tagged: cleaned when the stage restarts after a kill
     try:
         yield tmp
         old = None
         if target.exists():
-            old = target.with_name(f".{target.name}.old")
-            shutil.rmtree(old, ignore_errors=True)
-            os.replace(target, old)
+            old = staging_directory(target, "old")
+            os.replace(target, old / target.name)
         os.replace(tmp, target)
         if old is not None:
             shutil.rmtree(old, ignore_errors=True)
