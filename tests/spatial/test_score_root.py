@@ -9,11 +9,16 @@ from __future__ import annotations
 import mpmath as mp
 import numpy as np
 import pytest
+from spatial_testdata import simulate
 
 from clusternet.errors import EstimationError
-from clusternet.spatial.models import LogDet, _score_root, demean, fit_spatial_panel, lag
-
-from spatial_testdata import simulate
+from clusternet.spatial.models import (
+    LogDet,
+    _score_root,
+    demean,
+    fit_spatial_panel,
+    lag,
+)
 
 
 def _mp_ols_resid(X, v):

@@ -37,6 +37,7 @@ import pandas as pd
 from scipy import stats
 
 from clusternet.errors import ConfigError, DataError, EstimationError
+from clusternet.models.inputs import unknown_columns
 from clusternet.models.registry import register
 from clusternet.results import coefficient_table, make_result
 
@@ -170,8 +171,7 @@ def _prepare(data: pd.DataFrame, spec: dict, columns: list[str], missing: str = 
     needed = [common["entity"], common["time"], *dict.fromkeys(columns)]
     absent = [c for c in needed if c not in data.columns]
     if absent:
-        raise DataError(f"specification {_spec_name(spec)!r}: column(s) {absent} not in the analysis data; "
-                        f"available: {sorted(map(str, data.columns))}")
+        raise unknown_columns(absent, data.columns, f"specification {_spec_name(spec)!r}")
     frame = data[list(dict.fromkeys(needed))].copy()
     bad = frame.isna().any(axis=1)
     if bad.any() and missing == "drop":

@@ -73,6 +73,7 @@ import pandas as pd
 
 from clusternet.errors import ConfigError, DataError, EstimationError
 from clusternet.models.covariance import CovarianceSpec, sandwich_covariance
+from clusternet.models.inputs import unknown_columns, where
 from clusternet.models.registry import register
 from clusternet.results import coefficient_table, make_result
 
@@ -414,15 +415,15 @@ def balanced_arrays(data: pd.DataFrame, entity: str, time: str, columns: list[st
     """(n, T) arrays of ``columns``; DataError unless the panel is balanced and complete."""
     for col in [entity, time, *columns]:
         if col not in data.columns:
-            raise DataError(f"column {col!r} not in the data; available: {', '.join(map(str, data.columns))}")
+            raise unknown_columns([col], data.columns, "threshold model")
     df = data[[entity, time, *columns]]
     for col in columns:
         values = pd.to_numeric(df[col], errors="coerce")
         bad = values.isna().to_numpy()
         if bad.any():
-            row = int(np.flatnonzero(bad)[0])
-            raise DataError(f"column {col!r} has {int(bad.sum())} missing or non-numeric value(s), first at data row "
-                            f"{row} ({entity}={df[entity].iloc[row]}, {time}={df[time].iloc[row]}); the "
+            pos = int(np.flatnonzero(bad)[0])
+            raise DataError(f"column {col!r} has {int(bad.sum())} missing or non-numeric value(s), first at "
+                            f"{where(df, pos, entity, time)}; the "
                             "threshold model needs a complete balanced panel: impute or drop the entity")
     counts = df.groupby(entity)[time].nunique()
     n_periods = df[time].nunique()
@@ -433,9 +434,8 @@ def balanced_arrays(data: pd.DataFrame, entity: str, time: str, columns: list[st
             problem = (f"{len(short)} entit(ies) do not have all {n_periods} periods "
                        f"(e.g. {entity}={short.index[0]} has {int(short.iloc[0])})")
         else:
-            row = int(np.flatnonzero(duplicated.to_numpy())[0])
-            problem = (f"duplicate ({entity}, {time}) pair at data row {row} "
-                       f"({entity}={df[entity].iloc[row]}, {time}={df[time].iloc[row]})")
+            pos = int(np.flatnonzero(duplicated.to_numpy())[0])
+            problem = f"duplicate ({entity}, {time}) pair at {where(df, pos, entity, time)}"
         raise DataError(f"the threshold model needs a balanced panel: {problem}")
     df = df.sort_values([entity, time])
     n = counts.size
