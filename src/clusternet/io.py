@@ -12,6 +12,7 @@ import hashlib
 import json
 import math
 import os
+import re
 import shutil
 import tempfile
 from pathlib import Path
@@ -33,35 +34,105 @@ def sha256_bytes(data: bytes) -> str:
     return hashlib.sha256(data).hexdigest()
 
 
+# --------------------------------------------------------------------------- temporaries
+# Temporary files and staging directories carry the name of the stage that makes them
+# (``.<name>.<stage>~<random>.tmp<suffix>``, ``.<name>.<stage>~<random>.staging``), so that a
+# stage can remove its own leftovers from an interrupted run when it starts
+# (``clean_stale_temporaries``) without touching the in-flight files of another stage running
+# in parallel. ``set_stage`` is called once by the CLI; library use outside a stage gets "lib".
+_STAGE = "lib"
+_STAGE_OK = re.compile(r"^[A-Za-z0-9_-]+$")
+
+
+def set_stage(name: str) -> None:
+    """Tag this process's temporaries with the stage (CLI sub-command) ``name``."""
+    global _STAGE
+    if not _STAGE_OK.match(name):
+        raise ValueError(f"stage name {name!r}: letters, digits, '_' and '-' only")
+    _STAGE = name
+
+
+def _stale_pattern(stage: str) -> re.Pattern:
+    # tempfile's random part: 8 characters from [a-z0-9_]
+    return re.compile(rf"^\..+\.{re.escape(stage)}~[a-z0-9_]{{8}}\.(tmp|staging|old)")
+
+
+def current_umask() -> int:
+    """The process umask (read from /proc on Linux; elsewhere set-and-restore)."""
+    with contextlib.suppress(OSError, ValueError):
+        for line in Path("/proc/self/status").read_text().splitlines():
+            if line.startswith("Umask:"):
+                return int(line.split()[1], 8)
+    mask = os.umask(0o022)
+    os.umask(mask)
+    return mask
+
+
+def apply_umask(path: str | os.PathLike, directory: bool = False) -> None:
+    """Give a file (0666) or directory (0777) made by tempfile (0600/0700, private) the
+    permissions an ordinary ``open``/``mkdir`` would give it under the process umask."""
+    os.chmod(path, (0o777 if directory else 0o666) & ~current_umask())
+
+
+def staging_directory(target: str | os.PathLike, kind: str = "staging") -> Path:
+    """A new empty directory next to ``target`` (hidden, tagged with the stage, process-umask
+    permissions) to build ``target`` in and then swap into place; ``kind`` is ``staging`` or
+    ``old`` (where the previous ``target`` is parked during the swap)."""
+    target = Path(target)
+    target.parent.mkdir(parents=True, exist_ok=True)
+    tmp = Path(tempfile.mkdtemp(prefix=f".{target.name}.{_STAGE}~", suffix=f".{kind}", dir=target.parent))
+    apply_umask(tmp, directory=True)
+    return tmp
+
+
+def clean_stale_temporaries(roots, stage: str | None = None) -> list[Path]:
+    """Remove the temporary files and staging directories that ``stage`` (default: this
+    process's stage) left under ``roots`` when it was interrupted; return what was removed.
+    Only names made by ``atomic_path``/``staging_directory`` with that stage's tag match."""
+    pattern = _stale_pattern(stage or _STAGE)
+    removed = []
+    for root in roots:
+        root = Path(root)
+        if not root.is_dir():
+            continue
+        for dirpath, dirnames, filenames in os.walk(root):
+            for name in list(dirnames):
+                if pattern.match(name):
+                    shutil.rmtree(Path(dirpath) / name, ignore_errors=True)
+                    removed.append(Path(dirpath) / name)
+                    dirnames.remove(name)
+            for name in filenames:
+                if pattern.match(name):
+                    with contextlib.suppress(FileNotFoundError):
+                        (Path(dirpath) / name).unlink()
+                        removed.append(Path(dirpath) / name)
+    return sorted(removed)
+
+
 @contextlib.contextmanager
 def atomic_path(path: str | os.PathLike) -> Iterator[Path]:
     """Yield a temporary path next to ``path``; on success move it into place.
 
     On any exception the temporary file is removed and ``path`` is untouched.
     The temporary name keeps the suffix so that writers that infer the format
-    from the extension (pandas, matplotlib) still work.
+    from the extension (pandas, matplotlib) still work. The file gets the process
+    umask's permissions before the move (mkstemp makes it 0600, which would survive
+    the rename and hide the output from co-authors).
     """
     target = Path(path)
     target.parent.mkdir(parents=True, exist_ok=True)
-    fd, tmp = tempfile.mkstemp(prefix=f".{target.stem}.", suffix=f".tmp{target.suffix}", dir=target.parent)
+    fd, tmp = tempfile.mkstemp(prefix=f".{target.stem}.{_STAGE}~", suffix=f".tmp{target.suffix}", dir=target.parent)
     os.close(fd)
     tmp_path = Path(tmp)
     try:
         yield tmp_path
-        # mkstemp makes the file private (0600); the output gets the mode a plain open() would give it
-        tmp_path.chmod(0o666 & ~current_umask())
+        if tmp_path.exists():
+            apply_umask(tmp_path, directory=tmp_path.is_dir())
         os.replace(tmp_path, target)
     except BaseException:
         with contextlib.suppress(FileNotFoundError):
             tmp_path.unlink()
         raise
-
-
-def current_umask() -> int:
-    """The process umask (read by setting and restoring it)."""
-    mask = os.umask(0o022)
-    os.umask(mask)
-    return mask
 
 
 @contextlib.contextmanager
@@ -73,14 +144,12 @@ def atomic_directory(path: str | os.PathLike) -> Iterator[Path]:
     outputs). The directory gets the mode ``mkdir`` would give it (mkdtemp makes it 0700).
     """
     target = Path(path)
-    target.parent.mkdir(parents=True, exist_ok=True)
-    tmp = Path(tempfile.mkdtemp(prefix=f".{target.name}.", dir=target.parent))
-    tmp.chmod(0o777 & ~current_umask())
+    tmp = staging_directory(target)  # tagged with the stage, so an interrupted run's copy is cleaned
     try:
         yield tmp
         old = None
         if target.exists():
-            old = Path(tempfile.mkdtemp(prefix=f".{target.name}.old.", dir=target.parent))
+            old = staging_directory(target, "old")
             os.replace(target, old / target.name)
         os.replace(tmp, target)
         if old is not None:

@@ -95,8 +95,8 @@ def test_every_indicator_constant():
     df["a"] = 1.0
     df["b"] = 2.0
     system = parse_system(spec({"variable": "a", "direction": "+"}, {"variable": "b", "direction": "+"}))
-    with pytest.raises(DataError, match="every indicator is constant"):
-        compute_index(df, system, "critic")
+    with pytest.raises(DataError, match="every indicator is constant"):  # when dropping is allowed
+        compute_index(df, system, "critic", IndexOptions(constant_indicators="drop"))
 
 
 def test_critic_with_perfectly_correlated_indicators():

@@ -142,7 +142,7 @@ def test_models_stage_failure_leaves_previous_results(tmp_path, capsys):
     (config.parent / "models.yaml").write_text(yaml.safe_dump(models))
     assert main(["models", "--config", str(config)]) == 2
     err = capsys.readouterr().err
-    assert "specification 'broken'" in err and "['nope'] not found" in err
+    assert "specification 'broken'" in err and "column(s) 'nope' not found" in err
     assert {p.name: p.read_bytes() for p in out.iterdir()} == before
     assert [p.name for p in out.parent.iterdir()] == ["models"]  # no temporary leftovers
 

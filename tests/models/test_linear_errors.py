@@ -54,7 +54,7 @@ def test_collinear_regressors_named(df):
 
 def test_missing_values_error_names_column_and_row(df):
     df.loc[7, "x2"] = np.nan
-    with pytest.raises(DataError, match=r"x2: 1.*row 7.*options.missing"):
+    with pytest.raises(DataError, match=r"x2: 1.*data row 8.*options.missing"):
         fit(df)
 
 
@@ -66,14 +66,14 @@ def test_missing_values_dropped_when_asked_and_recorded(df):
 
 
 def test_missing_column_lists_available(df):
-    with pytest.raises(DataError, match=r"\['x9'\] not found; available columns"):
+    with pytest.raises(DataError, match=r"'x9' not found among the 7 columns.*codebook"):
         fit(df, x=["x1", "x9"])
 
 
 def test_non_numeric_column(df):
     df["x2"] = df["x2"].astype(str)
     df.loc[4, "x2"] = "n/a"
-    with pytest.raises(DataError, match=r"'x2' is not numeric \(row 4"):
+    with pytest.raises(DataError, match=r"'x2' is not numeric \(data row 5"):
         fit(df)
 
 

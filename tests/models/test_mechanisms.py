@@ -247,7 +247,7 @@ def test_errors_name_the_problem():
     with pytest.raises(ConfigError, match="exactly one `x`"):
         M.fit_moderation(df, {"name": "s2", "model": "moderation", "y": "y", "x": ["x", "w"],
                               "options": {"moderator": "m"}})
-    with pytest.raises(DataError, match=r"column\(s\) \['nope'\] not in the analysis data"):
+    with pytest.raises(DataError, match=r"column\(s\) 'nope' not found among the 7 columns"):
         M.fit_moderation(df, {"name": "s3", "model": "moderation", "y": "y", "x": "x",
                               "options": {"moderator": "nope"}})
     bad = df.copy()

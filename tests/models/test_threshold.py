@@ -209,14 +209,14 @@ def test_unbalanced_panel_rejected(frame):
         get("threshold")(frame.drop(index=[3]), _spec())
     row = frame.iloc[[3]]
     with pytest.raises(DataError, match=rf"balanced panel: duplicate \(region_code, year\) pair at data row "
-                                        rf"{len(frame)} \(region_code={code}, year={int(row['year'].iloc[0])}\)"):
+                                        rf"{len(frame) + 1} \(region_code={code}, year={int(row['year'].iloc[0])}\)"):
         get("threshold")(pd.concat([frame, row], ignore_index=True), _spec())
 
 
 def test_missing_value_named(frame):
     bad = frame.copy()
     bad.loc[7, "q"] = np.nan
-    with pytest.raises(DataError, match=r"'q'.*row 7"):
+    with pytest.raises(DataError, match=r"'q'.*data row 8"):  # 1-based data rows (issue 11)
         get("threshold")(bad, _spec())
 
 

@@ -120,7 +120,10 @@ def test_logdet_methods_agree(small_panel):
 def test_lu_and_eigen_give_same_fit(small_panel):
     a = fit_spatial_panel(small_panel, "sdm", "twoway", logdet="eigen")
     b = fit_spatial_panel(small_panel, "sdm", "twoway", logdet="lu")
-    np.testing.assert_allclose(a.params, b.params, atol=1e-8)
+    # rtol=0: assert_allclose's default rtol=1e-7 would swamp atol. 1e-11: ρ is the root of the
+    # analytic score (exact to ~1e-14, not the ~1e-7 of maximising the likelihood itself); the
+    # two log-determinants differ by rounding only (~1e-13 in the score)
+    np.testing.assert_allclose(a.params, b.params, rtol=0, atol=1e-11)
 
 
 def test_effects_point_estimates_by_dense_inverse(small_panel):
@@ -235,8 +238,11 @@ def test_fit_invariant_to_region_order(small_panel):
                             tuple(np.array(small_panel.ids)[perm]), small_panel.years, "y", small_panel.x_names)
     a = fit_spatial_panel(small_panel, "sdm", "twoway")
     b = fit_spatial_panel(shuffled, "sdm", "twoway")
-    np.testing.assert_allclose(a.params, b.params, atol=1e-9)
-    np.testing.assert_allclose(a.std_errors, b.std_errors, atol=1e-9)
+    # rtol=0: the default rtol=1e-7 would swamp atol. 1e-11: reordering changes only the order of
+    # summation (~1e-15 relative in the score); with ρ the root of the score that moves ρ by
+    # ~1e-14, so 1e-11 is a wide margin for any BLAS
+    np.testing.assert_allclose(a.params, b.params, rtol=0, atol=1e-11)
+    np.testing.assert_allclose(a.std_errors, b.std_errors, rtol=0, atol=1e-11)
 
 
 def test_transformed_traces_against_explicit_transformation(small_panel):

@@ -60,6 +60,31 @@ class _Tee:
         return getattr(self.stream, name)
 
 
+NOT_STAGES = {"fit"}  # one-off commands: they write only the file they are given
+
+
+def _start_stage(args) -> None:
+    """Tag this process's temporaries with the stage name and remove the ones an interrupted
+    run of the same stage left under the configured data/results directories (issue 11,
+    item 8). A config that does not load is left for the command itself to report."""
+    from clusternet.io import clean_stale_temporaries, set_stage
+
+    set_stage(args.command)
+    if args.command in NOT_STAGES or not getattr(args, "config", None):
+        return
+    from clusternet.config import load_config
+
+    try:
+        config = load_config(args.config)
+        roots = [config.path_of(k) for k in ("raw", "interim", "processed", "results")]
+    except (ClusternetError, KeyError, TypeError):
+        return
+    removed = clean_stale_temporaries(roots, args.command)
+    if removed:
+        print(f"clusternet {args.command}: removed {len(removed)} temporary file(s)/director(ies) left by an "
+              f"interrupted run, e.g. {removed[0]}", file=sys.stderr)
+
+
 def main(argv: list[str] | None = None) -> int:
     parser = build_parser()
     args = parser.parse_args(argv)
@@ -72,6 +97,7 @@ def main(argv: list[str] | None = None) -> int:
         logging.basicConfig(level=logging.INFO, format="%(levelname)s %(name)s: %(message)s", force=True)
         logging.captureWarnings(True)
     try:
+        _start_stage(args)
         return int(args.func(args) or 0)
     except ClusternetError as exc:
         print(f"clusternet {args.command}: error: {exc}", file=sys.stderr)

@@ -10,6 +10,13 @@ from pathlib import Path
 import numpy as np
 import pandas as pd
 
+from clusternet.data.inputs import (
+    check_finite,
+    data_row,
+    plain,
+    unknown_columns,
+    where,
+)
 from clusternet.errors import ConfigError, DataError
 
 ID_COLUMNS = ("region_code", "year")
@@ -26,14 +33,22 @@ def read_table(path: str | os.PathLike) -> pd.DataFrame:
     if not path.exists():
         raise DataError(f"data file {path} does not exist")
     suffix = path.suffix.lower()
+    if suffix in (".csv", ".parquet", ".pq") and path.stat().st_size == 0:
+        raise DataError(f"{path}: the file is empty (no header, no data rows)")
     try:
         if suffix == ".csv":
-            return pd.read_csv(path)
-        if suffix in (".parquet", ".pq"):
-            return pd.read_parquet(path)
+            frame = pd.read_csv(path)
+        elif suffix in (".parquet", ".pq"):
+            frame = pd.read_parquet(path)
+        else:
+            frame = None
     except (ValueError, OSError, pd.errors.ParserError) as exc:
         raise DataError(f"{path}: cannot be read as {suffix[1:]}: {exc}") from exc
-    raise DataError(f"{path}: unsupported format {suffix!r}; use .csv or .parquet")
+    if frame is None:
+        raise DataError(f"{path}: unsupported format {suffix!r}; use .csv or .parquet")
+    if frame.empty:
+        raise DataError(f"{path}: the file has a header ({len(frame.columns)} columns) but no data rows")
+    return frame
 
 
 def load_analysis_panel(config, processed_dir: str | os.PathLike | None = None) -> tuple[pd.DataFrame, list[Path]]:
@@ -99,9 +114,7 @@ def prepare_frame(
     wanted = [entity, time, *dict.fromkeys([*columns, *extra_columns])]
     absent = [c for c in wanted if c not in data.columns]
     if absent:
-        raise DataError(
-            f"{source}: column(s) {absent} not found; available columns: {sorted(map(str, data.columns))}"
-        )
+        raise unknown_columns(absent, data.columns, source)
     frame = data[list(dict.fromkeys(wanted))].copy()
     # model variables must be numeric (booleans become 0/1); extra columns (cluster labels) may be anything
     for col in dict.fromkeys(columns):
@@ -111,11 +124,12 @@ def prepare_frame(
             frame[col] = frame[col].astype(float)
         elif not pd.api.types.is_numeric_dtype(frame[col]):
             bad = (pd.to_numeric(frame[col], errors="coerce").isna() & frame[col].notna()).to_numpy()
-            row = int(np.flatnonzero(bad)[0]) if bad.any() else 0
+            pos = int(np.flatnonzero(bad)[0]) if bad.any() else 0
             raise DataError(
-                f"{source}: column {col!r} is not numeric (row {row}: {frame[col].iloc[row]!r}); "
-                "convert it or choose another variable"
+                f"{source}: column {col!r} is not numeric ({where(frame, pos, entity, time)}: "
+                f"{plain(frame[col].iloc[pos])!r}); convert it or choose another variable"
             )
+    check_finite(frame, [c for c in columns if c not in (entity, time)], source, entity, time)
     used = list(dict.fromkeys(wanted))
     na = frame[used].isna()
     n_dropped = 0
@@ -125,8 +139,8 @@ def prepare_frame(
             counts = na.sum()
             detail = ", ".join(f"{c}: {int(v)}" for c, v in counts.items() if v)
             raise DataError(
-                f"{source}: missing values in used column(s) ({detail}); first at row {int(rows[0])}, "
-                f"column {used[cols[0]]!r}. Impute them upstream or set options.missing = 'drop' "
+                f"{source}: missing values in used column(s) ({detail}); first at "
+                f"{where(frame, rows[0], entity, time)}, column {used[cols[0]]!r}. Impute them upstream or set options.missing = 'drop' "
                 "(listwise deletion, recorded in the result)"
             )
         keep = ~na.any(axis=1)
@@ -136,10 +150,13 @@ def prepare_frame(
         raise DataError(f"{source}: no observations left for columns {used}")
     dup = frame.duplicated([entity, time])
     if dup.any():
-        idx = frame.index[dup.to_numpy()][0]
+        pos = int(np.flatnonzero(dup.to_numpy())[0])
+        e, t = frame[entity].iloc[pos], frame[time].iloc[pos]
+        first = int(np.flatnonzero(((frame[entity] == e) & (frame[time] == t)).to_numpy())[0])
         raise DataError(
-            f"{source}: row {idx}: duplicate ({entity}, {time}) pair "
-            f"({frame.at[idx, entity]!r}, {frame.at[idx, time]!r}); each entity-period must appear once"
+            f"{source}: {data_row(frame, pos)}: duplicate ({entity}, {time}) pair "
+            f"({plain(e)!r}, {plain(t)!r}), first seen at {data_row(frame, first)}; "
+            "each entity-period must appear once"
         )
     frame = frame.sort_values([entity, time], kind="mergesort").reset_index(drop=True)
     return frame, n_dropped

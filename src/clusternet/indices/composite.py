@@ -26,7 +26,7 @@ computed year by year (``scope="year"``).
 """
 from __future__ import annotations
 
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 
 import numpy as np
 import pandas as pd
@@ -46,17 +46,47 @@ class IndexOptions:
     entropy_shift: float = 1e-4
     variance_share: float = 0.85
     missing: str = "error"  # error | complete_years
+    constant_indicators: str = "error"  # error | drop (weight 0, with a warning)
 
 
 @dataclass
 class IndexResult:
     """``scores``: one row per panel row, columns ``overall`` and one per top-level
     dimension key. ``weights``: rows (method, year, node, item, level, weight,
-    global_weight); ``year`` is -1 when weights are fixed over the panel."""
+    global_weight); ``year`` is -1 when weights are fixed over the panel.
+    ``dropped``: warnings for zero-variance indicators dropped (``constant_indicators: drop``)."""
 
     method: str
     scores: pd.DataFrame
     weights: pd.DataFrame
+    dropped: list = field(default_factory=list)
+
+
+def constant_indicator_check(system: Node, Z: np.ndarray, blocks, options: IndexOptions, source: str) -> list[str]:
+    """Zero-variance indicators (issue 11): every weighting method would give them weight 0
+    silently. ``constant_indicators: error`` (default) refuses them naming the indicator, its key
+    path and the block (the panel, or a year with ``weights_scope: year``); ``drop`` returns one
+    warning per indicator and block, and they keep weight 0."""
+    if options.constant_indicators not in ("error", "drop"):
+        raise ConfigError(f"{source}: index.constant_indicators: {options.constant_indicators!r}; "
+                          "use 'error' or 'drop'")
+    inds = system.indicators()
+    out = []
+    for year, idx in blocks:
+        if len(idx) < 2:
+            continue
+        flat = ~weighting.varying(Z[idx])
+        for j in np.flatnonzero(flat):
+            where = "over the whole panel" if year == -1 else f"in {year}"
+            msg = (f"indicator {inds[j].variable!r} ({source}: {inds[j].key_path}) has zero variance {where} "
+                   f"(every normalised value {float(Z[idx][0, j]):g})")
+            if options.constant_indicators == "error":
+                raise DataError(f"{msg}: it carries no information and every weighting method would give it "
+                                "weight 0. Drop it from the indicator system, fix the panel, or set "
+                                "index.constant_indicators: drop (dropped with a warning in the weights table "
+                                "caption and the stage log)")
+            out.append(msg)
+    return out
 
 
 def _check(method: str, options: IndexOptions) -> None:
@@ -173,6 +203,7 @@ def compute_index(panel: pd.DataFrame, system: Node, method: str, options: Index
         blocks = [(-1, np.arange(len(panel)))]
     else:
         blocks = [(int(y), np.flatnonzero(years == y)) for y in np.unique(years)]
+    dropped = constant_indicator_check(system, Z, blocks, options, source)
     keys = ["overall"] + [d.key for d in system.children if isinstance(d, Node)]
     scores = {k: np.full(len(panel), np.nan) for k in keys}
     weight_rows = []
@@ -185,7 +216,7 @@ def compute_index(panel: pd.DataFrame, system: Node, method: str, options: Index
         weight_rows.extend(rows)
     weights = pd.DataFrame(weight_rows, columns=["method", "year", "node", "item", "level", "weight"])
     weights["global_weight"] = _global_weights(weights)
-    return IndexResult(method, pd.DataFrame(scores, index=panel.index).reindex(full_index), weights)
+    return IndexResult(method, pd.DataFrame(scores, index=panel.index).reindex(full_index), weights, dropped)
 
 
 def complete_years_mask(panel: pd.DataFrame, system: Node, source: str = "config/indicators.yaml") -> np.ndarray:

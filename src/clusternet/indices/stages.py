@@ -5,6 +5,7 @@ written atomically and deterministically (sorted rows, no timestamps).
 """
 from __future__ import annotations
 
+import sys
 from pathlib import Path
 
 import numpy as np
@@ -49,6 +50,7 @@ def options_from(spec: dict) -> IndexOptions:
         entropy_shift=float(spec.get("entropy", {}).get("shift", 1e-4)),
         variance_share=float(spec.get("pca", {}).get("variance_share", 0.85)),
         missing=spec.get("missing", "error"),
+        constant_indicators=spec.get("constant_indicators", "error"),
     )
 
 
@@ -87,9 +89,11 @@ def compute_indices(cfg: Config, panel: pd.DataFrame) -> tuple[pd.DataFrame, pd.
     name = system.key
     out = panel[["region_code", "year"]].copy()
     weights = []
+    dropped: list[str] = []
     for method in methods:
         res = compute_index(panel, system, method, options, source)
         weights.append(res.weights)
+        dropped += [d for d in res.dropped if d not in dropped]
         for col in res.scores.columns:
             base = name if col == "overall" else f"{name}_{col}"
             out[f"{base}__{method}"] = res.scores[col].to_numpy()
@@ -105,6 +109,10 @@ def compute_indices(cfg: Config, panel: pd.DataFrame) -> tuple[pd.DataFrame, pd.
     for lq in spec.get("agglomeration", {}).get("location_quotients", []):
         out[f"lq_{lq['name']}"] = agglomeration.location_quotient(
             panel, lq["numerator"], lq["denominator"], f"agglomeration.location_quotients[{lq['name']}]").to_numpy()
+    for d in dropped:
+        print(f"clusternet indices: warning: {d}; dropped (weight 0) by index.constant_indicators: drop",
+              file=sys.stderr)
+    w.attrs["dropped_indicators"] = dropped  # shown in the weights table's caption (run_indices)
     return out, w, system
 
 
@@ -156,7 +164,9 @@ def run_indices(cfg: Config) -> list[Path]:
 
     items = [
         artefact("table", paths["weights"], "Indicator and dimension weights by method", "各方法指标与维度权重",
-                 "weight: local weight within its node; global_weight: product of weights from the index down."),
+                 "weight: local weight within its node; global_weight: product of weights from the index down."
+                 + "".join(f" Warning: {d}; dropped (weight 0, index.constant_indicators: drop)."
+                           for d in weights.attrs.get("dropped_indicators", []))),
         artefact("table", paths["rank_correlation"], f"Spearman rank correlation of {name} across weighting methods",
                  "不同赋权方法指数的Spearman秩相关系数", "Pooled over all region-years."),
         artefact("table", paths["ranks"], f"Ranks of {name} by year (1 = highest)", "各年份指数排名"),

@@ -8,7 +8,7 @@ from pathlib import Path
 import yaml
 
 from clusternet.cli.common import add_config_argument
-from clusternet.errors import ConfigError
+from clusternet.errors import ClusternetError, ConfigError
 
 
 def _parse_option(text: str) -> tuple[str, object]:
@@ -63,6 +63,7 @@ def build_fit_spec(args: argparse.Namespace) -> dict:
 def _fit(args: argparse.Namespace) -> int:
     from clusternet.config import load_config
     from clusternet.data.analysis import read_table
+    from clusternet.data.inputs import check_finite, spec_columns
     from clusternet.models.runner import fit_specification
     from clusternet.results import write_result
 
@@ -75,8 +76,16 @@ def _fit(args: argparse.Namespace) -> int:
     if args.seed is not None:
         spec["seed"] = args.seed
     data = read_table(args.data)
+    # +inf/-inf in any column the specification names (y, x, controls, options such as instruments):
+    # a DataError with file, data row and column, before any estimator (and numpy) sees it
+    check_finite(data, spec_columns(spec, data.columns), str(args.data), args.entity, args.time)
     inputs = [args.data] + ([args.weights] if args.weights and Path(args.weights).exists() else [])
-    doc = fit_specification(data, spec, inputs=inputs, config=None)
+    try:
+        doc = fit_specification(data, spec, inputs=inputs, config=None)
+    except ClusternetError as exc:  # name the file: the messages below name the specification
+        if str(args.data) in str(exc):
+            raise
+        raise type(exc)(f"{args.data}: {exc}") from exc
     if config is not None:
         doc["provenance"]["config_sha256"] = config.sha256([])
     write_result(args.out, doc)

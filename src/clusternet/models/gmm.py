@@ -61,6 +61,7 @@ import numpy as np
 import pandas as pd
 from scipy import stats
 
+from clusternet.data.inputs import plain, unknown_columns, where
 from clusternet.errors import ConfigError, DataError, EstimationError
 from clusternet.models.inference import chi2_test, wald_test
 from clusternet.models.specs import checked_options
@@ -133,16 +134,16 @@ def _panel_arrays(data: pd.DataFrame, entity: str, time: str, columns: list[str]
     """Lay ``columns`` on the full entity x period grid: arrays (N, T), NaN where missing."""
     for col in [entity, time, *columns]:
         if col not in data.columns:
-            raise DataError(f"column {col!r} not in the data; available: {', '.join(map(str, data.columns))}")
+            raise unknown_columns([col], data.columns, "GMM")
     times = data[time]
     if not np.issubdtype(times.dtype, np.integer) and (
             not np.all(np.isfinite(times)) or not np.all(times == np.round(times))):
         raise DataError(f"time column {time!r} must hold integer periods (e.g. years)")
     dup = data.duplicated([entity, time])
     if dup.any():
-        row = int(np.flatnonzero(dup.to_numpy())[0])
-        raise DataError(f"duplicate ({entity}, {time}) pair at data row {row}: "
-                        f"{data[entity].iloc[row]}, {data[time].iloc[row]}; keep one row per entity-period")
+        pos = int(np.flatnonzero(dup.to_numpy())[0])
+        raise DataError(f"duplicate ({entity}, {time}) pair at {where(data, pos, entity, time)}; "
+                        "keep one row per entity-period")
     periods = np.arange(int(times.min()), int(times.max()) + 1)
     entities = np.sort(data[entity].unique())
     ei = np.searchsorted(entities, data[entity].to_numpy())
@@ -152,8 +153,9 @@ def _panel_arrays(data: pd.DataFrame, entity: str, time: str, columns: list[str]
         numeric = pd.to_numeric(data[col], errors="coerce")
         bad = (numeric.isna() & data[col].notna()).to_numpy()
         if bad.any():
-            row = int(np.flatnonzero(bad)[0])
-            raise DataError(f"column {col!r} has a non-numeric value {data[col].iloc[row]!r} at data row {row}; "
+            pos = int(np.flatnonzero(bad)[0])
+            raise DataError(f"column {col!r} has a non-numeric value {plain(data[col].iloc[pos])!r} at "
+                            f"{where(data, pos, entity, time)}; "
                             "fix or remove it (missing values are allowed: those equations are dropped)")
         values = numeric.to_numpy(dtype=float)
         arr = np.full((len(entities), len(periods)), np.nan)

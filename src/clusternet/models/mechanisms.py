@@ -35,6 +35,7 @@ import numpy as np
 import pandas as pd
 from scipy import stats
 
+from clusternet.data.inputs import unknown_columns
 from clusternet.errors import ConfigError, DataError, EstimationError
 from clusternet.models.inference import wald_statistic
 from clusternet.models.specs import checked_options
@@ -168,8 +169,7 @@ def prepare_sample(data: pd.DataFrame, spec: dict, columns: list[str],
     needed = [common["entity"], common["time"], *dict.fromkeys(columns)]
     absent = [c for c in needed if c not in data.columns]
     if absent:
-        raise DataError(f"specification {spec_name(spec)!r}: column(s) {absent} not in the analysis data; "
-                        f"available: {sorted(map(str, data.columns))}")
+        raise unknown_columns(absent, data.columns, f"specification {spec_name(spec)!r}")
     frame = data[list(dict.fromkeys(needed))].copy()
     bad = frame.isna().any(axis=1)
     if bad.any() and missing == "drop":

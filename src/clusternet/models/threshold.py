@@ -70,6 +70,7 @@ from dataclasses import dataclass, field
 import numpy as np
 import pandas as pd
 
+from clusternet.data.inputs import unknown_columns, where
 from clusternet.errors import ConfigError, DataError, EstimationError
 from clusternet.models.covariance import CovarianceSpec, sandwich_covariance
 from clusternet.models.specs import checked_options
@@ -88,6 +89,8 @@ class ThresholdOptions:
     trim: float = 0.05
     grid: str = "quantiles"  # or "full"
     grid_points: int = 400
+    min_regime_obs: int | None = None  # None: regime-dependent regressors + 10 (issue 11: no near-empty regimes)
+    min_grid_points: int = 10  # fewer candidate thresholds is no search (issue 11)
     bootstrap_reps: int = 300
     ci_level: float = 0.95
     test_level: float = 0.05
@@ -106,6 +109,14 @@ class ThresholdOptions:
             raise ConfigError(f"options.grid must be 'quantiles' or 'full', got {self.grid!r}")
         if self.grid_points < 2:
             raise ConfigError("options.grid_points must be at least 2")
+        if self.min_regime_obs is not None and self.min_regime_obs < 1:
+            raise ConfigError(f"options.min_regime_obs must be a positive integer, got {self.min_regime_obs}")
+        if self.min_grid_points < 2:
+            raise ConfigError(f"options.min_grid_points must be at least 2, got {self.min_grid_points}")
+        if self.grid == "quantiles" and self.grid_points < self.min_grid_points:
+            raise ConfigError(f"options.grid_points = {self.grid_points} is below options.min_grid_points = "
+                              f"{self.min_grid_points}: a search needs at least that many candidate thresholds; "
+                              "raise grid_points")
         if self.bootstrap_reps < 0:
             raise ConfigError("options.bootstrap_reps must be >= 0 (0 skips the bootstrap)")
         for key in ("ci_level", "test_level"):
@@ -275,6 +286,30 @@ def make_grid(q: np.ndarray, trim: float, grid: str, grid_points: int) -> tuple[
     return values, min_obs
 
 
+def check_search_bounds(options: ThresholdOptions, grid_size: int, min_obs: int, nobs: int, n_regressors: int):
+    """Refuse a search that is no search (issue 11): trimming that lets a regime keep fewer than
+    ``options.min_regime_obs`` observations (default: the number of regime-dependent regressors,
+    i.e. the slopes each regime gets of its own, + 10; controls have one slope estimated from every
+    observation), or a grid with fewer
+    than ``options.min_grid_points`` candidates (a one-point grid gives a zero-width CI and a
+    bootstrap p-value from no search)."""
+    bound = options.min_regime_obs if options.min_regime_obs is not None else n_regressors + 10
+    why = "options.min_regime_obs" if options.min_regime_obs is not None else \
+        f"the default: {n_regressors} regime-dependent regressor(s) + 10; set options.min_regime_obs to change it"
+    if min_obs < bound:
+        need = bound / nobs
+        raise ConfigError(
+            f"options.trim = {options.trim} lets a regime keep only ceil({options.trim}·{nobs}) = {min_obs} "
+            f"observation(s), fewer than the minimum of {bound} per regime ({why}); raise options.trim to at "
+            f"least {math.ceil(need * 1e4) / 1e4:g}")
+    if grid_size < options.min_grid_points:
+        raise ConfigError(
+            f"options.trim = {options.trim} leaves {grid_size} candidate threshold value(s), fewer than "
+            f"options.min_grid_points = {options.min_grid_points} (default 10): that is no search (zero-width "
+            "interval, bootstrap p-value of a fixed split); lower options.trim, use grid: full or more "
+            "grid_points, or a threshold variable with more distinct values")
+
+
 @dataclass
 class ThresholdResult:
     thresholds: np.ndarray  # sorted
@@ -344,6 +379,7 @@ def fit_threshold(y: np.ndarray, x: np.ndarray, z: np.ndarray, q: np.ndarray, op
     panel = ThresholdPanel(y, x, z, q)
     n, T = y.shape
     grid, min_obs = make_grid(q, options.trim, options.grid, options.grid_points)
+    check_search_bounds(options, len(grid), min_obs, n * T, x.shape[2])
     panel.set_grid(grid)
     stages = sequential_fit(panel, panel.y, options.n_thresholds, min_obs, keep_curves=True)
     final = stages[-1]
@@ -407,22 +443,22 @@ def fit_threshold(y: np.ndarray, x: np.ndarray, z: np.ndarray, q: np.ndarray, op
 # Registry adapter
 
 OPTION_KEYS = {"threshold_variable", "regime_dependent", "n_thresholds", "trim", "grid", "grid_points",
-                "bootstrap_reps", "ci_level", "test_level", "n_jobs", "seed"}
+               "min_regime_obs", "min_grid_points", "bootstrap_reps", "ci_level", "test_level", "n_jobs", "seed"}
 
 
 def balanced_arrays(data: pd.DataFrame, entity: str, time: str, columns: list[str]) -> dict[str, np.ndarray]:
     """(n, T) arrays of ``columns``; DataError unless the panel is balanced and complete."""
     for col in [entity, time, *columns]:
         if col not in data.columns:
-            raise DataError(f"column {col!r} not in the data; available: {', '.join(map(str, data.columns))}")
+            raise unknown_columns([col], data.columns, "threshold model")
     df = data[[entity, time, *columns]]
     for col in columns:
         values = pd.to_numeric(df[col], errors="coerce")
         bad = values.isna().to_numpy()
         if bad.any():
-            row = int(np.flatnonzero(bad)[0])
-            raise DataError(f"column {col!r} has {int(bad.sum())} missing or non-numeric value(s), first at data row "
-                            f"{row} ({entity}={df[entity].iloc[row]}, {time}={df[time].iloc[row]}); the "
+            pos = int(np.flatnonzero(bad)[0])
+            raise DataError(f"column {col!r} has {int(bad.sum())} missing or non-numeric value(s), first at "
+                            f"{where(df, pos, entity, time)}; the "
                             "threshold model needs a complete balanced panel: impute or drop the entity")
     counts = df.groupby(entity)[time].nunique()
     n_periods = df[time].nunique()
@@ -433,9 +469,8 @@ def balanced_arrays(data: pd.DataFrame, entity: str, time: str, columns: list[st
             problem = (f"{len(short)} entit(ies) do not have all {n_periods} periods "
                        f"(e.g. {entity}={short.index[0]} has {int(short.iloc[0])})")
         else:
-            row = int(np.flatnonzero(duplicated.to_numpy())[0])
-            problem = (f"duplicate ({entity}, {time}) pair at data row {row} "
-                       f"({entity}={df[entity].iloc[row]}, {time}={df[time].iloc[row]})")
+            pos = int(np.flatnonzero(duplicated.to_numpy())[0])
+            problem = f"duplicate ({entity}, {time}) pair at {where(df, pos, entity, time)}"
         raise DataError(f"the threshold model needs a balanced panel: {problem}")
     df = df.sort_values([entity, time])
     n = counts.size
@@ -448,6 +483,8 @@ def options_from_spec(spec: dict) -> ThresholdOptions:
     return ThresholdOptions(
         n_thresholds=int(options.get("n_thresholds", 1)), trim=float(options.get("trim", 0.05)),
         grid=str(options.get("grid", "quantiles")), grid_points=int(options.get("grid_points", 400)),
+        min_regime_obs=None if options.get("min_regime_obs") is None else int(options["min_regime_obs"]),
+        min_grid_points=int(options.get("min_grid_points", 10)),
         bootstrap_reps=int(options.get("bootstrap_reps", 300)),
         ci_level=float(options.get("ci_level", spec.get("ci_level", 0.95))),
         test_level=float(options.get("test_level", 0.05)), n_jobs=int(options.get("n_jobs", 1)),
