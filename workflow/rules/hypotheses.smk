@@ -9,6 +9,7 @@ rule hypotheses:
         "config/schemas/hypotheses.schema.yaml",
         "results/models",
         "results/spatial/models",
+        "results/modes/models",
         config=CONFIG,
     output:
         "results/hypotheses/verdicts.json",

@@ -94,6 +94,15 @@ def malmquist_pairs(df: pd.DataFrame, inputs: list[str], outputs: list[str], fro
 
 
 def run_efficiency(cfg: Config) -> list[Path]:
+    # One BLAS thread: the many small matrix products here are far slower when OpenBLAS threads
+    # compete on a loaded machine; results do not depend on the thread count.
+    from threadpoolctl import threadpool_limits
+
+    with threadpool_limits(1):
+        return _run_efficiency(cfg)
+
+
+def _run_efficiency(cfg: Config) -> list[Path]:
     spec = cfg.section("modes")["efficiency"]
     p = paths(cfg)
     panel = read_region_year_table(p["panel"], "panel")

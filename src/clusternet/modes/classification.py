@@ -22,6 +22,7 @@ import numpy as np
 from sklearn.cluster import KMeans
 from sklearn.metrics import adjusted_rand_score, silhouette_score
 from sklearn.mixture import GaussianMixture
+from threadpoolctl import threadpool_limits
 
 from clusternet.errors import ConfigError, EstimationError
 from clusternet.modes import MIXED, MODES
@@ -41,6 +42,13 @@ def rule_classify(intensities: np.ndarray, margin: float = 0.25) -> np.ndarray:
 
 
 def _fit(method: str, Z: np.ndarray, k: int, seed: int, n_init: int):
+    # One BLAS thread: the 3 x 3 linear algebra of small mixtures is 30x slower when OpenBLAS
+    # threads compete on a loaded machine, and results do not depend on the thread count.
+    with threadpool_limits(1):
+        return _fit_unlimited(method, Z, k, seed, n_init)
+
+
+def _fit_unlimited(method: str, Z: np.ndarray, k: int, seed: int, n_init: int):
     if method == "gmm":
         m = GaussianMixture(k, covariance_type="full", n_init=n_init, random_state=seed, reg_covar=1e-6).fit(Z)
         return m, m.predict(Z)

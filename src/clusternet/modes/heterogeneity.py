@@ -25,15 +25,14 @@ from clusternet.errors import EstimationError
 def ols_cluster(y: np.ndarray, X: np.ndarray, groups: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
     """OLS coefficients and CR1 cluster-robust covariance."""
     n, k = X.shape
-    XtX_inv = np.linalg.pinv(X.T @ X)
+    XtX_inv = np.linalg.inv(X.T @ X)
     b = XtX_inv @ X.T @ y
     u = y - X @ b
     _, g_idx = np.unique(groups, return_inverse=True)
     G = g_idx.max() + 1
     S = np.zeros((G, k))
     np.add.at(S, g_idx, X * u[:, None])
-    rank = np.linalg.matrix_rank(X)
-    c = G / (G - 1) * (n - 1) / (n - rank)
+    c = G / (G - 1) * (n - 1) / (n - k)  # full column rank is checked by fit()
     V = c * XtX_inv @ (S.T @ S) @ XtX_inv
     return b, V
 
