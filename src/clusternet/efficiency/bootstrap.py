@@ -29,7 +29,7 @@ from dataclasses import dataclass
 import numpy as np
 from scipy import optimize, special, stats
 
-from clusternet.efficiency.dea import _as2d, radial_blocks
+from clusternet.efficiency.dea import as_matrix, radial_blocks
 from clusternet.errors import EstimationError
 
 # DMU-replication blocks per batch of stacked LPs (bounds memory).
@@ -57,7 +57,7 @@ class BootstrapResult:
 
 def sw98(X, Y, replications: int, rng: np.random.Generator, rts: str = "crs", ci_level: float = 0.95
          ) -> BootstrapResult:
-    X, Y = _as2d(X, "inputs"), _as2d(Y, "outputs")
+    X, Y = as_matrix(X, "inputs"), as_matrix(Y, "outputs")
     n = X.shape[0]
     theta, _ = radial_blocks(X, Y, X, Y, "input", rts)
     delta = 1.0 / theta

@@ -1,7 +1,7 @@
 """Sub-command of the efficiency stage: `clusternet efficiency`."""
 from __future__ import annotations
 
-from clusternet.cli import add_config_argument
+from clusternet.cli.common import add_config_argument
 
 
 def _efficiency(args) -> int:

@@ -41,7 +41,7 @@ RTS = ("crs", "vrs")
 _MAX_NNZ_PER_BATCH = 20_000
 
 
-def _as2d(a, name: str) -> np.ndarray:
+def as_matrix(a, name: str) -> np.ndarray:
     a = np.asarray(a, dtype=float)
     if a.ndim == 1:
         a = a[:, None]
@@ -142,9 +142,9 @@ def radial_blocks(xo, yo, Rx, Ry, orientation: str = "input", rts: str = "crs"):
 
 
 def _check(X, Y, Xref, Yref):
-    X, Y = _as2d(X, "inputs"), _as2d(Y, "outputs")
-    Xref = X if Xref is None else _as2d(Xref, "reference inputs")
-    Yref = Y if Yref is None else _as2d(Yref, "reference outputs")
+    X, Y = as_matrix(X, "inputs"), as_matrix(Y, "outputs")
+    Xref = X if Xref is None else as_matrix(Xref, "reference inputs")
+    Yref = Y if Yref is None else as_matrix(Yref, "reference outputs")
     n, m = X.shape
     s = Y.shape[1]
     if Y.shape[0] != n or Xref.shape[0] != Yref.shape[0] or Xref.shape[1] != m or Yref.shape[1] != s:

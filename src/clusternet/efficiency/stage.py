@@ -202,7 +202,7 @@ def _figures_and_artefacts(cfg, by_year, malm_summary, res: Path, prov) -> list[
     import matplotlib.pyplot as plt
 
     from clusternet import plotting
-    from clusternet.report.artefacts import artefact, write_artefacts
+    from clusternet.artefacts import artefact, write_artefacts
 
     plotting.setup()
     fig, axes = plt.subplots(1, 2, figsize=(10, 3.8))

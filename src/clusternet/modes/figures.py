@@ -16,7 +16,7 @@ def mode_maps(labels, years, codes):
     from matplotlib.collections import PatchCollection
     from matplotlib.patches import Patch, Polygon
 
-    from clusternet.spatial import geo
+    from clusternet.data import geo
 
     geoms = geo.boundaries(codes)
     ncols = min(2, len(years))
@@ -49,7 +49,7 @@ def write_figures(cfg, labels, shares, stab, spec, res: Path, prov, codes) -> li
     import matplotlib.pyplot as plt
 
     from clusternet import plotting
-    from clusternet.report.artefacts import artefact, write_artefacts
+    from clusternet.artefacts import artefact, write_artefacts
 
     plotting.setup()
     years = [y for y in spec["maps"]["years"] if y in set(labels["year"])]

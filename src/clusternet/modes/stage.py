@@ -35,7 +35,7 @@ def write_csv(df: pd.DataFrame, path: Path) -> None:
 
 
 def analysis_data(cfg: Config) -> tuple[pd.DataFrame, list[Path]]:
-    from clusternet.models.data import load_analysis_panel
+    from clusternet.data.analysis import load_analysis_panel
 
     data, used = load_analysis_panel(cfg)
     p = paths(cfg)
@@ -197,7 +197,7 @@ def _run_modes(cfg: Config) -> list[Path]:
     counts, probs = transitions.markov(labels, codes, years)
     trans = _transition_frame(counts, probs)
     write_csv(trans, res / "transitions.csv")
-    from clusternet.spatial import geo
+    from clusternet.data import geo
 
     W = geo.contiguity(spec["transitions"]["weights"], codes)
     sc, sp = transitions.spatial_markov(labels, codes, years, W)
