@@ -76,6 +76,13 @@ def classify(df: pd.DataFrame, spec: dict, seed: int) -> tuple[pd.DataFrame, dic
 def _doc(cfg, prov, model, dependent, names, est, se, df_resid, nobs, n_entities, n_periods, label, extra,
          spec, tests=None):
     coefs = coefficient_table(names, est, se, df_resid=df_resid)
+    # Power statement: the minimum detectable effect at 5 % (two-sided) with 80 % power,
+    # (t_{0.975} + t_{0.80}) x SE with the test's G - 1 degrees of freedom.
+    from scipy import stats
+
+    mult = float(stats.t.ppf(0.975, df_resid) + stats.t.ppf(0.80, df_resid))
+    extra = {**extra, "power": {"alpha": 0.05, "power": 0.8, "multiplier": mult,
+                                "mde": {n: mult * float(e) for n, e in zip(names, se)}}}
     return make_result(model=model, dependent=dependent, coefficients=coefs,
                        covariance={"type": "cluster", "options": {"cluster_by": "region_code",
                                                                   "small_sample": "stata"},
