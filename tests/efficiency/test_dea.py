@@ -90,7 +90,6 @@ def _multiplier(X, Y, o, orientation, rts, Xref=None, Yref=None):
     m, s = X.shape[1], Y.shape[1]
     free = 1 if rts == "vrs" else 0
     # variables: v (m), u (s), [w free]
-    nv = m + s + free
     A = np.hstack([-Xr, Yr] + ([-np.ones((len(Xr), 1))] if free else []))  # u'y_j - v'x_j - w <= 0
     bounds = [(0, None)] * (m + s) + [(None, None)] * free
     if orientation == "input":

@@ -7,7 +7,14 @@ import pandas as pd
 import pytest
 import statsmodels.api as sm
 
-from clusternet.modes import MODES, STATES, classification, heterogeneity, intensities, transitions
+from clusternet.modes import (
+    MODES,
+    STATES,
+    classification,
+    heterogeneity,
+    intensities,
+    transitions,
+)
 
 
 def _synthetic(n_regions=60, n_years=6, seed=0, noise=0.35):
@@ -91,7 +98,7 @@ def test_spatial_markov_conditions_on_neighbour_mode():
     lab = pd.DataFrame({"region_code": [1, 1, 2, 2, 3, 3], "year": [1, 2] * 3,
                         "mode": ["data", "data", "traditional", "data", "data", "data"]})
     W = np.array([[0, 1, 0], [1, 0, 1], [0, 1, 0]], float)
-    counts, probs = transitions.spatial_markov(lab, [1, 2, 3], [1, 2], W)
+    counts, _ = transitions.spatial_markov(lab, [1, 2, 3], [1, 2], W)
     T, D = STATES.index("traditional"), STATES.index("data")
     assert counts[D, T, D] == 1          # region 2 with data neighbours: traditional -> data
     assert counts[T, D, D] == 2          # regions 1 and 3 with a traditional neighbour: data -> data

@@ -17,11 +17,19 @@ from pathlib import Path
 
 import numpy as np
 from pyDEA.core.data_processing.input_data import InputData
-from pyDEA.core.models.bound_generators import (generate_lower_bound_for_efficiency_score,
-                                                generate_upper_bound_for_efficiency_score)
-from pyDEA.core.models.envelopment_model import EnvelopmentModelInputOriented, EnvelopmentModelOutputOriented
+from pyDEA.core.models.bound_generators import (
+    generate_lower_bound_for_efficiency_score,
+    generate_upper_bound_for_efficiency_score,
+)
+from pyDEA.core.models.envelopment_model import (
+    EnvelopmentModelInputOriented,
+    EnvelopmentModelOutputOriented,
+)
 from pyDEA.core.models.envelopment_model_base import EnvelopmentModelBase
-from pyDEA.core.models.envelopment_model_decorators import DefaultConstraintCreator, EnvelopmentModelVRSDecorator
+from pyDEA.core.models.envelopment_model_decorators import (
+    DefaultConstraintCreator,
+    EnvelopmentModelVRSDecorator,
+)
 
 DATASETS = {
     # Fried, Lovell & Schmidt (eds.) data set of 11 DMUs, 2 inputs, 1 output (as in the test suite of

@@ -5,6 +5,7 @@ workflow/rules/modes.smk and dvc.yaml). Atomic writes, sorted rows, no timestamp
 """
 from __future__ import annotations
 
+from itertools import pairwise
 from pathlib import Path
 
 import numpy as np
@@ -72,7 +73,7 @@ def malmquist_pairs(df: pd.DataFrame, inputs: list[str], outputs: list[str], fro
     if frontier == "global":
         G_x, G_y = ok[inputs].to_numpy(float), ok[outputs].to_numpy(float)
     rows = []
-    for a, b in zip(years[:-1], years[1:]):
+    for a, b in pairwise(years):
         if b != a + 1:
             continue
         A, B = by_year[a], by_year[b]

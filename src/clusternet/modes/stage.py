@@ -15,7 +15,14 @@ import pandas as pd
 from clusternet.config import Config
 from clusternet.errors import DataError
 from clusternet.io import atomic_path, read_region_year_table, write_json
-from clusternet.modes import MIXED, MODES, STATES, classification, heterogeneity, intensities, transitions
+from clusternet.modes import (
+    MODES,
+    STATES,
+    classification,
+    heterogeneity,
+    intensities,
+    transitions,
+)
 from clusternet.provenance import provenance
 from clusternet.results import coefficient_table, make_result, write_result
 
