@@ -78,8 +78,14 @@ def nondominated(Xref: np.ndarray, Yref: np.ndarray) -> np.ndarray:
 def _block_lp(c: np.ndarray, A: np.ndarray, b: np.ndarray, n_ub: int, what: str) -> np.ndarray:
     """Solve B independent LPs  min c_b'x  s.t. A_b[:n_ub] x <= b_b[:n_ub], A_b[n_ub:] x = b_b[n_ub:],
     x >= 0, stacked block-diagonally into one sparse LP (c: B x v, A: B x r x v, b: B x r)."""
+    return _block_lp_duals(c, A, b, n_ub, what)[0]
+
+
+def _block_lp_duals(c: np.ndarray, A: np.ndarray, b: np.ndarray, n_ub: int, what: str):
+    """As _block_lp, also returning the constraint marginals (B x r: d objective / d b)."""
     B, r, v = A.shape
     out = np.empty((B, v))
+    duals = np.zeros((B, r))
     per = max(1, _MAX_NNZ_PER_BATCH // max(r * v, 1))
     for start in range(0, B, per):
         sl = slice(start, min(B, start + per))
@@ -102,10 +108,14 @@ def _block_lp(c: np.ndarray, A: np.ndarray, b: np.ndarray, n_ub: int, what: str)
             raise EstimationError(f"DEA {what}: the linear programme failed ({res.message}); for variable "
                                   "returns to scale a cross-period evaluation can be infeasible - use rts: crs")
         out[sl] = res.x.reshape(nb, v)
-    return out
+        if n_ub:
+            duals[sl, :n_ub] = np.asarray(res.ineqlin.marginals).reshape(nb, n_ub)
+        if r > n_ub:
+            duals[sl, n_ub:] = np.asarray(res.eqlin.marginals).reshape(nb, r - n_ub)
+    return out, duals
 
 
-def radial_blocks(xo, yo, Rx, Ry, orientation: str = "input", rts: str = "crs"):
+def radial_blocks(xo, yo, Rx, Ry, orientation: str = "input", rts: str = "crs", duals: bool = False):
     """Scores and intensities of B evaluations, each against its own reference set.
 
     xo: B x m, yo: B x s, Rx: B x k x m (or k x m, shared), Ry: B x k x s (or k x s).
@@ -137,7 +147,9 @@ def radial_blocks(xo, yo, Rx, Ry, orientation: str = "input", rts: str = "crs"):
     if rts == "vrs":
         A[:, m + s, 1:] = 1.0
         b[:, m + s] = 1.0
-    sol = _block_lp(c, A, b, m + s, f"{orientation}-oriented {'BCC' if rts == 'vrs' else 'CCR'}")
+    sol, dual = _block_lp_duals(c, A, b, m + s, f"{orientation}-oriented {'BCC' if rts == 'vrs' else 'CCR'}")
+    if duals:
+        return sol[:, 0], sol[:, 1:], dual
     return sol[:, 0], sol[:, 1:]
 
 
@@ -157,16 +169,30 @@ def _check(X, Y, Xref, Yref):
 _EFFICIENT_SET_THRESHOLD = 60
 
 
-def frontier_set(Xref, Yref, rts: str = "crs") -> np.ndarray:
+def frontier_set(Xref, Yref, rts: str = "crs", chunk: int = 100) -> np.ndarray:
     """Reference DMUs that suffice to span the technology: the non-dominated ones, and when
-    there are many, only those radially efficient against them (theta >= 1 - 1e-9). An inefficient
+    there are many, only the radially efficient ones (theta >= 1 - 1e-9). An inefficient
     reference DMU is dominated by its own projection, a combination of efficient DMUs (whose
-    intensities sum to 1 under VRS), so dropping it leaves radial and SBM optima unchanged."""
+    intensities sum to 1 under VRS), so dropping it leaves radial and SBM optima unchanged.
+
+    The efficient ones are found incrementally: candidates, strongest first, are evaluated in
+    chunks against the kept set plus the chunk. A candidate inefficient against a subset of the
+    reference DMUs is inefficient against all of them, and an efficient one is efficient against
+    every subset containing it, so the kept set always contains every efficient DMU; a last pass
+    of the kept set against itself removes the few kept ones that later candidates dominate."""
     keep = nondominated(Xref, Yref)
-    if len(keep) > _EFFICIENT_SET_THRESHOLD:
-        theta, _ = radial_blocks(Xref[keep], Yref[keep], Xref[keep], Yref[keep], "input", rts)
-        keep = keep[theta >= 1 - 1e-9]
-    return keep
+    if len(keep) <= _EFFICIENT_SET_THRESHOLD:
+        return keep
+    Z = np.hstack([Yref[keep] / Yref[keep].mean(axis=0), -Xref[keep] / Xref[keep].mean(axis=0)])
+    order = keep[np.argsort(-Z.sum(axis=1), kind="stable")]
+    kept = np.empty(0, dtype=int)
+    for start in range(0, len(order), chunk):
+        cand = order[start:start + chunk]
+        ref = np.concatenate([kept, cand])
+        theta, _ = radial_blocks(Xref[cand], Yref[cand], Xref[ref], Yref[ref], "input", rts)
+        kept = np.concatenate([kept, cand[theta >= 1 - 1e-9]])
+    theta, _ = radial_blocks(Xref[kept], Yref[kept], Xref[kept], Yref[kept], "input", rts)
+    return np.sort(kept[theta >= 1 - 1e-9])
 
 
 @dataclass
