@@ -18,6 +18,7 @@ include: "workflow/rules/indices.smk"
 include: "workflow/rules/network.smk"
 include: "workflow/rules/models.smk"
 include: "workflow/rules/spatial.smk"
+include: "workflow/rules/modes.smk"
 include: "workflow/rules/hypotheses.smk"
 include: "workflow/rules/report.smk"
 

@@ -14,6 +14,7 @@ rule hypotheses:
         "data/processed/indices.parquet",
         "data/processed/network_nodes.parquet",
         "data/interim/weights",
+        "results/modes/models",
         config=CONFIG,
     output:
         "results/hypotheses/verdicts.json",

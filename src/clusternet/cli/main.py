@@ -16,16 +16,19 @@ from pathlib import Path
 
 from clusternet import __version__
 from clusternet.data import cli as data_cli
+from clusternet.efficiency import cli as efficiency_cli
 from clusternet.errors import ClusternetError
 from clusternet.hypotheses import cli as hypotheses_cli
 from clusternet.indices import cli as indices_cli
 from clusternet.models import cli as models_cli
+from clusternet.modes import cli as modes_cli
 from clusternet.network import cli as network_cli
 from clusternet.report import cli as report_cli
 from clusternet.spatial import cli as spatial_cli
 
 # Order of the sub-commands in `clusternet --help` (the pipeline's order).
-DOMAIN_CLIS = (data_cli, indices_cli, network_cli, models_cli, spatial_cli, hypotheses_cli, report_cli)
+DOMAIN_CLIS = (data_cli, indices_cli, network_cli, models_cli, spatial_cli, efficiency_cli, modes_cli, hypotheses_cli,
+               report_cli)
 
 
 def build_parser() -> argparse.ArgumentParser:

@@ -30,7 +30,8 @@ entries "agrees" means significant).
 
 Result documents are read from ``<results>/models/<specification>.json``
 (``source: models``) or ``<results>/spatial/models/<specification>.json``
-(``source: spatial``). A spatial effect (``effect``: direct, indirect or total) is read
+(``source: spatial``) or ``<results>/modes/models/<specification>.json`` (``source: modes``, the
+development-mode typology). A spatial effect (``effect``: direct, indirect or total) is read
 from ``extra.spatial.effects.variables[<coefficient>][<effect>]`` of a spatial document.
 """
 from __future__ import annotations
@@ -42,7 +43,7 @@ from clusternet.errors import ConfigError, DataError
 from clusternet.results import read_result
 
 VERDICTS = ("supported", "contradicted", "effect_bounded", "inconclusive", "not_testable")
-SOURCE_DIRS = {"models": Path("models"), "spatial": Path("spatial/models")}
+SOURCE_DIRS = {"models": Path("models"), "spatial": Path("spatial/models"), "modes": Path("modes/models")}
 SIGNS = {"positive": 1, "negative": -1, "nonzero": 0}
 
 

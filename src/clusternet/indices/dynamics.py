@@ -187,3 +187,19 @@ def spatial_markov(df: pd.DataFrame, variable: str, W: np.ndarray, k: int = 4) -
     lag_classes, _ = quantile_classes(lag.ravel(), k)
     counts = _transition_counts(classes.reshape(y.shape), k, lag_classes.reshape(y.shape), k)
     return counts, _probabilities(counts)
+
+
+def class_transitions(classes: np.ndarray, k: int, valid: np.ndarray | None = None,
+                      condition: np.ndarray | None = None, m: int = 1) -> tuple[np.ndarray, np.ndarray]:
+    """Counts and probabilities (m x k x k) of given class sequences (regions x periods, ids 0..k-1).
+
+    For categorical states (e.g. development modes) instead of pooled quantile classes.
+    ``valid[i, t]`` (regions x periods) marks the pairs (t, t+1) to count (default: all);
+    ``condition`` (ids 0..m-1 at t) gives the spatial-Markov conditioning class."""
+    classes = np.asarray(classes, dtype=int)
+    c = np.zeros_like(classes) if condition is None else np.asarray(condition, dtype=int).copy()
+    if valid is not None:
+        # invalid pairs go to an extra conditioning slice that is dropped
+        c = np.where(np.asarray(valid, dtype=bool), c, m)
+    counts = _transition_counts(classes, k, c, m + 1)[:m]
+    return counts, _probabilities(counts)
