@@ -45,8 +45,8 @@ def test_atomic_writers_and_staging_directories_follow_the_umask(tmp_path, umask
     assert _mode(cio.staging_directory(tmp_path / "figures")) == dir_mode
 
 
-def test_rebuilt_directory_and_its_files_are_readable_by_others(tmp_path, umask):
-    from clusternet.spatial.stages import rebuilt_directory
+def test_atomic_directory_and_its_files_are_readable_by_others(tmp_path, umask):
+    from clusternet.io import atomic_directory as rebuilt_directory
 
     umask(0o022)
     target = tmp_path / "figures"
