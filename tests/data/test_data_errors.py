@@ -6,7 +6,7 @@ from __future__ import annotations
 import shutil
 
 import pytest
-from data_helpers import make_project, mini_edit
+from data_helpers import make_project, mini_edit, repin
 
 from clusternet.cli import main
 from clusternet.config import load_config
@@ -34,7 +34,11 @@ def _edit_file(raw, name, old, new):
     return path
 
 
-def _run(cfg, capsys):
+def _run(cfg, capsys, pinned=False):
+    """`clusternet panel`; the edited raw copies are re-pinned unless ``pinned`` (so that each
+    fault reaches the check under test rather than the sha256 check)."""
+    if not pinned:
+        repin(cfg)
     rc = main(["panel", "--config", str(cfg)])
     return rc, capsys.readouterr().err
 

@@ -9,6 +9,7 @@ from pathlib import Path
 import numpy as np
 import pandas as pd
 
+from clusternet.reads import read_csv_input, read_parquet_input
 from clusternet.errors import ConfigError, DataError
 
 ID_COLUMNS = ("region_code", "year")
@@ -26,10 +27,11 @@ def read_table(path: str | os.PathLike) -> pd.DataFrame:
         raise DataError(f"data file {path} does not exist")
     suffix = path.suffix.lower()
     try:
+        # read once and hashed (clusternet.reads): provenance certifies the bytes used
         if suffix == ".csv":
-            return pd.read_csv(path)
+            return read_csv_input(path)
         if suffix in (".parquet", ".pq"):
-            return pd.read_parquet(path)
+            return read_parquet_input(path)
     except (ValueError, OSError, pd.errors.ParserError) as exc:
         raise DataError(f"{path}: cannot be read as {suffix[1:]}: {exc}") from exc
     raise DataError(f"{path}: unsupported format {suffix!r}; use .csv or .parquet")

@@ -224,6 +224,15 @@ def summary_markdown(entries: list[dict]) -> str:
 
 
 def run(config) -> tuple[Path, Path]:
+    """Evaluate the registry; holds the result-document locks (:func:`clusternet.reads.results_lock`):
+    its own exclusively, those of the documents it reads shared."""
+    from clusternet.reads import results_lock
+
+    with results_lock(config.path_of("results"), exclusive=["hypotheses"], shared=["models", "spatial-models"]):
+        return _run(config)
+
+
+def _run(config) -> tuple[Path, Path]:
     reg = load_registry(config)
     results_dir = config.path_of("results")
     entries = evaluate(reg, results_dir)

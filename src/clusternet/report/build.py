@@ -30,6 +30,8 @@ from clusternet.errors import DataError
 from clusternet.io import sha256_file, write_json, write_text
 from clusternet.models.data import DEFAULT_MERGE_TABLES, load_analysis_panel
 from clusternet.provenance import provenance
+from clusternet import reads
+from clusternet.reads import read_parquet_input
 from clusternet.report import extras, figures, html as html_report
 from clusternet.report.inputs import ReportInputs, find_inputs, resolve_result
 from clusternet.report.regression import regression_table
@@ -123,7 +125,18 @@ def load_settings(config) -> ReportSettings:
 
 
 def build_report(config) -> dict:
-    """Run the report stage; return {"skipped": [(what, why), ...]}."""
+    """Run the report stage; return {"skipped": [(what, why), ...]}.
+
+    Holds the result-document locks shared (:func:`clusternet.reads.results_lock`): a stage
+    rewriting them waits, and the report waits for one that is running. Inputs are hashed as they
+    are read; one that changes before the report is written anyway is refused (provenance)."""
+    from clusternet.reads import RESULT_DOCUMENT_LOCKS, results_lock
+
+    with results_lock(config.path_of("results"), shared=RESULT_DOCUMENT_LOCKS):
+        return _build_report(config)
+
+
+def _build_report(config) -> dict:
     settings = load_settings(config)
     results_dir = config.path_of("results")
     inputs = find_inputs(results_dir, config.path_of("processed"))
@@ -143,6 +156,7 @@ def build_report(config) -> dict:
         shutil.rmtree(stage, ignore_errors=True)
         raise
     write_json(results_dir / "metrics.json", headline_metrics(inputs))
+    reads.refuse_changed(inputs.files())  # the manifest must list the files the report used
     write_manifest(results_dir)
     return {"skipped": b.skipped}
 
@@ -229,7 +243,7 @@ def choropleth_items(b: Builder) -> list[Item]:
         return []
     geometries = province_geometries()
     path = b.inputs.data["indices"]
-    values = pd.read_parquet(path)
+    values = read_parquet_input(path)  # hashed as read (clusternet.reads)
     columns = [c for c in values.columns if c not in ("region_code", "year")
                and pd.api.types.is_numeric_dtype(values[c])]
     # Default: the main indices; method variants (`<index>__<method>`) only when configured.

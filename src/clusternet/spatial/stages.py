@@ -18,6 +18,7 @@ import pandas as pd
 from clusternet.errors import ConfigError, DataError
 from clusternet.io import atomic_path
 from clusternet.provenance import provenance
+from clusternet.reads import read_parquet_input
 from clusternet.results import validate_result, write_result
 
 SECTION = "spatial"
@@ -53,7 +54,7 @@ def _panel(config) -> tuple[pd.DataFrame, list[Path]]:
     path = config.path_of("processed") / "panel.parquet"
     if not path.exists():
         raise DataError(f"{path} does not exist; run `clusternet panel` first")
-    return pd.read_parquet(path), [path]
+    return read_parquet_input(path), [path]  # hashed as read (clusternet.reads)
 
 
 def run_weights(config) -> list[Path]:
@@ -166,7 +167,15 @@ def model_specs(config) -> list[dict]:
 
 
 def run_models(config) -> list[Path]:
-    """Fit every spatial specification -> results/spatial/models/<name>.json."""
+    """Fit every spatial specification -> results/spatial/models/<name>.json (holding the
+    ``spatial-models`` results lock exclusively, :func:`clusternet.reads.results_lock`)."""
+    from clusternet.reads import results_lock
+
+    with results_lock(config.path_of("results"), exclusive=["spatial-models"]):
+        return _run_models(config)
+
+
+def _run_models(config) -> list[Path]:
     from clusternet.models.data import load_analysis_panel
     from clusternet.models.runner import select_sample
     from clusternet.spatial.estimators import fit_spec, result_document
