@@ -3,10 +3,12 @@ the file / row / column / key) and leaves no partial output. A small configurati
 fiscal revenue from the NBS exports, 2016-2022) keeps these runs fast."""
 from __future__ import annotations
 
+import json
 import shutil
 
 import pytest
-from data_helpers import make_project, mini_edit, repin
+import yaml
+from data_helpers import ROOT, make_project, mini_edit, repin
 
 from clusternet.cli import main
 from clusternet.config import load_config
@@ -194,3 +196,151 @@ def test_item_year_range_restricts_and_is_validated(tmp_path, raw_copy, capsys):
 
     rc, err = _run(make_project(tmp_path / "b", raw=raw_copy, edit=reversed_range), capsys)
     assert rc == 2 and "years.first 2020 is after years.last 2018" in err
+
+
+# --------------------------------------------------------------------------- implausible values
+# Population, land area and urban population from control V.xlsx (2013-2022), with urbanisation
+# and population density derived, as in the full configuration.
+
+CONTROL = ("upstream", "airuimeng1__UG_thesis_code_repository", "control V.xlsx")
+CONTROL_SHEET = "Control Variables(originaldata)"
+POPULATION, LAND, URBAN = ("年末常住人口(万人) population", "土地面积（万平方公里) land_area",
+                           "城镇人口（万人）urban_pop")
+
+
+@pytest.fixture
+def control_copy(raw_copy, acquired_raw):
+    target = raw_copy.joinpath(*CONTROL)
+    target.parent.mkdir(parents=True, exist_ok=True)
+    shutil.copyfile(acquired_raw.joinpath(*CONTROL), target)
+    target.chmod(0o644)
+    return raw_copy
+
+
+def _control_edit(docs):
+    mini_edit()(docs)
+    cb = yaml.safe_load((ROOT / "config" / "codebook.yaml").read_text(encoding="utf-8"))["variables"]
+    docs["main"]["years"] = {"first": 2013, "last": 2022}
+    docs["items"]["items"] += [
+        {"variable": "population", "source": "ugthesis_control_v", "code": POPULATION, "unit": "万人", "scale": 1},
+        {"variable": "land_area", "source": "ugthesis_control_v", "code": LAND, "unit": "万平方公里", "scale": 1},
+        {"variable": "urban_population", "source": "ugthesis_control_v", "code": URBAN, "unit": "万人", "scale": 1}]
+    docs["panel"]["derived"] = [{"name": "urbanisation", "op": "ratio", "inputs": ["urban_population", "population"]},
+                                {"name": "pop_density", "op": "ratio", "inputs": ["population", "land_area"]}]
+    for v in ("population", "land_area", "urban_population", "urbanisation", "pop_density"):
+        docs["codebook"]["variables"][v] = cb[v]
+
+
+def _edit_control(raw, change):
+    """Apply ``change(year, region_code, column, value) -> value`` to every data cell of the sheet."""
+    import openpyxl
+
+    path = raw.joinpath(*CONTROL)
+    wb = openpyxl.load_workbook(path)
+    ws = wb[CONTROL_SHEET]
+    header = [c.value for c in ws[1]]
+    iy, ic = header.index("year"), header.index("id")
+    for row in ws.iter_rows(min_row=2):
+        if row[iy].value is None:
+            continue
+        for j, cell in enumerate(row):
+            new = change(row[iy].value, row[ic].value, header[j], cell.value)
+            if new is not cell.value:
+                cell.value = new
+    wb.save(path)
+    return path
+
+
+def _cell(year, code, column, fn):
+    return lambda y, c, col, v: fn(v) if (y, c, col) == (year, code, column) else v
+
+
+IMPLAUSIBLE = {
+    "negative population": (_cell(2014, 340000, POPULATION, lambda v: -v),
+                            ["population, Anhui (340000), 2014: value -5997", "range 0 to 100000",
+                             "variables.population.min/max", "control V.xlsx row"]),
+    "one population cell x1000": (_cell(2015, 340000, POPULATION, lambda v: v * 1000),
+                                  ["population, Anhui (340000), 2015: value 6.011e+06",
+                                   "isolated log change beyond 0.7 against both neighbours",
+                                   "variables.population.change", "control V.xlsx row"]),
+    "whole population column x1000": (lambda y, c, col, v: v * 1000 if col == POPULATION and v is not None else v,
+                                      ["population: the median of |value|", "outside the expected magnitude 100-100000",
+                                       "a unit slip of the whole column", "scale"]),
+    "negative urban population (urbanisation -0.49)": (
+        _cell(2014, 340000, URBAN, lambda v: -v),
+        ["urbanisation, Anhui (340000), 2014: value -0.493", "range 0 to 1", "urban_population = -2957",
+         "urban_population, Anhui (340000), 2014: value -2957"]),
+    "negative land area (density -428)": (
+        _cell(2014, 340000, LAND, lambda v: -v),
+        ["pop_density, Anhui (340000), 2014: value -428", "land_area = -14.01", "control V.xlsx row"]),
+}
+
+
+@pytest.mark.parametrize("fault", sorted(IMPLAUSIBLE))
+def test_implausible_values_stop_the_panel(fault, tmp_path, control_copy, capsys):
+    change, expected = IMPLAUSIBLE[fault]
+    _edit_control(control_copy, change)
+    cfg = make_project(tmp_path, raw=control_copy, edit=_control_edit)
+    rc, err = _run(cfg, capsys)
+    assert rc == 2, err
+    for text in expected:
+        assert text in err, (text, err)
+    assert "plausibility_exceptions" in err and _no_outputs(cfg)
+
+
+def test_clean_control_variables_pass_the_plausibility_rules(tmp_path, control_copy, capsys):
+    rc, err = _run(make_project(tmp_path, raw=control_copy, edit=_control_edit), capsys)
+    assert rc == 0, err
+
+
+def test_an_exception_keeps_the_cell_and_flags_it(tmp_path, control_copy, capsys):
+    _edit_control(control_copy, _cell(2015, 340000, POPULATION, lambda v: v * 3))
+
+    def edit(docs):
+        _control_edit(docs)
+        docs["panel"]["plausibility_exceptions"] = [
+            {"variable": "population", "region_code": 340000, "year": 2015, "reason": "test: kept on purpose"}]
+
+    cfg = make_project(tmp_path, raw=control_copy, edit=edit)
+    rc, err = _run(cfg, capsys)
+    assert rc == 0, err
+    paths = output_paths(load_config(cfg))
+    flagged = json.loads(paths["quality_json"].read_text(encoding="utf-8"))["notes"]["plausibility_exceptions"]
+    # the cell and the two cells derived from it (urbanisation, density), each with the reason
+    assert sorted((c["variable"], c["region_code"], c["year"]) for c in flagged) == [
+        ("pop_density", 340000, 2015), ("population", 340000, 2015), ("urbanisation", 340000, 2015)]
+    by_var = {c["variable"]: c for c in flagged}
+    assert by_var["population"]["value"] == 18033.0 and "isolated log change" in by_var["population"]["rules"][0]
+    assert by_var["urbanisation"]["reason"].startswith("derived from the excepted cell population 340000 2015")
+    assert "| population | 340000 | 2015 | 18033 |" in paths["quality_md"].read_text(encoding="utf-8")
+
+
+@pytest.mark.parametrize("entry, message", [
+    ({"variable": "population", "region_code": 340000, "year": 2015, "reason": "breaks nothing at all"},
+     "breaks no rule; remove it"),
+    ({"variable": "populaton", "region_code": 340000, "year": 2015, "reason": "a misspelt variable"},
+     "'populaton' is not a codebook variable"),
+    ({"variable": "population", "region_code": 340001, "year": 2015, "reason": "no such province"},
+     "no panel cell for region_code 340001"),
+])
+def test_bad_exception_entries_are_config_errors(entry, message, tmp_path, control_copy, capsys):
+    def edit(docs):
+        _control_edit(docs)
+        docs["panel"]["plausibility_exceptions"] = [entry]
+
+    rc, err = _run(make_project(tmp_path, raw=control_copy, edit=edit), capsys)
+    assert rc == 2 and message in err and "plausibility_exceptions[0]" in err, err
+
+
+# --------------------------------------------------------------------------- sha256 pins
+
+
+def test_raw_copy_edited_after_acquisition_is_refused(tmp_path, control_copy, capsys):
+    """Anhui 2016 population +5 % in data/raw/upstream: the panel stage re-verifies the pin."""
+    path = _edit_control(control_copy, _cell(2016, 340000, POPULATION, lambda v: round(v * 1.05)))
+    cfg = make_project(tmp_path, raw=control_copy, edit=_control_edit)
+    rc, err = _run(cfg, capsys, pinned=True)
+    assert rc == 2
+    assert str(path) in err and "does not match its pin" in err and "ugthesis_control_v" in err
+    assert "re-run `clusternet acquire" in err and "Delete it" in err
+    assert _no_outputs(cfg)

@@ -16,8 +16,9 @@ variables, before winsorising) for every codebook variable:
 
 A violation stops the panel stage with the variable, region-year, value, rule and where the
 value came from (file and row of the raw cell, or the inputs of a derived cell), unless the
-cell is listed with a reason in ``panel.yaml`` ``plausibility_exceptions``; listed cells are
-kept and reported in the data-quality report. An exception that no rule needs is an error (the
+cell is listed with a reason in ``panel.yaml`` ``plausibility_exceptions``; listed cells, and
+the cells derived from them (deflated, ratios, logs), are kept and reported in the data-quality
+report. An exception that no rule needs is an error (the
 table must stay true).
 """
 from __future__ import annotations
@@ -46,6 +47,14 @@ class _Origin:
         self.imputed = {(r.variable, int(r.region_code), int(r.year)): r.method for r in imputed.itertuples()}
         self.wide = wide
         self.derived = derived  # variable -> list of input variables
+
+    def inputs(self, var: str, code: int, year: int, depth: int = 0) -> list[tuple]:
+        """The cells (variable, region_code, year) a derived cell is computed from, transitively."""
+        out = []
+        if depth < 4:
+            for inp in self.derived.get(var, []):
+                out += [(inp, code, year), *self.inputs(inp, code, year, depth + 1)]
+        return out
 
     def describe(self, var: str, code: int, year: int, depth: int = 0) -> str:
         key = (var, code, year)
@@ -141,10 +150,13 @@ def check_plausibility(wide: pd.DataFrame, codebook: dict, exceptions: list, ori
         for (code, year), rules in sorted(broken.items()):
             value = col.get((code, year))
             key = (var, code, year)
-            if key in listed:
-                used.add(key)
+            via = key if key in listed else next((k for k in origin.inputs(var, code, year) if k in listed), None)
+            if via is not None:
+                used.add(via)
+                reason = listed[via][1]["reason"] if via == key else (
+                    f"derived from the excepted cell {via[0]} {via[1]} {via[2]}: {listed[via][1]['reason']}")
                 excepted.append({"variable": var, "region_code": code, "year": year, "value": float(value),
-                                 "rules": rules, "reason": listed[key][1]["reason"]})
+                                 "rules": rules, "reason": reason})
                 continue
             cell_errors.append(f"  {var}, {_region(code)}, {year}: value {value:.6g} breaks the {'; '.join(rules)}; "
                                f"source: {origin.describe(var, code, year)}")
