@@ -344,3 +344,159 @@ def test_raw_copy_edited_after_acquisition_is_refused(tmp_path, control_copy, ca
     assert str(path) in err and "does not match its pin" in err and "ugthesis_control_v" in err
     assert "re-run `clusternet acquire" in err and "Delete it" in err
     assert _no_outputs(cfg)
+
+
+# --------------------------------------------------------------------------- upstream bytes, per reader
+# Each fault in each format, read from the file and from already-verified bytes (the panel stage's
+# path): a DataError naming the file and what is wrong.
+
+_NBS = ("\ufeff数据库：分省年度数据 \n时间： \n地区\t,2022年\t,2021年\t,\n"
+        "北京市\t,101.8\t,101.1\t,\n天津市\t,\t,101.3\t,\n注：1. 说明。\n数据来源：国家统计局")
+_XLSX_SPEC = {"format": "xlsx", "sheet": "data", "header_row": 1, "region_column": "province",
+              "year_column": "year", "code_column": "id"}
+_XLSX_ROWS = [["year", "id", "province", "gdp"], [2020, 110000, "北京市", 36102.6], [2021, 110000, "北京市", 40269.6]]
+_RDA_SPEC = {"format": "rda", "object": "T", "region_column": "province", "year_column": "year",
+             "value_column": "value", "code_column": "variables", "unit_column": "units"}
+
+
+def _xlsx_bytes(rows):
+    import io
+
+    import openpyxl
+
+    wb = openpyxl.Workbook()
+    ws = wb.active
+    ws.title = "data"
+    for r in rows:
+        ws.append(r)
+    buf = io.BytesIO()
+    wb.save(buf)
+    return buf.getvalue()
+
+
+def _rda_bytes(tmp_path, **columns):
+    import pandas as pd
+    import pyreadr
+
+    df = pd.DataFrame({"province": ["北京", "天津"], "year": [2020, 2020], "variables": ["a", "a"],
+                       "value": [1.5, 2.5], "units": ["万元", "万元"]})
+    for k, v in columns.items():
+        if v is None:
+            df = df.drop(columns=k)
+        else:
+            df[k] = v
+    p = tmp_path / "build.rda"
+    pyreadr.write_rdata(str(p), df, df_name="T")
+    return p.read_bytes()
+
+
+READER_FAULTS = {
+    # category: corrupt / empty bytes
+    "nbs corrupt": ("nbs_csv", lambda t: b"\x00\xff\xfe\x81garbage", "not UTF-8 text"),
+    "nbs empty": ("nbs_csv", lambda t: b"", "no table found"),
+    "xlsx corrupt": ("xlsx", lambda t: b"PK\x03\x04 not a zip archive", "cannot be read as an .xlsx workbook"),
+    "xlsx empty": ("xlsx", lambda t: b"", "cannot be read as an .xlsx workbook"),
+    "rda corrupt": ("rda", lambda t: b"RDX3\nnot an R file", "cannot be read as an R data file"),
+    "rda empty": ("rda", lambda t: b"", "cannot be read as an R data file"),
+    # wrong encoding
+    "nbs in GBK": ("nbs_csv", lambda t: _NBS.lstrip("\ufeff").encode("gbk"), "not UTF-8 text"),
+    # extra header rows
+    "nbs header repeated inside the table": (
+        "nbs_csv", lambda t: _NBS.replace("天津市", "地区\t,2022年\t,2021年\t,\n天津市").encode(),
+        "non-numeric cell '2022年'"),
+    "xlsx extra row above the header": ("xlsx", lambda t: _xlsx_bytes([["数据来源：统计年鉴"], *_XLSX_ROWS]),
+                                        "has no column 'province' (the region column), 'year' (the year column)"),
+    # relabelled names
+    "nbs year headers relabelled": ("nbs_csv", lambda t: _NBS.replace("2022年", "2022").encode(),
+                                    "columns are not years"),
+    "xlsx region column relabelled": (
+        "xlsx", lambda t: _xlsx_bytes([["year", "id", "Province", "gdp"], *_XLSX_ROWS[1:]]),
+        "has no column 'province' (the region column)"),
+    "rda value column missing": ("rda", lambda t: _rda_bytes(t, value=None), "has no column 'value' (the value column)"),
+    # non-numeric values
+    "xlsx non-numeric year": ("xlsx", lambda t: _xlsx_bytes([*_XLSX_ROWS, ["2O22", 110000, "北京市", 1.0]]),
+                              "row 4, column 'year': year '2O22' is not a number"),
+    "xlsx empty region": ("xlsx", lambda t: _xlsx_bytes([*_XLSX_ROWS, [2022, 110000, None, 1.0]]),
+                          "row 4: the region column 'province' is empty"),
+    "rda non-numeric value": ("rda", lambda t: _rda_bytes(t, value=["1.5", "2,5x"]),
+                              "row 2, column 'value': non-numeric cell '2,5x'"),
+}
+
+
+@pytest.mark.parametrize("fault", sorted(READER_FAULTS))
+@pytest.mark.parametrize("via", ["file", "verified bytes"])
+def test_each_reader_refuses_each_upstream_fault(fault, via, tmp_path):
+    from clusternet.data.readers import read_source
+    from clusternet.errors import DataError
+
+    fmt, make, message = READER_FAULTS[fault]
+    data = make(tmp_path)
+    path = tmp_path / f"upstream.{ {'nbs_csv': 'csv'}.get(fmt, fmt) }"
+    path.write_bytes(data)
+    spec = {"nbs_csv": {"format": "nbs_csv"}, "xlsx": _XLSX_SPEC, "rda": _RDA_SPEC}[fmt]
+    codes = {"xlsx": ["gdp"], "rda": ["a"]}.get(fmt)
+    with pytest.raises(DataError) as err:
+        read_source(path, spec, codes, data=data if via == "verified bytes" else None)
+    assert str(path) in str(err.value) and message in str(err.value), str(err.value)
+
+
+# --------------------------------------------------------------------------- upstream files through the panel
+
+
+def test_missing_raw_file_says_to_run_acquire(tmp_path, raw_copy, capsys):
+    raw_copy.joinpath(*NBS_DIR, CPI_FILE).unlink()
+    cfg = make_project(tmp_path, raw=raw_copy, edit=mini_edit())
+    rc, err = _run(cfg, capsys)
+    assert rc == 2 and CPI_FILE in err and "upstream file is missing; run `clusternet acquire" in err
+
+
+def test_conflicting_duplicate_rows_in_one_file(tmp_path, raw_copy, capsys):
+    """The same province twice in one export (one printed as 北京, one as 北京市) with other numbers."""
+    path = raw_copy.joinpath(*NBS_DIR, CPI_FILE)
+    text = path.read_text(encoding="utf-8-sig")
+    line = next(ln for ln in text.splitlines() if ln.startswith("北京市\t,"))
+    twin = "北京\t," + "\t,".join("99.9" if c.strip() else c for c in line.split("\t,")[1:])
+    path.write_text("\ufeff" + text.replace(line, line + "\n" + twin, 1), encoding="utf-8")
+    cfg = make_project(tmp_path, raw=raw_copy, edit=mini_edit())
+    rc, err = _run(cfg, capsys)
+    assert rc == 2 and "conflicting duplicate cell(s)" in err and "cpi region 110000" in err and CPI_FILE in err
+
+
+# --------------------------------------------------------------------------- config: dangling references
+
+
+def _dangling(docs, change):
+    mini_edit()(docs)
+    change(docs)
+
+
+DANGLING = {
+    "item source not in sources.yaml": (
+        lambda d: d["items"]["items"][0].update(source="nbs_nope"), "items[0].source 'nbs_nope' is not an id"),
+    "reader for an unknown source": (
+        lambda d: d["items"]["readers"].update(nbs_nope={"format": "nbs_csv"}), "readers.nbs_nope is not an id"),
+    "item source without a reader": (
+        lambda d: d["items"]["readers"].pop("nbs_cpi_province"), "has no entry under `readers`"),
+    "derived input that is no variable": (
+        lambda d: d["panel"]["derived"].append({"name": "x_ratio", "op": "ratio", "inputs": ["cpi", "gdpp"]}),
+        "derived 'x_ratio': input(s) ['gdpp'] are not panel variables"),
+    "deflated variable that is no item": (
+        lambda d: d["panel"]["deflation"]["variables"].append("gdpp"), "deflation.variables: 'gdpp' is not an item"),
+    "invalidated cell that does not exist": (
+        lambda d: d["panel"]["invalidate"].append({"variable": "gdpp", "year": 2018, "reason": "x"}),
+        "invalidate[0]: no panel cell gdpp"),
+    "winsorised variable that does not exist": (
+        lambda d: d["panel"]["winsorize"].update(enabled=True, variables=["gdpp"]),
+        "winsorize.variables: 'gdpp' is not a panel variable"),
+    "price index that is no item": (
+        lambda d: d["panel"]["deflation"].update(price_index="cpi_x"), "deflation.price_index 'cpi_x'"),
+}
+
+
+@pytest.mark.parametrize("case", sorted(DANGLING))
+def test_dangling_references_in_the_data_config(case, tmp_path, raw_copy, capsys):
+    change, message = DANGLING[case]
+    cfg = make_project(tmp_path, raw=raw_copy, edit=lambda d: _dangling(d, change))
+    rc, err = _run(cfg, capsys)
+    assert rc == 2 and message in err, err
+    assert _no_outputs(cfg)
