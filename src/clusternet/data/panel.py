@@ -434,7 +434,7 @@ def build_panel(config: Config) -> PanelBuild:
 
 def _check_plausibility(config: Config, wide, long, imputed, codebook: dict, variables: list) -> list:
     """The codebook's plausibility rules (:mod:`clusternet.data.plausibility`) on the built panel."""
-    from clusternet.data.plausibility import _Origin, check_plausibility
+    from clusternet.data.plausibility import CellOrigin, check_plausibility
 
     pcfg = config.section("panel")
     dcfg = pcfg["deflation"]
@@ -447,7 +447,7 @@ def _check_plausibility(config: Config, wide, long, imputed, codebook: dict, var
         src = sources[item["source"]]
         sources_of.setdefault(item["variable"], []).append(
             f"{raw_path(config, src)} item {item.get('code', '')!r} (unit {item['unit']!r}, scale {item['scale']})")
-    origin = _Origin(long, imputed, wide, derived)
+    origin = CellOrigin(long, imputed, wide, derived)
     return check_plausibility(wide, codebook, pcfg.get("plausibility_exceptions", []), origin,
                               config.section_file("codebook"), config.section_file("panel"),
                               {k: "; ".join(v) for k, v in sources_of.items()})

@@ -37,7 +37,7 @@ def _region(code: int) -> str:
     return f"{table.at[code, 'region_en']} ({code})" if code in table.index else str(code)
 
 
-class _Origin:
+class CellOrigin:
     """Where a panel cell came from: raw cells (file, row), interpolation, or the inputs of a
     derived / deflated variable."""
 
@@ -88,7 +88,7 @@ def _spikes(x: np.ndarray, measure: str, bound: float) -> np.ndarray:
     return out
 
 
-def check_plausibility(wide: pd.DataFrame, codebook: dict, exceptions: list, origin: _Origin,
+def check_plausibility(wide: pd.DataFrame, codebook: dict, exceptions: list, origin: CellOrigin,
                        codebook_file, panel_file, sources_of: dict) -> list[dict]:
     """Check every codebook variable of ``wide`` (index region_code, year); raise DataError on any
     violation not listed in ``exceptions``; return the excepted cells (for the quality report)."""

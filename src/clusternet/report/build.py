@@ -311,7 +311,7 @@ def artefact_items(b: Builder, stage: str) -> list[Item]:
                 if not png.is_file():
                     raise DataError(f"{listing_path}: items[{i}]: figure {path} has no PNG version {png}")
                 item = Item("figure", name, title, caption=caption, files=[png.as_posix()],
-                            image="data:image/png;base64," + base64.b64encode(png.read_bytes()).decode("ascii"))
+                            image="data:image/png;base64," + base64.b64encode(reads.read_input(png)).decode("ascii"))
             items.append(item)
     return items
 
