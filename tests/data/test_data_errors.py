@@ -273,7 +273,7 @@ IMPLAUSIBLE = {
     "urban population column x1000 (urbanisation 847 instead of 0.847)": (
         lambda y, c, col, v: v * 1000 if col == URBAN and v is not None else v,
         ["urban_population: the median of |value|", "outside the expected magnitude",
-         "urbanisation, Beijing (110000), 2013: value 864", "range 0 to 1"]),
+         "urbanisation: the median of |value| over 310 cells is 5"]),
     "negative land area (density -428)": (
         _cell(2014, 340000, LAND, lambda v: -v),
         ["pop_density, Anhui (340000), 2014: value -428", "land_area = -14.01", "control V.xlsx row"]),
