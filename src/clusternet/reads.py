@@ -88,29 +88,34 @@ def refuse_changed(paths) -> None:
                           "time); let it finish, then run this stage again.")
 
 
-# Named locks under results/.locks/ (outside every output directory: those are replaced whole
-# by their stage, and a lock on a replaced file would lock nothing). Writers of result documents
-# take their name exclusively; readers take the names they read shared.
-RESULT_DOCUMENT_LOCKS = ("hypotheses", "models", "spatial-models")
+# The locks are taken on directories that no stage replaces (a lock on a file or directory that a
+# stage swaps for a new one would lock nothing), so no lock file is left anywhere: the result
+# documents of `models` (results/models, swapped whole) are guarded by results/ itself, those of
+# `spatial-models` by results/spatial, the verdicts by results/hypotheses.
+LOCK_DIRECTORIES = {"models": ".", "spatial-models": "spatial", "hypotheses": "hypotheses"}
+RESULT_DOCUMENT_LOCKS = tuple(sorted(LOCK_DIRECTORIES))
+
+
+def lock_directory(results_dir, name: str) -> Path:
+    return Path(results_dir) / LOCK_DIRECTORIES[name]
 
 
 @contextlib.contextmanager
 def results_lock(results_dir, exclusive=(), shared=()) -> Iterator[None]:
-    """Hold advisory locks (``fcntl.flock``) ``results_dir/.locks/<name>.lock`` for the block:
-    ``exclusive`` names for the result documents a stage writes, ``shared`` for those it reads.
-    Locks are taken in name order (no deadlock between stages); blocks until they are free."""
+    """Hold advisory locks (``fcntl.flock``) for the block: ``exclusive`` for the result documents
+    a stage writes (names of :data:`LOCK_DIRECTORIES`), ``shared`` for those it reads. Taken in
+    path order (no deadlock between stages); blocks until they are free."""
     import fcntl
 
-    lock_dir = Path(results_dir) / ".locks"
-    lock_dir.mkdir(parents=True, exist_ok=True)
-    wanted = {n: fcntl.LOCK_SH for n in shared}
-    wanted.update({n: fcntl.LOCK_EX for n in exclusive})
+    wanted = {lock_directory(results_dir, n): fcntl.LOCK_SH for n in shared}
+    wanted.update({lock_directory(results_dir, n): fcntl.LOCK_EX for n in exclusive})
     fds = []
     try:
-        for name in sorted(wanted):
-            fd = os.open(lock_dir / f"{name}.lock", os.O_RDWR | os.O_CREAT, 0o644)
+        for directory in sorted(wanted, key=lambda p: p.as_posix()):
+            directory.mkdir(parents=True, exist_ok=True)
+            fd = os.open(directory, os.O_RDONLY)
             fds.append(fd)
-            fcntl.flock(fd, wanted[name])
+            fcntl.flock(fd, wanted[directory])
         yield
     finally:
         for fd in reversed(fds):

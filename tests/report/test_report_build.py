@@ -83,10 +83,8 @@ def test_report_outputs_sections_metrics_and_manifest(built):
                                            "p_value": next(r for r in baseline["coefficients"]
                                                            if r["name"] == "policy")["p_value"], "nobs": 24}
     manifest = json.loads((built / "results/manifest.json").read_text())["files"]
-    # hidden files (the advisory locks in results/.locks, temp files) are not listed, as documented
     on_disk = sorted(p.relative_to(built).as_posix() for p in (built / "results").rglob("*") if p.is_file()
-                     and p.name != "manifest.json"
-                     and not any(part.startswith(".") for part in p.relative_to(built / "results").parts))
+                     and p.name != "manifest.json")
     assert sorted(manifest) == on_disk
     for path, entry in manifest.items():
         assert entry["sha256"] == hashlib.sha256((built / path).read_bytes()).hexdigest()

@@ -15,6 +15,7 @@ from clusternet.cli import main
 from clusternet.config import load_config
 from clusternet.errors import DataError
 from clusternet.report import build
+from clusternet.reads import lock_directory
 from clusternet.report.build import build_report
 
 
@@ -64,7 +65,7 @@ def test_report_holds_the_result_document_locks_shared(project, monkeypatch):
 
     def probe(b):
         for name in ("models", "spatial-models", "hypotheses"):
-            fd = os.open(f"results/.locks/{name}.lock", os.O_RDWR)
+            fd = os.open(lock_directory("results", name), os.O_RDONLY)
             try:
                 with pytest.raises(BlockingIOError):
                     fcntl.flock(fd, fcntl.LOCK_EX | fcntl.LOCK_NB)
@@ -77,6 +78,7 @@ def test_report_holds_the_result_document_locks_shared(project, monkeypatch):
     monkeypatch.setattr(build, "data_section", probe)
     build_report(load_config(project))
     assert seen == {"models": True, "spatial-models": True, "hypotheses": True}
+    assert not list(Path("results").rglob("*.lock"))  # no lock files left behind
 
 
 def test_hashing_at_read_and_refusing_a_changed_input(tmp_path):
@@ -100,13 +102,13 @@ def test_results_lock_is_exclusive_for_writers(tmp_path):
     from clusternet.reads import results_lock
 
     with results_lock(tmp_path, exclusive=["models"]):
-        fd = os.open(tmp_path / ".locks" / "models.lock", os.O_RDWR)
+        fd = os.open(tmp_path, os.O_RDONLY)  # the models documents are guarded by results/ itself
         try:
             with pytest.raises(BlockingIOError):
                 fcntl.flock(fd, fcntl.LOCK_SH | fcntl.LOCK_NB)
         finally:
             os.close(fd)
-    fd = os.open(tmp_path / ".locks" / "models.lock", os.O_RDWR)
+    fd = os.open(tmp_path, os.O_RDONLY)
     try:
         fcntl.flock(fd, fcntl.LOCK_EX | fcntl.LOCK_NB)  # released at the end of the block
     finally:
