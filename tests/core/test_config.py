@@ -229,3 +229,24 @@ def test_missing_section_file_names_the_key(config_dir):
     (config_dir / cfg.main["sections"]["models"]).unlink()
     with pytest.raises(ConfigError, match=r"config\.yaml: sections\.models: the section file .*models\.yaml does not exist"):
         cfg.section("models")
+
+
+@pytest.mark.parametrize("name", SECTIONS)
+def test_out_of_range_at_every_leaf_names_the_key_and_the_allowed_range(name):
+    """Every number set far out of range and every word set to a value no enum has: where the schema
+    refuses it, the message names the key path and says what is allowed."""
+    doc, schema = _section(name)
+    refused = 0
+    for path, leaf in _nodes(doc):
+        if isinstance(leaf, dict) or not path or isinstance(leaf, bool) or leaf is None:
+            continue
+        for wrong in ([-1e9, 1e9] if isinstance(leaf, (int, float)) else ["zz_not_allowed"]):
+            if isinstance(leaf, int) and isinstance(wrong, float):
+                wrong = int(wrong)
+            bad = copy.deepcopy(doc)
+            _get(bad, path[:-1])[path[-1]] = wrong
+            err = _error(bad, schema)
+            if err is not None:
+                refused += 1
+                assert f"at {_shown(path)}" in err and "allowed:" in err, (name, path, err)
+    assert refused, f"no bounded value found in {name}"
