@@ -27,8 +27,8 @@ import pandas as pd
 from clusternet import plotting
 from clusternet.data.regions import codes as region_codes
 from clusternet.errors import DataError
-from clusternet.io import sha256_file, write_json, write_text
-from clusternet.models.data import DEFAULT_MERGE_TABLES, load_analysis_panel
+from clusternet.io import read_json, sha256_file, write_json, write_text
+from clusternet.data.analysis import DEFAULT_MERGE_TABLES, load_analysis_panel
 from clusternet.provenance import provenance
 from clusternet import reads
 from clusternet.reads import read_parquet_input
@@ -38,7 +38,7 @@ from clusternet.report.regression import regression_table
 from clusternet.report.settings import ReportSettings, codebook_labels
 from clusternet.report.statistics import (artefact_table, correlation_table, descriptive_table, numeric_variables)
 from clusternet.report.tables import Table, to_html, write_table
-from clusternet.spatial import geo
+from clusternet.data import geo
 
 MAX_COLUMNS = 8  # columns per table of a model family before it is split
 
@@ -74,7 +74,7 @@ class Builder:
 
     def analysis_data(self):
         """(panel merged with indices and node metrics, files read) as the models stage sees it
-        (``clusternet.models.data.load_analysis_panel``), loaded once; a string naming the
+        (``clusternet.data.analysis.load_analysis_panel``), loaded once; a string naming the
         missing file when one of those files is absent."""
         if self._analysis is None:
             tables = DEFAULT_MERGE_TABLES
@@ -275,7 +275,7 @@ MAP_SIMPLIFY_DEG = 0.02  # ~2 km: invisible at figure size, cuts the 774k bounda
 def province_geometries() -> dict:
     """region_code -> shapely geometry for maps.
 
-    Each province's principal landmass (``clusternet.spatial.geo.principal_landmass``: the
+    Each province's principal landmass (``clusternet.data.geo.principal_landmass``: the
     South China Sea islands of Hainan are left out, so the maps need an inset before
     publication in China), simplified by ``MAP_SIMPLIFY_DEG`` with topology preserved."""
     return {c: geo.principal_landmass(c).simplify(MAP_SIMPLIFY_DEG, preserve_topology=True) for c in region_codes()}
@@ -395,6 +395,17 @@ def records_table(name: str, title: str, records: list[dict], b: Builder) -> Tab
 def models_section(b: Builder) -> Section:
     s = Section("models", html_report.heading(b.settings, "models"))
     docs = b.inputs.docs
+    # overrides of the circularity guard (clusternet.network.circularity), each printed in full
+    index_path = b.inputs.results_dir / "models" / "index.json"
+    overrides = (read_json(index_path).get("circularity_overrides") or []) if index_path.is_file() else []
+    if overrides:
+        title = ("循环性检查的例外（allow_circular）" if b.settings.language == "zh"
+                 else "Circularity-guard overrides (allow_circular)")
+        s.items.append(b.table(Table(
+            name="circularity_overrides", title=title,
+            header=[["specification", "shared components", "justification"]],
+            body=[[str(o.get("entry")), str(o.get("reason")), str(o.get("justification") or "")] for o in overrides],
+            provenance=b.prov([index_path]))))
     if b.settings.regression_tables:
         for spec in b.settings.regression_tables:
             missing = [k for k in spec["specifications"] if resolve_result(k, b.inputs) is None]
