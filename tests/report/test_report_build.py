@@ -96,7 +96,8 @@ def test_tables_and_figures_carry_provenance(built, monkeypatch):
     baseline = hashlib.sha256(Path("results/models/baseline.json").read_bytes()).hexdigest()
     tex = Path("results/report/tables/H1_regressions.tex").read_text()
     assert f"config sha256 {config_hash[:12]}" in tex and "code test" in tex
-    assert f"results/models/baseline.json ({baseline[:12]})" in tex
+    # provenance in comment lines (full hashes), not in the printed notes
+    assert f"%   input results/models/baseline.json sha256 {baseline}" in tex
     png = Image.open("results/report/figures/H1_coefficients.png")
     assert f"config_sha256={config_hash}" in png.info["Description"]
     assert f"inputs.results/models/baseline.json={baseline}" in png.info["Description"]
@@ -139,7 +140,7 @@ def test_chinese_report(project):
                                                           "figure_formats": ["png"]}))
     build_report(load_config(project))
     html = Path("results/report/index.html").read_text(encoding="utf-8")
-    assert "数字资源禀赋共享" in html and "研究假设" in html and "地区固定效应" in html
+    assert "数字资源禀赋共享" in html and "研究假设" in html and "地区效应" in html
     assert "面板：24 个地区-年份观测，6 个地区，4 年（2011–2014），平衡面板" in html
     assert "创新产出" in Path("results/report/tables/models_panel.md").read_text(encoding="utf-8")
 

@@ -68,7 +68,7 @@ def test_threshold_rows_and_lr_curve():
     (g, lr), = lr_curves(doc)
     assert g.tolist() == [1, 2, 3] and lr.tolist() == [4, 0, 9]
     t = threshold_table({"t": doc}, ReportSettings(), {})
-    assert t.body == [["thr", "1", "1.500", "[1.200, 1.900]", "20.000***", "0.004", "500"]]
+    assert t.body == [["thr", "1", "1.50", "[1.20, 1.90]", "20.0***", "0.004", "500"]]
 
 
 def test_marginal_effects_match_statsmodels_linear_combination():

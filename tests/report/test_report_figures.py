@@ -69,3 +69,17 @@ def test_province_geometries_from_spatial_geo():
     beijing, hebei = geometries[110000], geometries[130000]
     assert 115 < beijing.centroid.x < 118 and 39 < beijing.centroid.y < 42
     assert hebei.convex_hull.contains(beijing.centroid)
+
+
+def test_coefficient_plot_has_one_axis_per_outcome():
+    a = panel_doc("A", {"digital": 0.5}, {"digital": 0.1})
+    b = panel_doc("B", {"digital": 30.0}, {"digital": 5.0})
+    b["dependent"] = "flow"
+    c = panel_doc("C", {"digital": 0.4}, {"digital": 0.1})
+    fig = figures.coefficient_plot({"a": a, "b": b, "c": c}, ["digital"], ReportSettings(), "T")
+    axes = [ax for ax in fig.axes if ax.get_gid()]
+    assert [ax.get_gid() for ax in axes] == ["outcome-innov", "outcome-flow"]
+    # each axis spans its own outcome's estimates (and the zero line): 30 +- 9.8 is not on the innov axis
+    assert axes[0].get_xlim()[1] < 5 and axes[1].get_xlim()[1] > 39
+    assert [t.get_text() for t in axes[0].get_legend().get_texts()] == ["(1) A", "(3) C"]
+    plt.close(fig)

@@ -14,6 +14,7 @@ from hypothesis.extra.numpy import arrays
 from scipy import stats
 
 from clusternet.errors import DataError
+from clusternet.report.numbers import NumberFormat, NumberFormats
 from clusternet.report.settings import ReportSettings
 from clusternet.report.statistics import (artefact_table, correlation_table, correlations, describe,
                                           descriptive_table, numeric_variables)
@@ -68,7 +69,7 @@ def test_correlation_matrix_is_symmetric_and_bounded(values):
 
 
 def test_tables_render_rounded_values_and_lower_triangle(frame):
-    s = ReportSettings(digits=2)
+    s = ReportSettings(numbers=NumberFormats(NumberFormat("fixed", 2)))
     t = descriptive_table(frame, ["a"], s, {})
     x = frame["a"].dropna()
     assert t.body == [["a", "27", f"{x.mean():.2f}", f"{x.std():.2f}", f"{x.min():.2f}", f"{x.median():.2f}",

@@ -60,14 +60,14 @@ def test_regression_table_layout():
         ["policy", "0.200", ""],
         ["", "(0.150)", ""],
         ["Controls", "Yes", "No"],
-        ["Region FE", "Yes", "Yes"],
-        ["Year FE", "Yes", "No"],
+        ["Region effects", "Fixed", "Fixed"],
+        ["Year effects", "Fixed", "No"],
         ["Observations", "24", "24"],
         ["R² (within)", "0.400", "0.250"],
-        ["Clusters", "6", ""],
+        ["Clusters (region)", "6", ""],
     ]
     assert t.rules_before == [4]
-    assert "(1) clustered (cluster=region_code)" in t.notes[1]
+    assert "(1) clustered by region (6 clusters)" in t.notes[1]
 
 
 def test_controls_shown_when_configured_and_coefficient_order():
@@ -92,8 +92,8 @@ def test_chinese_labels_from_codebook():
     s = ReportSettings.from_section({"language": "zh"}, labels)
     t = regression_table(docs(), s, name="m", title="M")
     assert t.body[0][0] == "数字资源禀赋"
-    assert [r[0] for r in t.body[4:8]] == ["控制变量", "地区固定效应", "年份固定效应", "观测值"]
-    assert t.body[4][1:] == ["是", "否"]
+    assert [r[0] for r in t.body[4:8]] == ["控制变量", "地区效应", "年份效应", "观测值"]
+    assert t.body[4][1:] == ["是", "否"] and t.body[5][1:] == ["固定", "固定"]
 
 
 def table():
@@ -105,8 +105,8 @@ def table():
 def test_latex_booktabs_threeparttable_and_escaping():
     tex = to_latex(table())
     for token in (r"\begin{threeparttable}", r"\toprule", r"\midrule", r"\bottomrule", r"\begin{tablenotes}",
-                  r"\caption{A \& B}", r"x\_1 & 0.500$^{***}$ \\", r"\item 50\% note", "config sha256 ffffffffffff",
-                  r"results/models/a.json (000000000000)"):
+                  r"\caption{A \& B}", r"x\_1 & 0.500$^{***}$ \\", r"\item 50\% note", "% Provenance: code 0.1.0+gabc, config sha256 " + "f" * 64,
+                  "%   input results/models/a.json sha256 " + "0" * 64):
         assert token in tex
     assert tex.count(r"\midrule") == 2  # under the header and before the N row
 

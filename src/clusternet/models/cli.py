@@ -76,8 +76,21 @@ def _fit(args: argparse.Namespace) -> int:
     if config is not None:
         doc["provenance"]["config_sha256"] = config.sha256([])
     write_result(args.out, doc)
+    from clusternet.report.resultview import load as load_result  # the summary a user reads first
+
+    print(load_result(args.out, _report_settings(config)).summary(), end="")
     print(f"wrote {args.out}")
     return 0
+
+
+def _report_settings(config):
+    """Report settings with codebook labels when a config is at hand, else the defaults."""
+    from clusternet.report.build import load_settings
+    from clusternet.report.settings import ReportSettings
+
+    if config is None or "report" not in config.main.get("sections", {}):
+        return ReportSettings()
+    return load_settings(config)
 
 
 def _models(args: argparse.Namespace) -> int:

@@ -26,19 +26,19 @@ import pandas as pd
 
 from clusternet import plotting
 from clusternet.data.regions import codes as region_codes
-from clusternet.errors import DataError
+from clusternet.errors import ConfigError, DataError
 from clusternet.io import read_json, sha256_file, write_json, write_text
 from clusternet.data.analysis import DEFAULT_MERGE_TABLES, load_analysis_panel
 from clusternet.provenance import provenance
 from clusternet import reads
 from clusternet.reads import read_parquet_input
-from clusternet.report import extras, figures, html as html_report
+from clusternet.report import extras, figures, html as html_report, maps
+from clusternet.report.labels import all_labels
 from clusternet.report.inputs import ReportInputs, find_inputs, resolve_result
 from clusternet.report.regression import regression_table
 from clusternet.report.settings import ReportSettings, codebook_labels
 from clusternet.report.statistics import (artefact_table, correlation_table, descriptive_table, numeric_variables)
 from clusternet.report.tables import Table, to_html, write_table
-from clusternet.data import geo
 
 MAX_COLUMNS = 8  # columns per table of a model family before it is split
 
@@ -91,15 +91,20 @@ class Builder:
         return provenance(inputs=sorted({Path(p).as_posix() for p in inputs}), config=self.config)
 
     def table(self, t: Table) -> Item:
-        paths = write_table(t, self.stage / "tables", self.settings.table_formats)
+        paths = write_table(t, self.stage / "tables", self.settings.table_formats,
+                            latex_fragment=self.settings.latex_fragment, settings=self.settings)
         return Item("table", t.name, t.title, html=to_html(t, standalone=False),
                     files=[f"tables/{p.name}" for p in paths])
 
-    def figure(self, fig, name: str, title: str, inputs, caption: str = "") -> Item:
+    def figure(self, fig, name: str, title: str, inputs, caption: str = "", dpi: int | None = None) -> Item:
+        import matplotlib
+
         stem = self.stage / "figures" / name
         stem.parent.mkdir(parents=True, exist_ok=True)
         formats = self.settings.figure_formats
-        written = plotting.save_formats(fig, stem, ("png", *[f for f in formats if f != "png"]), self.prov(inputs))
+        with matplotlib.rc_context({"savefig.dpi": dpi} if dpi else {}):
+            written = plotting.save_formats(fig, stem, ("png", *[f for f in formats if f != "png"]),
+                                            self.prov(inputs))
         png = Path(written[0])
         image = "data:image/png;base64," + base64.b64encode(png.read_bytes()).decode("ascii")
         if "png" not in formats:
@@ -118,9 +123,11 @@ def safe_name(text: str) -> str:
 
 def load_settings(config) -> ReportSettings:
     section = config.section("report")
-    labels = {}
-    if "codebook" in config.main.get("sections", {}):
-        labels = codebook_labels(config.section("codebook"), section.get("language", "en"))
+    language = section.get("language", "en")
+    sections = config.main.get("sections", {})
+    codebook = codebook_labels(config.section("codebook"), language) if "codebook" in sections else {}
+    indicators = config.section("indicators") if "indicators" in sections else None
+    labels = all_labels(language, codebook=codebook, indicators=indicators, configured=section.get("labels"))
     return ReportSettings.from_section(section, labels, str(config.section_file("report")))
 
 
@@ -265,20 +272,17 @@ def choropleth_items(b: Builder) -> list[Item]:
         years = list(b.settings.map_years) or sorted({observed[0], observed[-1]})
         title = f"{b.settings.label(v)}"
         fig = figures.choropleth(values, v, years, geometries, b.settings, title)
-        items.append(b.figure(fig, f"map_{safe_name(v)}", title, [path]))
+        items.append(b.figure(fig, f"map_{safe_name(v)}", title, [path], dpi=b.settings.map_dpi))
     return items
 
 
-MAP_SIMPLIFY_DEG = 0.02  # ~2 km: invisible at figure size, cuts the 774k boundary vertices ~50-fold
 
 
 def province_geometries() -> dict:
-    """region_code -> shapely geometry for maps.
-
-    Each province's principal landmass (``clusternet.data.geo.principal_landmass``: the
-    South China Sea islands of Hainan are left out, so the maps need an inset before
-    publication in China), simplified by ``MAP_SIMPLIFY_DEG`` with topology preserved."""
-    return {c: geo.principal_landmass(c).simplify(MAP_SIMPLIFY_DEG, preserve_topology=True) for c in region_codes()}
+    """region_code -> shapely geometry of the 31 provinces for the national map
+    (``clusternet.report.maps``: whole provinces, islands included, with Taiwan, Hong Kong,
+    Macau and the South China Sea inset drawn by ``figures.choropleth``)."""
+    return maps.NationalGeometries({c: maps.region_geometry(c) for c in region_codes()})
 
 
 def artefact_items(b: Builder, stage: str) -> list[Item]:
@@ -379,14 +383,14 @@ def records_table(name: str, title: str, records: list[dict], b: Builder) -> Tab
     front = [c for c in RECORD_COLUMNS if c in columns]
     columns = front + sorted(c for c in columns if c not in front)
 
-    def cell(v) -> str:
+    def cell(v, column: str) -> str:
         if isinstance(v, bool) or v is None:
             return "" if v is None else b.settings.word("yes" if v else "no")
         if isinstance(v, float):
-            return b.settings.fmt(v)
+            return b.settings.fmt_p(v) if "p_value" in column else b.settings.fmt(v, statistic=column)
         return str(v)
 
-    body = [[cell(r.get(c)) for c in columns] for r in records]
+    body = [[cell(r.get(c), c) for c in columns] for r in records]
     cited = [b.inputs.doc_paths[k] for k in (resolve_result(r.get("result"), b.inputs) for r in records) if k]
     inputs = [*cited, *([b.inputs.verdicts_path] if b.inputs.verdicts_path else [])]
     return Table(name=name, title=title, header=[columns], body=body, provenance=b.prov(inputs))
@@ -406,31 +410,33 @@ def models_section(b: Builder) -> Section:
             header=[["specification", "shared components", "justification"]],
             body=[[str(o.get("entry")), str(o.get("reason")), str(o.get("justification") or "")] for o in overrides],
             provenance=b.prov([index_path]))))
-    if b.settings.regression_tables:
-        for spec in b.settings.regression_tables:
-            missing = [k for k in spec["specifications"] if resolve_result(k, b.inputs) is None]
-            if missing:
-                b.skip(f"regression table {spec['name']}", f"result documents {missing} are absent")
-                continue
-            keys = [resolve_result(k, b.inputs) for k in spec["specifications"]]
-            title = spec.get(f"title_{b.settings.language}") or spec.get("title_en") or spec["name"]
-            s.items.append(b.table(regression_table(
-                {k: docs[k] for k in keys}, b.settings, name=spec["name"], title=title,
-                coefficients=spec.get("coefficients"), provenance=b.prov(b.inputs.doc_paths[k] for k in keys))))
-    else:
-        families = sorted({d["model"].split(".")[0] for d in docs.values()})
-        if not families:
-            b.skip("regression tables", "no result documents under results/")
-        for family in families:
-            keys = [k for k in docs if docs[k]["model"].split(".")[0] == family]
-            chunks = [keys[i:i + MAX_COLUMNS] for i in range(0, len(keys), MAX_COLUMNS)]
-            for i, chunk in enumerate(chunks):
-                name = f"models_{family}" + ("" if len(chunks) == 1 else f"_{i + 1}")
-                title = (f"{b.settings.word('all_models_title')}: {family}"
-                         + ("" if len(chunks) == 1 else f" ({i + 1}/{len(chunks)})"))
-                s.items.append(b.table(regression_table({k: docs[k] for k in chunk}, b.settings, name=name,
-                                                        title=title,
-                                                        provenance=b.prov(b.inputs.doc_paths[k] for k in chunk))))
+    source = str(b.config.section_file("report"))
+    for i, spec in enumerate(b.settings.regression_tables):
+        # Configured tables come first and add to the defaults; naming an absent result is an error.
+        missing = [k for k in spec["specifications"] if resolve_result(k, b.inputs) is None]
+        if missing:
+            raise ConfigError(f"{source}: regression_tables[{i}] ({spec['name']}): specifications {missing} have "
+                              f"no result document under {b.inputs.results_dir}; available: {sorted(docs)}")
+        keys = [resolve_result(k, b.inputs) for k in spec["specifications"]]
+        title = spec.get(f"title_{b.settings.language}") or spec.get("title_en") or spec["name"]
+        s.items.append(b.table(regression_table(
+            {k: docs[k] for k in keys}, b.settings, name=spec["name"], title=title,
+            coefficients=spec.get("coefficients"), stats=spec.get("stats"), drop=spec.get("drop"),
+            rename=spec.get("rename"), number_format=spec.get("number_format"), source=source,
+            provenance=b.prov(b.inputs.doc_paths[k] for k in keys))))
+    families = sorted({d["model"].split(".")[0] for d in docs.values()})
+    if not families:
+        b.skip("regression tables", "no result documents under results/")
+    for family in families:
+        keys = [k for k in docs if docs[k]["model"].split(".")[0] == family]
+        chunks = [keys[i:i + MAX_COLUMNS] for i in range(0, len(keys), MAX_COLUMNS)]
+        for i, chunk in enumerate(chunks):
+            name = f"models_{family}" + ("" if len(chunks) == 1 else f"_{i + 1}")
+            title = (f"{b.settings.word('all_models_title')}: {family}"
+                     + ("" if len(chunks) == 1 else f" ({i + 1}/{len(chunks)})"))
+            s.items.append(b.table(regression_table({k: docs[k] for k in chunk}, b.settings, name=name,
+                                                    title=title,
+                                                    provenance=b.prov(b.inputs.doc_paths[k] for k in chunk))))
     threshold_docs = {k: d for k, d in docs.items() if extras.thresholds(d)}
     if threshold_docs:
         s.items.append(b.table(extras.threshold_table(threshold_docs, b.settings,

@@ -85,8 +85,8 @@ def spatial_effects_table(docs: dict[str, dict], settings: ReportSettings, prove
                     est.append("")
                     se.append("")
                     continue
-                est.append(settings.fmt(s["estimate"]) + settings.stars_for(s["p_value"]))
-                se.append("" if s["std_error"] is None else f"({settings.fmt(s['std_error'])})")
+                est.append(settings.fmt(s["estimate"], statistic="estimate") + settings.stars_for(s["p_value"]))
+                se.append("" if s["std_error"] is None else f"({settings.fmt(s['std_error'], statistic='std_error')})")
         body += [est, se]
     body.append([settings.word("nobs")] + [str(docs[k]["nobs"]) for k in keys for _ in EFFECTS])
     models = "; ".join(f"({i + 1}) {docs[k].get('label') or k}"
@@ -155,10 +155,10 @@ def threshold_table(docs: dict[str, dict], settings: ReportSettings, provenance:
     for k, doc in docs.items():
         for i, row in enumerate(thresholds(doc)):
             ci = ("" if row["ci_lower"] is None or row["ci_upper"] is None
-                  else f"[{settings.fmt(row['ci_lower'])}, {settings.fmt(row['ci_upper'])}]")
-            body.append([doc.get("label") or k, str(i + 1), settings.fmt(row["estimate"]), ci,
-                         settings.fmt(row["f_stat"]) + settings.stars_for(row["p_value"]),
-                         settings.fmt(row["p_value"]), "" if row["n_boot"] is None else str(row["n_boot"])])
+                  else f"[{settings.fmt(row['ci_lower'], statistic='ci')}, {settings.fmt(row['ci_upper'], statistic='ci')}]")
+            body.append([doc.get("label") or k, str(i + 1), settings.fmt(row["estimate"], statistic="estimate"), ci,
+                         settings.fmt(row["f_stat"], statistic="statistic") + settings.stars_for(row["p_value"]),
+                         settings.fmt_p(row["p_value"]), "" if row["n_boot"] is None else str(row["n_boot"])])
     return Table(name="thresholds", title=w("threshold_title"), header=header, body=body,
                  notes=["Hansen (1999) fixed-effect panel threshold model; p-values from the bootstrap of "
                         "the F statistic.", settings.star_note()], provenance=provenance)

@@ -14,38 +14,56 @@ from matplotlib.colors import Normalize
 from matplotlib.patches import Polygon as PolygonPatch
 
 from clusternet import plotting
+from clusternet.report import maps
 from clusternet.report.extras import hansen_critical_value
 from clusternet.report.settings import ReportSettings
 
 
 def coefficient_plot(docs: dict[str, dict], coefficients: list[str], settings: ReportSettings, title: str):
     """Point estimates with the documents' own confidence intervals (ci_lower, ci_upper at ci_level),
-    one marker per specification, grouped by coefficient."""
+    one marker per specification, grouped by coefficient; one panel (x axis) per outcome, so that
+    coefficients on differently scaled dependent variables (a 0-1 centrality, a log flow) are never
+    read off one axis. Specifications keep their column numbers (1), (2), ... across panels."""
     plotting.setup()
     keys = list(docs)
-    fig, ax = plt.subplots(figsize=(6.5, 0.5 + 0.45 * max(1, len(coefficients)) * max(1, len(keys)) ** 0.5))
-    offsets = np.linspace(-0.25, 0.25, len(keys)) if len(keys) > 1 else np.zeros(1)
-    for j, k in enumerate(keys):
-        rows = {r["name"]: r for r in docs[k]["coefficients"]}
-        ys, est, lo, hi = [], [], [], []
-        for i, c in enumerate(coefficients):
-            r = rows.get(c)
-            if r is None or r["estimate"] is None:
-                continue
-            ys.append(i + offsets[j])
-            est.append(r["estimate"])
-            lo.append(r["estimate"] if r["ci_lower"] is None else r["ci_lower"])
-            hi.append(r["estimate"] if r["ci_upper"] is None else r["ci_upper"])
-        est_a = np.asarray(est, dtype=float)
-        ax.errorbar(est_a, ys, xerr=[est_a - np.asarray(lo, dtype=float), np.asarray(hi, dtype=float) - est_a],
-                    fmt="o", ms=4, capsize=2, label=f"({j + 1}) {docs[k].get('label') or k}")
-    ax.axvline(0, color="grey", lw=0.8, ls="--")
-    ax.set_yticks(range(len(coefficients)), [settings.label(c) for c in coefficients])
-    ax.invert_yaxis()
-    ax.set_xlabel(settings.word("estimate"))
-    ax.set_title(_wrap(title))
-    if len(keys) > 1:
-        ax.legend(fontsize=7, loc="upper left", bbox_to_anchor=(1.01, 1), frameon=False)
+    outcomes: list[str] = []
+    for k in keys:
+        if docs[k]["dependent"] not in outcomes:
+            outcomes.append(docs[k]["dependent"])
+    heights = []
+    for y in outcomes:
+        n_keys = sum(docs[k]["dependent"] == y for k in keys)
+        heights.append(0.5 + 0.45 * max(1, len(coefficients)) * max(1, n_keys) ** 0.5)
+    fig, axes = plt.subplots(len(outcomes), 1, figsize=(6.5, sum(heights) + 0.4 * len(outcomes)), squeeze=False,
+                             gridspec_kw={"height_ratios": heights})
+    number = {k: j + 1 for j, k in enumerate(keys)}
+    for ax, outcome in zip(axes[:, 0], outcomes):
+        group = [k for k in keys if docs[k]["dependent"] == outcome]
+        offsets = np.linspace(-0.25, 0.25, len(group)) if len(group) > 1 else np.zeros(1)
+        for j, k in enumerate(group):
+            rows = {r["name"]: r for r in docs[k]["coefficients"]}
+            ys, est, lo, hi = [], [], [], []
+            for i, c in enumerate(coefficients):
+                r = rows.get(c)
+                if r is None or r["estimate"] is None:
+                    continue
+                ys.append(i + offsets[j])
+                est.append(r["estimate"])
+                lo.append(r["estimate"] if r["ci_lower"] is None else r["ci_lower"])
+                hi.append(r["estimate"] if r["ci_upper"] is None else r["ci_upper"])
+            est_a = np.asarray(est, dtype=float)
+            ax.errorbar(est_a, ys, xerr=[est_a - np.asarray(lo, dtype=float), np.asarray(hi, dtype=float) - est_a],
+                        fmt="o", ms=4, capsize=2, color=f"C{number[k] - 1}",
+                        label=f"({number[k]}) {docs[k].get('label') or k}")
+        ax.axvline(0, color="grey", lw=0.8, ls="--")
+        ax.set_yticks(range(len(coefficients)), [settings.label(c) for c in coefficients])
+        ax.set_ylim(len(coefficients) - 0.5, -0.5)
+        ax.set_xlabel(f"{settings.word('estimate')}: {settings.label(outcome)}")
+        ax.set_gid(f"outcome-{outcome}")
+        if len(keys) > 1:
+            ax.legend(fontsize=7, loc="upper left", bbox_to_anchor=(1.01, 1), frameon=False)
+    axes[0, 0].set_title(_wrap(title))
+    fig.tight_layout()
     return fig
 
 
@@ -120,6 +138,8 @@ def choropleth(values: pd.DataFrame, variable: str, years, geometries: dict, set
     years = list(years)
     ncols = min(3, len(years))
     nrows = -(-len(years) // ncols)
+    if isinstance(geometries, maps.NationalGeometries):
+        return _national_choropleth(values, variable, years, geometries, settings, title, nrows, ncols)
     fig, axes = plt.subplots(nrows, ncols, figsize=(3.3 * ncols, 2.9 * nrows + 0.4), squeeze=False)
     finite = values[variable].astype(float)
     norm = Normalize(vmin=float(finite.min()), vmax=float(finite.max()))
@@ -141,5 +161,34 @@ def choropleth(values: pd.DataFrame, variable: str, years, geometries: dict, set
     for ax in list(axes.flat)[len(years):]:
         ax.set_axis_off()
     fig.colorbar(plt.cm.ScalarMappable(norm=norm, cmap=cmap), ax=axes, shrink=0.7, label=settings.label(variable))
+    fig.suptitle(title)
+    return fig
+
+
+def _national_choropleth(values, variable, years, geometries, settings, title, nrows, ncols):
+    """``choropleth`` on the national map (``clusternet.report.maps``): Taiwan, Hong Kong, Macau
+    drawn (grey where the panel has no value), the South China Sea islands and the maritime
+    boundary line in an inset; width ``report.maps.width_cm``."""
+    from matplotlib.patches import Patch
+
+    fig, axes = plt.subplots(nrows, ncols, figsize=maps.figure_size(settings, nrows, ncols), squeeze=False)
+    finite = values[variable].astype(float)
+    norm = Normalize(vmin=float(finite.min()), vmax=float(finite.max()))
+    cmap = plt.get_cmap(settings.colormap)
+    for ax, year in zip(axes.flat, years):
+        year_values = values.loc[values["year"] == year].set_index("region_code")[variable].astype(float)
+
+        def colour_of(code, year_values=year_values):
+            v = year_values.get(code, np.nan)
+            return maps.NO_DATA_COLOUR if np.isnan(v) else cmap(norm(v))
+
+        maps.draw_china(ax, geometries, colour_of)
+        ax.set_title(str(year))
+    for ax in list(axes.flat)[len(years):]:
+        ax.set_axis_off()
+    fig.colorbar(plt.cm.ScalarMappable(norm=norm, cmap=cmap), ax=axes, shrink=0.7, label=settings.label(variable))
+    no_data = "无数据" if settings.language == "zh" else "No data"
+    fig.legend(handles=[Patch(facecolor=maps.NO_DATA_COLOUR, edgecolor="none", label=no_data)], loc="lower center",
+               frameon=False, fontsize="small")
     fig.suptitle(title)
     return fig

@@ -6,6 +6,7 @@ from __future__ import annotations
 from dataclasses import dataclass, field
 
 from clusternet.errors import ConfigError
+from clusternet.report.numbers import NumberFormats, format_number
 
 DEFAULT_STARS = ((0.10, "*"), (0.05, "**"), (0.01, "***"))
 
@@ -69,8 +70,14 @@ class ReportSettings:
     map_variables: tuple = ()
     map_years: tuple = ()
     colormap: str = "viridis"
+    map_width_cm: float = 16.0  # report.maps.width_cm (print width)
+    map_dpi: int = 300  # report.maps.dpi
     artefact_max_rows: int = 60
     labels: dict = field(default_factory=dict)  # variable -> label in `language`
+    numbers: NumberFormats = field(default_factory=NumberFormats)  # report.number_format
+    latex_fragment: bool = False  # report.latex.fragment
+    word_paper: str = "a4"  # report.word.paper
+    word_east_asian_font: str = "SimSun"  # report.word.east_asian_font
 
     @classmethod
     def from_section(cls, section: dict, labels: dict | None = None, source: str = "config/report.yaml"):
@@ -92,18 +99,25 @@ class ReportSettings:
             map_variables=tuple(maps.get("variables", [])),
             map_years=tuple(maps.get("years", [])),
             colormap=maps.get("colormap", "viridis"),
+            map_width_cm=float(maps.get("width_cm", 16.0)),
+            map_dpi=int(maps.get("dpi", 300)),
             artefact_max_rows=int(section.get("artefact_max_rows", 60)),
             labels=dict(labels or {}),
+            numbers=NumberFormats.from_config(section.get("number_format"), section.get("digits")),
+            latex_fragment=bool(section.get("latex", {}).get("fragment", False)),
+            word_paper=str(section.get("word", {}).get("paper", "a4")),
+            word_east_asian_font=str(section.get("word", {}).get("east_asian_font", "SimSun")),
         )
 
     def word(self, key: str) -> str:
         return WORDS[self.language][key]
 
     def label(self, name: str) -> str:
-        """Codebook label of ``name``; spatial lags ``W*x`` become ``W×<label of x>``."""
-        if name not in self.labels and name.startswith("W*") and name[2:] in self.labels:
-            return "W×" + self.labels[name[2:]]
-        return self.labels.get(name, name)
+        """Label of ``name`` (``clusternet.report.labels.compose``: its own label, else one built
+        from its parts: ``W*x`` -> ``W×<label of x>``, ``x:m``, ``x[East]``, ``event[k]``)."""
+        from clusternet.report.labels import compose
+
+        return compose(name, self.labels, self.language)
 
     def stars_for(self, p_value) -> str:
         """Symbol of the strictest threshold that ``p_value`` is below ('' if none or missing)."""
@@ -119,10 +133,24 @@ class ReportSettings:
         parts = [f"{sym} p<{p:g}" for p, sym in self.stars]
         return ", ".join(parts) + "."
 
-    def fmt(self, value, digits: int | None = None) -> str:
-        if value is None:
-            return ""
-        return f"{value:.{self.digits if digits is None else digits}f}"
+    def fmt(self, value, digits: int | None = None, statistic: str | None = None) -> str:
+        """``value`` in the configured format of ``statistic`` (``report.number_format``; see
+        ``clusternet.report.numbers``); ``digits`` forces that many digits in the same mode."""
+        if digits is not None:
+            return format_number(value, self.numbers.of(statistic).mode, digits)
+        return self.numbers.format(value, statistic)
+
+    def fmt_p(self, p) -> str:
+        """A p-value: ``<0.001`` below the configured precision."""
+        return self.numbers.format(p, "p_value")
+
+    def with_numbers(self, block: dict | None) -> "ReportSettings":
+        """These settings with a table's own ``number_format`` laid over the report's."""
+        if not block:
+            return self
+        from dataclasses import replace
+
+        return replace(self, numbers=NumberFormats.from_config(block, base=self.numbers))
 
 
 def codebook_labels(codebook: dict | None, language: str) -> dict:

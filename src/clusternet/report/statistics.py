@@ -78,7 +78,7 @@ def descriptive_table(panel: pd.DataFrame, variables: list[str], settings: Repor
     d = describe(panel, variables)
     w = settings.word
     header = [[w("variable"), w("n"), w("mean"), w("sd"), w("min"), w("median"), w("max")]]
-    body = [[settings.label(r.variable), str(int(r.n))] + [settings.fmt(None if np.isnan(v) else v)
+    body = [[settings.label(r.variable), str(int(r.n))] + [settings.fmt(None if np.isnan(v) else v, statistic="descriptive")
                                                            for v in (r.mean, r.sd, r.min, r.median, r.max)]
             for r in d.itertuples()]
     return Table(name="descriptive", title=w("descriptive_title"), header=header, body=body,
@@ -98,12 +98,18 @@ def correlation_table(panel: pd.DataFrame, variables: list[str], settings: Repor
             elif np.isnan(r.iat[i, j]):
                 cells.append("")
             elif i == j:
-                cells.append(settings.fmt(1.0))
+                cells.append(settings.fmt(1.0, statistic="correlation"))
             else:
-                cells.append(settings.fmt(r.iat[i, j]) + settings.stars_for(p.iat[i, j]))
+                cells.append(settings.fmt(r.iat[i, j], statistic="correlation") + settings.stars_for(p.iat[i, j]))
         body.append([f"({i + 1}) {settings.label(v)}"] + cells)
     return Table(name="correlation", title=settings.word("correlation_title"), header=header, body=body,
                  notes=[settings.star_note()], provenance=provenance)
+
+
+def is_p_value_column(name: str) -> bool:
+    """Columns printed as p-values (``<0.001``): ``p``, ``p_value``, ``pvalue``, ``*_p``, ``p_*``."""
+    n = name.lower()
+    return n in ("p", "p_value", "pvalue", "p-value") or n.endswith(("_p", "_p_value", "_pvalue")) or n.startswith("p_")
 
 
 def artefact_table(csv_path, name: str, title: str, settings: ReportSettings, provenance: dict) -> Table:
@@ -113,11 +119,17 @@ def artefact_table(csv_path, name: str, title: str, settings: ReportSettings, pr
     except (OSError, pd.errors.ParserError, pd.errors.EmptyDataError) as exc:
         raise DataError(f"{csv_path}: cannot read the table listed in an artefacts file: {exc}") from exc
 
-    def cell(v) -> str:
+    def cell(v, column: str) -> str:
         if isinstance(v, (float, np.floating)):
-            return "" if np.isnan(v) else settings.fmt(float(v))
+            if np.isnan(v):
+                return ""
+            return settings.fmt_p(float(v)) if is_p_value_column(column) else settings.fmt(float(v))
         return str(v)
 
+    # One language per report: the region name column of the other language is left out.
+    other = {"en": "region_zh", "zh": "region_en"}.get(settings.language)
+    if other in frame.columns and {"region_zh", "region_en"} <= set(frame.columns):
+        frame = frame.drop(columns=[other])
     header = [[settings.label(str(c)) for c in frame.columns]]
-    body = [[cell(v) for v in row] for row in frame.itertuples(index=False)]
+    body = [[cell(v, str(c)) for v, c in zip(row, frame.columns)] for row in frame.itertuples(index=False)]
     return Table(name=name, title=title, header=header, body=body, provenance=provenance)
