@@ -12,6 +12,7 @@ import copy
 import hashlib
 import json
 import os
+import re
 from dataclasses import dataclass, field
 from functools import cache
 from pathlib import Path
@@ -30,15 +31,26 @@ def _schema_dir(config_path: Path) -> Path:
     return config_path.parent / "schemas"
 
 
+class _Loader(getattr(yaml, "CSafeLoader", yaml.SafeLoader)):  # type: ignore[misc]
+    """The safe loader (libyaml's C parser when available: ~10x faster on codebook.yaml) that also
+    reads the YAML 1.2 float forms without a dot (``1e-4``, ``2E+3``) as numbers; YAML 1.1 (and so
+    PyYAML) would read them as text."""
+
+
+_Loader.add_implicit_resolver(
+    "tag:yaml.org,2002:float",
+    re.compile(r"^[-+]?(?:[0-9][0-9_]*)(?:\.[0-9_]*)?[eE][-+]?[0-9]+$"),
+    list("-+0123456789"),
+)
+
+
 def read_yaml(path: str | os.PathLike) -> Any:
     path = Path(path)
     if not path.exists():
         raise ConfigError(f"config file {path} does not exist")
     try:
         with open(path, encoding="utf-8") as fh:
-            # libyaml's C loader when available: the same safe subset, ~10x faster on the
-            # larger section files (codebook.yaml).
-            return yaml.load(fh, Loader=getattr(yaml, "CSafeLoader", yaml.SafeLoader))
+            return yaml.load(fh, Loader=_Loader)
     except yaml.YAMLError as exc:
         raise ConfigError(f"{path}: not valid YAML: {exc}") from exc
 
@@ -64,18 +76,127 @@ def _key_path(error: jsonschema.ValidationError) -> str:
     return "".join(parts) or "<top level>"
 
 
+_TYPE_WORDS = {"integer": "a whole number", "number": "a number", "string": "a text string",
+               "boolean": "true or false", "array": "a list", "object": "a mapping of keys to values",
+               "null": "null (~)"}
+
+
+def _resolve(schema: dict, root: dict) -> dict:
+    ref = schema.get("$ref") if isinstance(schema, dict) else None
+    if isinstance(ref, str) and ref.startswith("#/"):
+        node = root
+        for part in ref[2:].split("/"):
+            node = node.get(part, {}) if isinstance(node, dict) else {}
+        return _resolve(node, root)
+    return schema if isinstance(schema, dict) else {}
+
+
+def describe_schema(schema: dict, root: dict, depth: int = 0) -> str:
+    """What a schema allows, in words (for the remedy of a validation message)."""
+    s = _resolve(schema, root)
+    if depth > 3:
+        return "a value allowed by the schema"
+    if "enum" in s:
+        return "one of " + ", ".join(json.dumps(v, ensure_ascii=False) for v in s["enum"])
+    if "const" in s:
+        return f"exactly {json.dumps(s['const'], ensure_ascii=False)}"
+    for key in ("oneOf", "anyOf"):
+        if key in s:
+            return " or ".join(describe_schema(sub, root, depth + 1) for sub in s[key])
+    types = s.get("type")
+    types = [types] if isinstance(types, str) else list(types or [])
+    words = " or ".join(_TYPE_WORDS.get(t, t) for t in types) or "a value"
+    bounds = [f"{op} {s[k]}" for k, op in (("minimum", ">="), ("exclusiveMinimum", ">"), ("maximum", "<="),
+                                              ("exclusiveMaximum", "<")) if k in s]
+    if "minLength" in s:
+        bounds.append(f"at least {s['minLength']} character(s) long")
+    if "pattern" in s:
+        bounds.append(f"matching the pattern {s['pattern']}")
+    if "minItems" in s:
+        bounds.append(f"with at least {s['minItems']} item(s)")
+    if "maxItems" in s:
+        bounds.append(f"with at most {s['maxItems']} item(s)")
+    if s.get("uniqueItems"):
+        bounds.append("without repeated items")
+    if "items" in s and isinstance(s["items"], dict) and depth < 2:
+        bounds.append(f"each item {describe_schema(s['items'], root, depth + 1)}")
+    if s.get("required") and not types:
+        words = "a mapping with the key(s) " + ", ".join(s["required"])
+    return words + (" " + ", ".join(bounds) if bounds else "")
+
+
+def _remedy(e: jsonschema.ValidationError, root: dict) -> str:
+    """The allowed value in words, for every kind of validation message."""
+    v, value = e.validator, e.validator_value
+    if v == "required":
+        missing = e.message.split("'")[1] if "'" in e.message else "the key"
+        sub = _resolve((e.schema.get("properties") or {}).get(missing, {}), root)
+        what = f" ({describe_schema(sub, root)})" if sub else ""
+        return f"add the key {missing!r}{what}"
+    if "propertyNames" in e.schema_path:
+        return f"every key here must be {describe_schema(e.schema, root).replace('a value ', '', 1)}"
+    if v in ("minimum", "exclusiveMinimum", "maximum", "exclusiveMaximum", "minLength", "maxLength",
+             "minItems", "maxItems", "uniqueItems", "pattern", "type", "enum", "const", "oneOf", "anyOf"):
+        allowed = describe_schema(e.schema, root)
+        text = f"allowed: {allowed}"
+    elif v == "propertyNames":
+        text = f"every key must be {describe_schema(value, root)}"
+    elif v == "not":
+        text = f"this combination of keys is not allowed here ({e.message})"
+    else:
+        text = f"see the schema at {'/'.join(map(str, e.schema_path))}"
+    if v == "type" and isinstance(e.instance, str) and "number" in str(value):
+        try:
+            float(e.instance)
+            text += (f" ({e.instance!r} was read as text: YAML 1.1 needs a dot in a float, "
+                     f"e.g. 1.0e-4; write the number without quotes)")
+        except ValueError:
+            pass
+    description = e.schema.get("description")
+    if description and v not in ("required",):
+        text += f"; {description}"
+    return text
+
+
+def _closest_alternative(e: jsonschema.ValidationError, root: dict) -> list:
+    """For "not valid under any of the given schemas": the errors of the alternative that came
+    closest (fewest errors, then the deepest), each with its remedy; alternatives that tie at the
+    same place are offered together ("add the key 'coefficient' or add the key 'test'")."""
+    groups: dict = {}
+    for x in e.context:
+        groups.setdefault(x.relative_schema_path[0], []).append(x)
+    fewest = min(len(g) for g in groups.values())
+    close = [g for g in groups.values() if len(g) == fewest]
+    depth = max(max(len(x.absolute_path) for x in g) for g in close)
+    close = [g for g in close if max(len(x.absolute_path) for x in g) == depth]
+    if len(close) == 1:
+        return [(x, None) for x in close[0]]
+    first = close[0][0]
+    remedy = " or ".join(dict.fromkeys(_remedy(g[0], root) for g in close))
+    return [(first, remedy)]
+
+
 def validate(obj: Any, schema_path: str | os.PathLike, source: str) -> None:
-    """Validate ``obj`` against a schema file; raise ConfigError listing every problem."""
+    """Validate ``obj`` against a schema file; raise ConfigError listing every problem, each with
+    the key path and the remedy (what is allowed there, in words)."""
     schema = _load_schema(str(schema_path))
     validator = jsonschema.Draft202012Validator(schema)
     errors = sorted(validator.iter_errors(obj), key=lambda e: (list(map(str, e.absolute_path)), e.message))
     if errors:
         lines = []
+        expanded = []
         for e in errors:
+            if e.validator in ("oneOf", "anyOf") and e.context:
+                expanded += _closest_alternative(e, schema)
+            else:
+                expanded.append((e, None))
+        for e, remedy in expanded:
             msg = e.message
-            if e.validator == "additionalProperties":
+            if e.validator == "additionalProperties" and remedy is None:
                 msg = f"unknown key(s): {msg.split('(')[-1].rstrip(')')}" if "(" in msg else msg
                 msg += " — remove it or check its spelling against " + str(schema_path)
+            else:
+                msg += " — " + (remedy or _remedy(e, schema))
             lines.append(f"  {source}: at {_key_path(e)}: {msg}")
         raise ConfigError(f"invalid config {source}:\n" + "\n".join(lines))
 
@@ -123,6 +244,9 @@ class Config:
     def section(self, name: str) -> dict:
         if name not in self._sections:
             file = self.section_file(name)
+            if not file.exists():
+                raise ConfigError(f"{self.path}: sections.{name}: the section file {file} does not exist; "
+                                  f"create it or correct `{name}:` under `sections:`")
             data = read_yaml(file)
             if data is None:
                 data = {}

@@ -210,7 +210,9 @@ def read_region_year_table(path: str | os.PathLike, what: str):
     path = Path(path)
     if not path.exists():
         raise DataError(f"{path} does not exist; run the stage that makes the {what} first")
-    df = pd.read_parquet(path)
+    from clusternet.reads import read_parquet_input
+
+    df = read_parquet_input(path)  # hashed as read, for provenance
     for c in ("region_code", "year"):
         if c not in df.columns:
             raise DataError(f"{path}: column {c!r} is missing")
@@ -218,5 +220,7 @@ def read_region_year_table(path: str | os.PathLike, what: str):
 
 
 def read_json(path: str | os.PathLike) -> Any:
-    with open(path, encoding="utf-8") as fh:
-        return json.load(fh)
+    """JSON from ``path``, read once as bytes and hashed (:mod:`clusternet.reads`) for provenance."""
+    from clusternet.reads import read_json_input
+
+    return read_json_input(path)

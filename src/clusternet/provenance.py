@@ -8,7 +8,7 @@ import subprocess
 from functools import lru_cache
 from pathlib import Path
 
-from clusternet import __version__
+from clusternet import __version__, reads
 from clusternet.io import sha256_file
 
 
@@ -34,8 +34,15 @@ def _git_code_version() -> str:
 
 
 def input_hashes(paths) -> dict[str, str]:
-    """sha256 per input path (as given, POSIX separators), sorted by path."""
-    return {Path(p).as_posix(): sha256_file(p) for p in sorted(map(str, paths))}
+    """sha256 per input path (as given, POSIX separators), sorted by path.
+
+    For a file the stage read through :mod:`clusternet.reads` the hash is that of the bytes it
+    read (recorded when it read them), and a file that has changed since is refused
+    (:func:`clusternet.reads.refuse_changed`): the document would certify an input it did not
+    use. Other files are hashed now."""
+    paths = sorted(map(str, paths))
+    reads.refuse_changed(paths)
+    return {Path(p).as_posix(): reads.recorded(p) or sha256_file(p) for p in paths}
 
 
 def provenance(inputs=(), config=None, sections=None) -> dict:

@@ -53,6 +53,26 @@ def mini_edit(extra_items=(), extra_codebook=None, items_filter=None):
         docs["codebook"]["variables"].update(extra_codebook or {})
         docs["panel"]["derived"] = []
         docs["panel"]["invalidate"] = []
+        docs["panel"]["plausibility_exceptions"] = []
         docs["panel"]["deflation"]["variables"] = ["fiscal_revenue"]
         docs["panel"]["deflation"]["base_year"] = 2016
     return edit
+
+
+def repin(cfg: Path) -> None:
+    """Re-pin (sha256, bytes in the project's sources.yaml) every upstream file present in its raw
+    directory: a test that edits a raw copy on purpose declares the new content, as a user who
+    changes a pin on purpose would, so that the edit reaches the check under test."""
+    import hashlib
+
+    main = yaml.safe_load(cfg.read_text(encoding="utf-8"))
+    path = cfg.parent / main["sections"]["sources"]
+    doc = yaml.safe_load(path.read_text(encoding="utf-8"))
+    raw = Path(main["paths"]["raw"]) / "upstream"
+    for f in doc["files"]:
+        owner, name = f["repo"].split("/")
+        file = raw / f"{owner}__{name}" / f["path"]
+        if file.is_file():
+            data = file.read_bytes()
+            f["sha256"], f["bytes"] = hashlib.sha256(data).hexdigest(), len(data)
+    path.write_text(yaml.safe_dump(doc, allow_unicode=True, sort_keys=False), encoding="utf-8")

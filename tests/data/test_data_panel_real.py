@@ -222,3 +222,18 @@ def test_digital_indicators_agree_with_the_authors_interpolated_panel(built, acq
             compared += 1
             interpolated += (r[1], r[0], var, "linear") in imputed
     assert compared > 6500 and interpolated == 62
+
+
+def test_real_panel_passes_the_plausibility_rules_with_its_one_declared_exception(built):
+    """The real upstream data pass every codebook rule; the one cell that does not (software revenue
+    of Inner Mongolia 2021, x19 against both neighbours) is kept by plausibility_exceptions and
+    flagged with the cell derived from it."""
+    config, build, paths = built
+    flagged = read_json(paths["quality_json"])["notes"]["plausibility_exceptions"]
+    assert sorted((c["variable"], c["region_code"], c["year"]) for c in flagged) == [
+        ("dig_software_revenue", 150000, 2021), ("dig_software_revenue_real", 150000, 2021)]
+    row = build.panel[(build.panel["region_code"] == 150000) & (build.panel["year"] == 2021)]
+    assert row["dig_software_revenue"].item() == pytest.approx(277.838)
+    codebook = config.section("codebook")["variables"]
+    assert all({"min", "max", "magnitude", "change"} <= set(e) for e in codebook.values())
+    assert "## Implausible cells kept" in paths["quality_md"].read_text(encoding="utf-8")

@@ -99,6 +99,9 @@ def main(argv: list[str] | None = None) -> int:
         sys.stdout, sys.stderr = _Tee(sys.stdout, log), _Tee(sys.stderr, log)
         logging.basicConfig(level=logging.INFO, format="%(levelname)s %(name)s: %(message)s", force=True)
         logging.captureWarnings(True)
+    from clusternet import reads
+
+    reads.reset()  # the hashes of what this command reads (provenance), not of an earlier command
     try:
         _start_stage(args)
         return int(args.func(args) or 0)

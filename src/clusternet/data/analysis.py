@@ -17,6 +17,7 @@ from clusternet.data.inputs import (
     unknown_columns,
     where,
 )
+from clusternet.reads import read_csv_input, read_parquet_input
 from clusternet.errors import ConfigError, DataError
 
 ID_COLUMNS = ("region_code", "year")
@@ -36,10 +37,11 @@ def read_table(path: str | os.PathLike) -> pd.DataFrame:
     if suffix in (".csv", ".parquet", ".pq") and path.stat().st_size == 0:
         raise DataError(f"{path}: the file is empty (no header, no data rows)")
     try:
+        # read once and hashed (clusternet.reads): provenance certifies the bytes used
         if suffix == ".csv":
-            frame = pd.read_csv(path)
+            frame = read_csv_input(path)
         elif suffix in (".parquet", ".pq"):
-            frame = pd.read_parquet(path)
+            frame = read_parquet_input(path)
         else:
             frame = None
     except (ValueError, OSError, pd.errors.ParserError) as exc:

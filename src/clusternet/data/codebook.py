@@ -19,6 +19,19 @@ def _cell(text) -> str:
     return str(text).replace("|", "\\|").replace("\n", " ")
 
 
+def _plausible(e: dict) -> str:
+    """The plausibility rules of one variable (clusternet.data.plausibility) in a few words."""
+    parts = []
+    if "min" in e or "max" in e:
+        parts.append(f"range {e.get('min', '-inf')} to {e.get('max', 'inf')}")
+    if "change" in e:
+        what = "log change" if e["change"]["measure"] == "log" else "change"
+        parts.append(f"no isolated {what} > {e['change']['bound']} against both neighbours")
+    if "magnitude" in e:
+        parts.append(f"median |x| {e['magnitude']['min']} to {e['magnitude']['max']}")
+    return "; ".join(parts)
+
+
 def render_codebook(config: Config) -> str:
     variables = config.section("codebook")["variables"]
     panel = config.section("panel")
@@ -46,6 +59,10 @@ def render_codebook(config: Config) -> str:
         "`data/processed/imputed.parquet`.",
         "- direction: expected sign as an indicator of development / innovation capacity "
         "(+, -, or n/a for scales, prices and denominators).",
+        "- plausible: the rules `clusternet panel` checks (range; isolated year-on-year change against both "
+        "neighbouring years; expected magnitude of the column's median, a unit check); cells kept despite "
+        "a rule are listed with a reason in `config/panel.yaml` `plausibility_exceptions` and in the "
+        "data-quality report.",
         "",
         "## Identifiers",
         "",
@@ -58,11 +75,12 @@ def render_codebook(config: Config) -> str:
         by_category.setdefault(entry["category"], []).append((name, entry))
     for category in sorted(by_category):
         lines += ["", f"## {category}", "",
-                  "| name | label | 标签 | unit | direction | source | transformation |",
-                  "|---|---|---|---|---|---|---|"]
+                  "| name | label | 标签 | unit | direction | source | transformation | plausible |",
+                  "|---|---|---|---|---|---|---|---|"]
         for name, e in by_category[category]:
             lines.append(f"| `{name}` | {_cell(e['label_en'])} | {_cell(e['label_zh'])} | {_cell(e['unit'])} | "
-                         f"{e['direction']} | {_cell(e['source'])} | {_cell(e['transformation'])} |")
+                         f"{e['direction']} | {_cell(e['source'])} | {_cell(e['transformation'])} | "
+                         f"{_cell(_plausible(e))} |")
     return "\n".join(lines) + "\n"
 
 

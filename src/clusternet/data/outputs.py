@@ -126,6 +126,11 @@ def quality_markdown(q: dict, codebook: dict) -> str:
     for o in q["outliers"]["cells"]:
         lines.append(f"| {o['variable']} | {o['region_code']} | {o['year']} | {o['value']:.6g} | "
                      f"{o['previous']:.6g} | {o['next']:.6g} |")
+    lines += ["", "## Implausible cells kept (panel.yaml `plausibility_exceptions`; rules in codebook.yaml)", "",
+              "| variable | region | year | value | rule broken | reason |", "|---|---|---|---|---|---|"]
+    for c in q["notes"].get("plausibility_exceptions", []):
+        lines.append(f"| {c['variable']} | {c['region_code']} | {c['year']} | {c['value']:.6g} | "
+                     f"{'; '.join(c['rules'])} | {c['reason']} |".replace("\n", " "))
     lines += ["", "## Cells set to missing before interpolation (panel.yaml `invalidate`)", ""]
     rules: dict = {}
     for c in q["notes"].get("invalidated", []):

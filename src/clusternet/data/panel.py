@@ -26,11 +26,12 @@ from dataclasses import dataclass, field
 import numpy as np
 import pandas as pd
 
+from clusternet import reads
 from clusternet.config import Config
 from clusternet.data import regions as reg
 from clusternet.data.names import AGGREGATE, map_names
 from clusternet.data.readers import read_source
-from clusternet.data.sources import raw_path, source_by_id
+from clusternet.data.sources import raw_path, read_verified, source_by_id
 from clusternet.errors import ConfigError, DataError
 
 ID_COLUMNS = ["region_code", "year", "region_zh", "region_en", "group"]
@@ -80,7 +81,9 @@ def read_items(config: Config) -> tuple[pd.DataFrame, dict, list]:
         file = raw_path(config, sources[sid])
         inputs.append(file)
         codes = sorted({it["code"] for _, it in entries if it.get("code")}) or None
-        raw = read_source(file, spec, codes)
+        data = read_verified(config, sources[sid])  # the pinned bytes, read once, parsed below
+        raw = read_source(file, spec, codes, data=data)
+        reads.record(file, sources[sid].sha256)  # provenance: the hash of the bytes parsed
         if raw.attrs.get("ignored_rows"):
             notes["ignored_rows"][file.as_posix()] = raw.attrs["ignored_rows"]
 
@@ -388,6 +391,7 @@ def build_panel(config: Config) -> PanelBuild:
         flags[real] = flags[var]
 
     wide, log_notes = apply_derived(wide, pcfg["derived"], flags)
+    excepted = _check_plausibility(config, wide, long, imputed, codebook, variables)
     clipped = winsorize(wide, pcfg["winsorize"])
 
     derived_flags = []
@@ -416,14 +420,38 @@ def build_panel(config: Config) -> PanelBuild:
 
     from clusternet.data.schema import validate_panel
 
-    validate_panel(panel, codebook, first, last)
-    notes.update({"invalidated": invalidated, "log_non_positive": log_notes, "winsorized": clipped,
+    # cells kept by plausibility_exceptions were checked above; the schema's bounds skip them
+    schema_codebook = {k: ({x: y for x, y in v.items() if x not in ("min", "max")}
+                           if any(c["variable"] == k for c in excepted) else v) for k, v in codebook.items()}
+    validate_panel(panel, schema_codebook, first, last)
+    notes.update({"plausibility_exceptions": excepted, "invalidated": invalidated, "log_non_positive": log_notes, "winsorized": clipped,
                   "deflation": {"price_index": dcfg["price_index"], "base_year": dcfg["base_year"],
                                 "national_fallback_cells": len(fallback_used),
                                 "national_fallback_source": dcfg["national_fallback"]["source"]}})
     observed = observed.reset_index()
     return PanelBuild(panel=panel, imputed=imputed_all, observed=observed, notes=notes,
                       inputs=sorted(set(inputs)))
+
+
+def _check_plausibility(config: Config, wide, long, imputed, codebook: dict, variables: list) -> list:
+    """The codebook's plausibility rules (:mod:`clusternet.data.plausibility`) on the built panel."""
+    from clusternet.data.plausibility import CellOrigin, check_plausibility
+
+    pcfg = config.section("panel")
+    dcfg = pcfg["deflation"]
+    derived = {d["name"]: list(d["inputs"]) for d in pcfg["derived"]}
+    derived.update({v + dcfg["suffix"]: [v, dcfg["level_variable"]] for v in dcfg["variables"]})
+    derived[dcfg["level_variable"]] = [dcfg["price_index"]]
+    sources = source_by_id(config)
+    sources_of: dict[str, str] = {}
+    for item in config.section("items")["items"]:
+        src = sources[item["source"]]
+        sources_of.setdefault(item["variable"], []).append(
+            f"{raw_path(config, src)} item {item.get('code', '')!r} (unit {item['unit']!r}, scale {item['scale']})")
+    origin = CellOrigin(long, imputed, wide, derived)
+    return check_plausibility(wide, codebook, pcfg.get("plausibility_exceptions", []), origin,
+                              config.section_file("codebook"), config.section_file("panel"),
+                              {k: "; ".join(v) for k, v in sources_of.items()})
 
 
 def check_codebook(panel_vars: list, codebook: dict, config: Config) -> None:

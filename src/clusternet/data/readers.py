@@ -92,12 +92,22 @@ def _require_columns(file: Path, available, wanted: dict[str, str], what: str) -
         )
 
 
-def read_rda(file: Path, spec: dict, codes=None) -> pd.DataFrame:
-    """Read one object of an .rda file; ``codes`` restricts the item codes kept."""
+def read_rda(file: Path, spec: dict, codes=None, data: bytes | None = None) -> pd.DataFrame:
+    """Read one object of an .rda file; ``codes`` restricts the item codes kept. ``data`` (the
+    file's bytes, already verified) is parsed instead of the file when given."""
+    import tempfile
+
     import pyreadr
 
     try:
-        objects = pyreadr.read_r(str(file))
+        if data is None:
+            objects = pyreadr.read_r(str(file))
+        else:
+            # pyreadr reads from a path only: parse a private copy of exactly the verified bytes
+            with tempfile.TemporaryDirectory(prefix="clusternet-rda-") as tmp:
+                copy = Path(tmp) / "object.rda"
+                copy.write_bytes(data)
+                objects = pyreadr.read_r(str(copy))
     except Exception as exc:  # pyreadr raises its own types for corrupt files
         raise DataError(f"{file}: cannot be read as an R data file: {exc}") from exc
     name = spec["object"]
@@ -134,7 +144,7 @@ def _header_text(value) -> str:
     return "" if value is None else re.sub(r"\s+", " ", str(value)).strip()
 
 
-def read_xlsx(file: Path, spec: dict, codes=None) -> pd.DataFrame:
+def read_xlsx(file: Path, spec: dict, codes=None, data: bytes | None = None) -> pd.DataFrame:
     """Read a sheet whose ``header_row`` names the columns; every other column is an item.
 
     Headers are compared after collapsing runs of white space (headers contain line breaks).
@@ -144,7 +154,9 @@ def read_xlsx(file: Path, spec: dict, codes=None) -> pd.DataFrame:
     import openpyxl
 
     try:
-        wb = openpyxl.load_workbook(file, read_only=True, data_only=True)
+        import io
+
+        wb = openpyxl.load_workbook(file if data is None else io.BytesIO(data), read_only=True, data_only=True)
     except Exception as exc:
         raise DataError(f"{file}: cannot be read as an .xlsx workbook: {exc}") from exc
     try:
@@ -200,10 +212,11 @@ def read_xlsx(file: Path, spec: dict, codes=None) -> pd.DataFrame:
     return out
 
 
-def read_nbs_csv(file: Path, spec: dict | None = None, codes=None) -> pd.DataFrame:
+def read_nbs_csv(file: Path, spec: dict | None = None, codes=None, data: bytes | None = None) -> pd.DataFrame:
     """Read an NBS database export (see the module docstring for the layout)."""
     try:
-        text = Path(file).read_text(encoding="utf-8-sig")
+        raw = Path(file).read_bytes() if data is None else data
+        text = raw.decode("utf-8-sig").replace("\r\n", "\n")
     except UnicodeDecodeError as exc:
         raise DataError(f"{file}: not UTF-8 text ({exc}); re-export it from the NBS database as CSV") from exc
     lines = text.splitlines()
@@ -257,8 +270,9 @@ def read_nbs_csv(file: Path, spec: dict | None = None, codes=None) -> pd.DataFra
 READERS = {"rda": read_rda, "xlsx": read_xlsx, "nbs_csv": read_nbs_csv}
 
 
-def read_source(file: Path, spec: dict, codes=None) -> pd.DataFrame:
-    """Dispatch on ``spec['format']``."""
-    if not Path(file).is_file():
+def read_source(file: Path, spec: dict, codes=None, data: bytes | None = None) -> pd.DataFrame:
+    """Dispatch on ``spec['format']``; ``data`` are the file's bytes when already read (and
+    verified, :func:`clusternet.data.sources.read_verified`), parsed instead of re-reading it."""
+    if data is None and not Path(file).is_file():
         raise DataError(f"{file}: upstream file is missing; run `clusternet acquire --config config/config.yaml`")
-    return READERS[spec["format"]](Path(file), spec, codes)
+    return READERS[spec["format"]](Path(file), spec, codes, data=data)

@@ -20,7 +20,7 @@ from pathlib import Path
 
 from clusternet.config import MIRROR_ENV, Config
 from clusternet.errors import ConfigError, DataError
-from clusternet.io import atomic_path, sha256_file, write_json
+from clusternet.io import atomic_path, sha256_bytes, sha256_file, write_json
 
 RAW_SUBDIR = "upstream"
 RECORD_NAME = "acquisition.json"
@@ -77,6 +77,26 @@ def raw_path(config: Config, source: SourceFile) -> Path:
 
 def source_by_id(config: Config) -> dict[str, SourceFile]:
     return {f.id: f for f in load_sources(config)}
+
+
+def read_verified(config: Config, source: SourceFile) -> bytes:
+    """The bytes of the acquired copy of ``source``, read once and checked against its sha256 and
+    size pins in sources.yaml; a copy edited after acquisition is refused (the panel stage parses
+    the bytes returned here, so what is checked is what is used)."""
+    target = raw_path(config, source)
+    if not target.is_file():
+        raise DataError(f"{target}: upstream file is missing; run `clusternet acquire --config {config.path}`")
+    data = target.read_bytes()
+    actual = sha256_bytes(data)
+    if actual != source.sha256 or len(data) != source.bytes:
+        raise DataError(
+            f"{target}: the acquired copy of {source.id} does not match its pin in "
+            f"{config.section_file('sources')}:\n  expected sha256 {source.sha256} ({source.bytes} bytes)\n"
+            f"  actual   sha256 {actual} ({len(data)} bytes)\n"
+            f"The file was changed after acquisition. Delete it and re-run `clusternet acquire --config "
+            f"{config.path}` to restore the pinned file; if the new content is intended, update sha256 and bytes "
+            f"of {source.id} in sources.yaml.")
+    return data
 
 
 def _verified_copy(data_source, source: SourceFile, target: Path, origin: str) -> None:

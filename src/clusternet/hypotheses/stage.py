@@ -110,6 +110,15 @@ def write_curves(curves: dict, entries: list[dict], out_dir: Path, prov: dict) -
 
 
 def run(config) -> tuple[Path, Path]:
+    """Evaluate the registry; holds the result-document locks (:func:`clusternet.reads.results_lock`):
+    its own exclusively, those of the documents it reads shared."""
+    from clusternet.reads import results_lock
+
+    with results_lock(config.path_of("results"), exclusive=["hypotheses"], shared=["models", "spatial-models"]):
+        return _run(config)
+
+
+def _run(config) -> tuple[Path, Path]:
     reg = load_registry(config)
     results_dir = config.path_of("results")
     data, data_inputs = _load_data(config)

@@ -70,7 +70,17 @@ def specifications(config) -> list[dict]:
 
 
 def run_models(config, out_dir: str | os.PathLike | None = None, processed_dir=None) -> list[dict]:
-    """Fit every specification; write the result documents and the index. Returns the index."""
+    """Fit every specification; write the result documents and the index. Returns the index.
+
+    Holds the ``models`` results lock (:func:`clusternet.reads.results_lock`) exclusively, so
+    `clusternet hypotheses` and `clusternet report` never read a set being rewritten."""
+    from clusternet.reads import results_lock
+
+    with results_lock(config.path_of("results"), exclusive=["models"]):
+        return _run_models(config, out_dir, processed_dir)
+
+
+def _run_models(config, out_dir, processed_dir) -> list[dict]:
     out_dir = Path(out_dir) if out_dir is not None else config.path_of("results") / SECTION
     specs = specifications(config)
     # circularity guard (config/network.yaml circularity): refuses before any fitting

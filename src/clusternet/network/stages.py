@@ -18,6 +18,7 @@ from clusternet.network import build, figures, flow, formation, validity
 from clusternet.network.definitions import DEFAULT, network_definitions
 from clusternet.network.gravity import GravitySpec
 from clusternet.plotting import save
+from clusternet.reads import read_parquet_input
 from clusternet.provenance import provenance
 from clusternet.artefacts import artefact, write_artefacts
 from clusternet.results import coefficient_table, make_result, validate_result
@@ -269,7 +270,7 @@ def run_qap(cfg: Config) -> list[Path]:
     if bad:
         raise ConfigError(f"{cfg.section_file('network')}: qap.years {bad} outside the panel years "
                           f"{years[0]}-{years[-1]}")
-    edges = pd.read_parquet(p["edges"]) if p["edges"].exists() else None
+    edges = read_parquet_input(p["edges"]) if p["edges"].exists() else None  # hashed as read
     if edges is None:
         raise DataError(f"{p['edges']} does not exist; run `clusternet network` first")
     data, inputs = {}, [cfg.path, cfg.section_file("network"), p["edges"]]

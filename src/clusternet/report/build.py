@@ -30,6 +30,8 @@ from clusternet.errors import ConfigError, DataError
 from clusternet.io import atomic_directory, read_json, sha256_file, write_json, write_text
 from clusternet.data.analysis import DEFAULT_MERGE_TABLES, load_analysis_panel
 from clusternet.provenance import provenance
+from clusternet import reads
+from clusternet.reads import read_parquet_input
 from clusternet.report import extras, figures, html as html_report, maps, verdict_table
 from clusternet.report.labels import all_labels
 from clusternet.report.inputs import ReportInputs, find_inputs, resolve_result
@@ -130,7 +132,18 @@ def load_settings(config) -> ReportSettings:
 
 
 def build_report(config) -> dict:
-    """Run the report stage; return {"skipped": [(what, why), ...]}."""
+    """Run the report stage; return {"skipped": [(what, why), ...]}.
+
+    Holds the result-document locks shared (:func:`clusternet.reads.results_lock`): a stage
+    rewriting them waits, and the report waits for one that is running. Inputs are hashed as they
+    are read; one that changes before the report is written anyway is refused (provenance)."""
+    from clusternet.reads import RESULT_DOCUMENT_LOCKS, results_lock
+
+    with results_lock(config.path_of("results"), shared=RESULT_DOCUMENT_LOCKS):
+        return _build_report(config)
+
+
+def _build_report(config) -> dict:
     settings = load_settings(config)
     results_dir = config.path_of("results")
     inputs = find_inputs(results_dir, config.path_of("processed"))
@@ -142,7 +155,10 @@ def build_report(config) -> dict:
         sections += other_artefact_sections(b, {"data", "indices", "network", "spatial"})
         page = html_report.render(settings, sections, b.skipped, b.prov(inputs.files()), inputs)
         write_text(stage / "index.html", page)
+        # before the new report replaces the old one: it must show the files it certifies
+        reads.refuse_changed(inputs.files())
     write_json(results_dir / "metrics.json", headline_metrics(inputs))
+    reads.refuse_changed(inputs.files())  # the manifest must list the files the report used
     write_manifest(results_dir)
     return {"skipped": b.skipped}
 
@@ -220,7 +236,7 @@ def choropleth_items(b: Builder) -> list[Item]:
         return []
     geometries = province_geometries()
     path = b.inputs.data["indices"]
-    values = pd.read_parquet(path)
+    values = read_parquet_input(path)  # hashed as read (clusternet.reads)
     columns = [c for c in values.columns if c not in ("region_code", "year")
                and pd.api.types.is_numeric_dtype(values[c])]
     # Default: the main indices; method variants (`<index>__<method>`) only when configured.
@@ -285,7 +301,7 @@ def artefact_items(b: Builder, stage: str) -> list[Item]:
                 if not png.is_file():
                     raise DataError(f"{listing_path}: items[{i}]: figure {path} has no PNG version {png}")
                 item = Item("figure", name, title, caption=caption, files=[png.as_posix()],
-                            image="data:image/png;base64," + base64.b64encode(png.read_bytes()).decode("ascii"))
+                            image="data:image/png;base64," + base64.b64encode(reads.read_input(png)).decode("ascii"))
             items.append(item)
     return items
 

@@ -12,6 +12,7 @@ import numpy as np
 import pandas as pd
 from scipy import stats
 
+from clusternet.reads import read_csv_input
 from clusternet.errors import DataError
 from clusternet.report.settings import ReportSettings
 from clusternet.report.tables import Table
@@ -112,7 +113,7 @@ def is_p_value_column(name: str) -> bool:
 def artefact_table(csv_path, name: str, title: str, settings: ReportSettings, provenance: dict) -> Table:
     """Any stage's CSV artefact as a Table (numbers formatted with ``digits``)."""
     try:
-        frame = pd.read_csv(csv_path, comment="#")
+        frame = read_csv_input(csv_path, comment="#")  # hashed as read (clusternet.reads)
     except (OSError, pd.errors.ParserError, pd.errors.EmptyDataError) as exc:
         raise DataError(f"{csv_path}: cannot read the table listed in an artefacts file: {exc}") from exc
 

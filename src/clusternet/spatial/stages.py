@@ -25,7 +25,7 @@ def weights_dir(config) -> Path:
 
 def _panel(config) -> tuple[pd.DataFrame, list[Path]]:
     path = config.path_of("processed") / "panel.parquet"
-    return read_region_year_table(path, "panel (clusternet panel)"), [path]
+    return read_region_year_table(path, "panel (clusternet panel)"), [path]  # hashed as read (clusternet.reads)
 
 
 def run_weights(config) -> list[Path]:
@@ -138,7 +138,15 @@ def model_specs(config) -> list[dict]:
 
 
 def run_spatial_models(config) -> list[Path]:
-    """Fit every spatial specification -> results/spatial/models/<name>.json."""
+    """Fit every spatial specification -> results/spatial/models/<name>.json (holding the
+    ``spatial-models`` results lock exclusively, :func:`clusternet.reads.results_lock`)."""
+    from clusternet.reads import results_lock
+
+    with results_lock(config.path_of("results"), exclusive=["spatial-models"]):
+        return _run_spatial_models(config)
+
+
+def _run_spatial_models(config) -> list[Path]:
     from clusternet.data.analysis import load_analysis_panel
     from clusternet.models.runner import fit_specification
 

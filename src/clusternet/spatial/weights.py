@@ -34,6 +34,8 @@ and checks: islands, zero rows, asymmetry, row-sum range, eigenvalue range).
 """
 from __future__ import annotations
 
+import io
+
 from dataclasses import dataclass, field
 from pathlib import Path
 from collections.abc import Sequence
@@ -147,7 +149,9 @@ def load_weights(path) -> SpatialWeights:
         path = path.with_suffix(".npz")
     if not path.exists():
         raise DataError(f"weights file {path} does not exist; run `clusternet weights` or check the name")
-    with np.load(path) as z:
+    from clusternet.reads import read_input
+
+    with np.load(io.BytesIO(read_input(path))) as z:  # hashed as read (clusternet.reads)
         m = sp.csr_matrix((z["data"], z["indices"], z["indptr"]), shape=tuple(z["shape"]))
         ids = tuple(int(i) for i in z["ids"])
     meta_path = path.with_suffix(".json")
