@@ -203,7 +203,6 @@ def write_json(path: str | os.PathLike, obj: Any) -> None:
 def read_region_year_table(path: str | os.PathLike, what: str):
     """A processed region-year table (panel, indices, network nodes), sorted by
     (region_code, year); a clear error when it is missing or lacks the ids."""
-    import pandas as pd
 
     from clusternet.errors import DataError
 

@@ -19,7 +19,7 @@ import io
 import json
 import os
 from pathlib import Path
-from typing import Iterator
+from collections.abc import Iterator
 
 from clusternet.errors import DataError
 

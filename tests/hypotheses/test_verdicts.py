@@ -10,8 +10,8 @@ from scipy import stats
 
 from clusternet.hypotheses import verdicts as V
 from clusternet.models.power import analytic_mde, effect_scale, tost_t, within_sd
-from clusternet.models.speccurve import expand, run_curve, summarise
-from clusternet.results import coefficient_table, make_result, write_result
+from clusternet.models.speccurve import expand, summarise
+from clusternet.results import write_result
 
 
 @pytest.mark.parametrize("est, p, tost, sign, expected", [

@@ -80,16 +80,18 @@ def test_against_wildboottest_package():
     design = linear_design(df, SPEC)
     w = draw_weights(np.random.default_rng(9), design.n_clusters, 400, "webb")
     t_obs, t_star = bootstrap_t(design, "x", w)
-    R = np.zeros(design.X.shape[1]); R[design.index("x")] = 1.0
+    R = np.zeros(design.X.shape[1])
+    R[design.index("x")] = 1.0
     wb = wbt.WildboottestCL(X=design.X, Y=design.y, cluster=design.cluster, R=R, B=400, seed=1, parallel=False)
     wb.get_scores(bootstrap_type="11", impose_null=True)
     wb.get_weights(weights_type="webb")
     wb.v, wb.B = w, w.shape[1]  # the same draws
-    wb.get_numer(); wb.get_denom(); wb.get_tboot(); wb.get_vcov(); wb.get_tstat(); wb.get_pvalue()
+    for step in (wb.get_numer, wb.get_denom, wb.get_tboot, wb.get_vcov, wb.get_tstat, wb.get_pvalue):
+        step()
     # The package's small-sample factor counts every column of X (here also the year dummies);
     # clusternet counts the slopes only (plm). The factor is common to the observed and the
     # bootstrap t statistics, so they differ by one constant ratio and the p-values are equal.
-    n, p_all, G = design.X.shape[0], design.X.shape[1], design.n_clusters
+    n, p_all = design.X.shape[0], design.X.shape[1]
     ratio = np.sqrt(((n - 1) / (n - p_all)) / ((n - 1) / (n - design.k_ss)))
     assert float(np.ravel(wb.t_stat)[0]) * ratio == pytest.approx(t_obs, rel=1e-8)
     np.testing.assert_allclose(np.ravel(wb.t_boot) * ratio, t_star, rtol=1e-7)

@@ -11,7 +11,7 @@ import pandas as pd
 import pytest
 
 from clusternet.cli.main import main
-from clusternet.report.resultview import Result, load, side_by_side
+from clusternet.report.resultview import load, side_by_side
 from clusternet.results import coefficient_table, make_result, write_result
 
 ROOT = Path(__file__).resolve().parents[2]

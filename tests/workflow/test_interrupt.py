@@ -28,9 +28,13 @@ TARGETS = ["data/processed/panel.parquet", "results/data/codebook.md"]
 
 
 def _snakemake(work: Path, env: dict, *args: str, log: Path | None = None) -> subprocess.Popen:
-    out = open(log, "ab") if log else subprocess.DEVNULL
-    return subprocess.Popen([str(BIN / "snakemake"), *args], cwd=work, env=env, stdout=out,
+    # the child keeps its own copy of the descriptor; ours is closed at once
+    out = open(log, "ab") if log else subprocess.DEVNULL  # noqa: SIM115
+    proc = subprocess.Popen([str(BIN / "snakemake"), *args], cwd=work, env=env, stdout=out,
                             stderr=subprocess.STDOUT, start_new_session=True)  # own process group
+    if log:
+        out.close()
+    return proc
 
 
 def _finish(proc: subprocess.Popen, log: Path, timeout: float = 600) -> None:

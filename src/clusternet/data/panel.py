@@ -443,7 +443,7 @@ def _check_plausibility(config: Config, wide, long, imputed, codebook: dict, var
     derived.update({v + dcfg["suffix"]: [v, dcfg["level_variable"]] for v in dcfg["variables"]})
     derived[dcfg["level_variable"]] = [dcfg["price_index"]]
     sources = source_by_id(config)
-    sources_of: dict[str, str] = {}
+    sources_of: dict[str, list[str]] = {}
     for item in config.section("items")["items"]:
         src = sources[item["source"]]
         sources_of.setdefault(item["variable"], []).append(

@@ -68,7 +68,7 @@ def nondominated(Xref: np.ndarray, Yref: np.ndarray) -> np.ndarray:
     kept: list[int] = []
     K = np.empty((0, Z.shape[1]))
     for j in order:
-        if K.shape[0] and (K >= Z[j]).all(axis=1).any():
+        if K.shape[0] and (Z[j] <= K).all(axis=1).any():
             continue
         kept.append(int(j))
         K = np.vstack([K, Z[j]])
@@ -91,7 +91,7 @@ def _block_lp_duals(c: np.ndarray, A: np.ndarray, b: np.ndarray, n_ub: int, what
         sl = slice(start, min(B, start + per))
         Ab, bb, cb = A[sl], b[sl], c[sl]
         nb = Ab.shape[0]
-        mats = []
+        mats: list = []
         for rows in (slice(0, n_ub), slice(n_ub, r)):
             sub = Ab[:, rows, :]
             nr = sub.shape[1]

@@ -41,7 +41,8 @@ def summary_markdown(entries: list[dict]) -> str:
              "|---|---|---|---|---|---|---|---|---|---|---|---|---|---|"]
     for e in entries:
         sd = e.get("estimate_sd") is not None
-        est = _fmt(e.get("estimate_sd")) if sd else (_fmt(e.get("estimate")) + (" r" if e.get("estimate") is not None else ""))
+        raw = _fmt(e.get("estimate")) + (" r" if e.get("estimate") is not None else "")
+        est = _fmt(e.get("estimate_sd")) if sd else raw
         if sd and e.get("ci_sd"):
             ci = f"[{_fmt(e['ci_sd'][0])}, {_fmt(e['ci_sd'][1])}]"
         else:
@@ -103,7 +104,8 @@ def write_curves(curves: dict, entries: list[dict], out_dir: Path, prov: dict) -
         e = titles[hid]
         summ = curve["summary"]
         title = (f"{hid}: {e['title_en']} — {summ['n_specifications']} specifications, expected sign "
-                 f"{_fmt(summ.get('share_expected_sign'), 2)}, significant {_fmt(summ.get('share_significant_expected'), 2)}")
+                 f"{_fmt(summ.get('share_expected_sign'), 2)}, "
+                 f"significant {_fmt(summ.get('share_significant_expected'), 2)}")
         curve_figure(curve, title, folder / hid, prov, alpha=e["alpha"])
         written += [folder / f"{hid}.png", folder / f"{hid}.pdf"]
     return written

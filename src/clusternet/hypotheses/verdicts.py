@@ -27,6 +27,7 @@ rejects effects ≥ SESOI in the expected direction at α), ``inconclusive`` (ot
 from __future__ import annotations
 
 import zlib
+from typing import Any
 
 import numpy as np
 import pandas as pd
@@ -37,7 +38,7 @@ VERDICTS = ("supported", "contradicted", "effect_bounded", "inconclusive", "not_
 SIGNS = {"positive": 1, "negative": -1, "nonzero": 0}
 LINEAR = ("pooled", "fe", "fe_time", "twfe")
 
-DEFAULTS = {
+DEFAULTS: dict[str, Any] = {
     "sesoi": 0.2,
     "power": {"target": 0.8, "simulations": 99, "inner_reps": 99, "grid_se": [0, 0.5, 1, 1.5, 2, 2.5, 3, 3.5, 4, 5, 6]},
     "wild_bootstrap": {"reps": 999, "weights": "webb", "cluster_threshold": 50},
@@ -164,7 +165,7 @@ def linear_extras(data: pd.DataFrame, spec: dict, coef: str, *, expected: int, a
     sim = simulate_power(design, coef, alpha=alpha, power=float(pw["target"]), outer=int(pw["simulations"]),
                          inner=int(pw["inner_reps"]), kind=st["wild"]["weights"],
                          rng=_seed(seed, hid, "power"), grid_se=np.asarray(pw["grid_se"], float), sign=sign)
-    use_wild = G < int(st["wild"]["cluster_threshold"])
+    use_wild = int(st["wild"]["cluster_threshold"]) > G
     mde_se = sim["mde_wild"] if use_wild else sim["mde_cluster_t"]
     out["simulation"] = sim
     out["mde_simulated_raw"] = None if mde_se is None else mde_se * se
@@ -263,7 +264,7 @@ def evaluate_all(reg: dict, results_dir, data: pd.DataFrame | None = None, seed:
                 "title_zh": h["title_zh"], "statement_en": h["statement_en"], "statement_zh": h["statement_zh"],
                 "reasoning": h["reasoning"], "reasoning_zh": h.get("reasoning_zh"), "expected_sign": expected,
                 "alpha": alpha, "sesoi": sesoi, "downgraded": False}
-        empty = {"estimate": None, "ci_lower": None, "ci_upper": None, "p_value": None, "p_raw": None,
+        empty: dict[str, Any] = {"estimate": None, "ci_lower": None, "ci_upper": None, "p_value": None, "p_raw": None,
                  "p_holm": None, "p_bh": None, "p_wild": None, "p_randomisation": None, "p_governing_source": None,
                  "estimate_sd": None, "ci_sd": None, "mde_analytic": None, "mde_analytic_sd": None,
                  "mde_simulated": None, "mde_simulated_sd": None, "size_nominal": None, "size_wild": None,

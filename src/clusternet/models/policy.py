@@ -6,9 +6,10 @@ A specification may declare::
 
 and use ``pilot_zone`` (1 from the adoption year on, 0 before and for never-adopters) as a
 regressor: a static two-way FE difference-in-differences.
-``clusternet.models.randomisation.randomisation_pvalue`` is Fisher's randomisation test of the sharp null of no effect: the observed vector of adoption
-years (never-adopters included) is permuted across regions, the dummy rebuilt and the
-coefficient refitted; ``p = (1 + #{|β_perm| ≥ |β_obs|}) / (1 + R)`` (Young 2019, QJE 134(2);
+``clusternet.models.randomisation.randomisation_pvalue`` is Fisher's randomisation test of the
+sharp null of no effect: the observed vector of adoption years (never-adopters included) is
+permuted across regions, the dummy rebuilt and the coefficient refitted;
+``p = (1 + #{|β_perm| ≥ |β_obs|}) / (1 + R)`` (Young 2019, QJE 134(2);
 MacKinnon & Webb 2020, J. Econometrics 218(2), who discuss its size with few treated clusters).
 """
 from __future__ import annotations

@@ -26,7 +26,7 @@ from clusternet.errors import ClusternetError
 
 DIMENSIONS = ("index_method", "outcome", "controls", "years", "inference")
 INFERENCE = ("cluster", "driscoll_kraay", "wild")
-COV = {"cluster": {"type": "cluster", "small_sample": "sss", "min_clusters": 10},
+COV: dict[str, dict] = {"cluster": {"type": "cluster", "small_sample": "sss", "min_clusters": 10},
        "driscoll_kraay": {"type": "driscoll_kraay", "small_sample": "none", "bandwidth": "plm"},
        "wild": {"type": "cluster", "small_sample": "sss", "min_clusters": 10}}
 
@@ -143,7 +143,7 @@ def run_curve(data: pd.DataFrame, spec: dict, coefficient: str | None, grid: dic
         s, coef = variant(spec, choice, data.columns, coefficient or "")
         s["name"] = f"{spec.get('name', 'spec')}__curve{i:04d}"
         row = {"id": i, **{k: (v if k != "controls_set" else None) for k, v in choice.items()},
-               "controls": choice.get("controls", None), "coefficient": coef, "y": s["y"]}
+               "controls": choice.get("controls"), "coefficient": coef, "y": s["y"]}
         row.pop("controls_set", None)
         try:
             frame = narrow(data, s)
@@ -154,7 +154,7 @@ def run_curve(data: pd.DataFrame, spec: dict, coefficient: str | None, grid: dic
                     raise ClusternetError(f"test {test!r} not in the fitted document")
                 r = {"estimate": t["statistic"], "p_value": t["p_value"]}
             else:
-                r = next((c for c in doc["coefficients"] if c["name"] == coef), None)
+                r = next((c for c in doc["coefficients"] if c["name"] == coef), None)  # type: ignore[arg-type]
             if r is None:
                 raise ClusternetError(f"coefficient {coef!r} not in the fitted document")
             row.update(estimate=r["estimate"], std_error=r.get("std_error"), p_value=r.get("p_value"),

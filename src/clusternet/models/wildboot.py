@@ -70,7 +70,7 @@ class LinearDesign:
             raise EstimationError(f"coefficient {name!r} is not a regressor of this design; have {self.names}")
         return self.names.index(name)
 
-    def with_y(self, y: np.ndarray) -> "LinearDesign":
+    def with_y(self, y: np.ndarray) -> LinearDesign:
         return LinearDesign(y, self.X, self.names, self.cluster, self.df_resid, self.n_entities, self.n_periods,
                             self.raw_x, self.raw_y, self.entity_codes, self.k_ss, self.entity_labels,
                             self.time_labels, self.absorbed_entity)
@@ -92,7 +92,7 @@ def demean_by(values: np.ndarray, codes: np.ndarray) -> np.ndarray:
 
 def linear_design(data: pd.DataFrame, spec: dict) -> LinearDesign:
     """The regression a linear specification is fitted on (same sample, regressors and clusters
-    as ``clusternet.models.linear.fit_spec``; clusters from ``cov.cluster_by``, default the entity).
+    as ``clusternet.models.linear.fit_linear_spec``; clusters from ``cov.cluster_by``, default the entity).
 
     Fixed effects nested in the bootstrap clusters (entity effects under entity clusters) are
     partialled out; the others (year effects) stay in X as dummies, because the wild bootstrap on
@@ -101,7 +101,7 @@ def linear_design(data: pd.DataFrame, spec: dict) -> LinearDesign:
     (Frisch-Waugh-Lovell); the small-sample factor counts only the slopes, as plm and
     ``clusternet.models.covariance`` do (``k_ss``)."""
     from clusternet.models.covariance import CovarianceSpec
-    from clusternet.models.linear import INTERCEPT, build_panel, spec_regressors
+    from clusternet.models.linear import INTERCEPT, build_panel_data, spec_regressors
     from clusternet.data.analysis import select_sample
     from clusternet.models.spatial_lags import add_spatial_lags
 
@@ -118,7 +118,7 @@ def linear_design(data: pd.DataFrame, spec: dict) -> LinearDesign:
     from clusternet.models.policy import add_policy_dummy
 
     frame = select_sample(add_policy_dummy(add_spatial_lags(data, spec), spec), spec)
-    panel = build_panel(frame, y=spec["y"], x=spec_regressors(spec), entity=entity, time=time, cov=cov,
+    panel = build_panel_data(frame, y=spec["y"], x=spec_regressors(spec), entity=entity, time=time, cov=cov,
                         missing=opts.get("missing", "error"), source=f"specification {name!r}")
     labels = panel.cluster if panel.cluster is not None else panel.entity
     _, codes = np.unique(labels, return_inverse=True)
@@ -130,10 +130,12 @@ def linear_design(data: pd.DataFrame, spec: dict) -> LinearDesign:
     extra, extra_names = [], []
     if time_fe:
         D, dn = _dummies(panel.time_codes, panel.n_periods, "year", np.unique(panel.time))
-        extra.append(D); extra_names += dn
+        extra.append(D)
+        extra_names += dn
     if entity_fe and not by_entity:
         D, dn = _dummies(panel.entity_codes, panel.n_entities, "entity", np.unique(panel.entity))
-        extra.append(D); extra_names += dn
+        extra.append(D)
+        extra_names += dn
     full = np.column_stack([X, *extra]) if extra else X
     if entity_fe and by_entity:
         yX = demean_by(np.column_stack([y, full]), panel.entity_codes)

@@ -81,7 +81,7 @@ def choose_and_fit(Z: np.ndarray, method: str, k_range, seed: int, n_init: int =
             crit[int(k)] = float(m.bic(Z))
         else:
             crit[int(k)] = float(silhouette_score(Z, lab)) if len(set(lab)) > 1 else -1.0
-    best = min(crit, key=crit.get) if method == "gmm" else max(crit, key=crit.get)
+    best = min(crit, key=crit.__getitem__) if method == "gmm" else max(crit, key=crit.__getitem__)
     _, lab = fits[best]
     cent = np.vstack([Z[lab == c].mean(axis=0) if (lab == c).any() else np.full(3, np.nan) for c in range(best)])
     names = [MODES[int(np.nanargmax(c))] if np.isfinite(c).any() else "" for c in cent]

@@ -85,7 +85,8 @@ def write_figures(cfg, labels, shares, stab, spec, res: Path, prov, codes) -> li
                  "聚类稳定性（自助法Jaccard）",
                  f"{stab['method']} with k = {stab['k']} chosen by {stab['criterion_name']}; adjusted Rand index "
                  f"rule vs clusters {stab['ari_rule_vs_cluster']:.3f}."),
-        artefact("figure", res / "stability.png", "Mode shares, model choice and stability", "模式份额、模型选择与稳定性"),
+        artefact("figure", res / "stability.png", "Mode shares, model choice and stability",
+                 "模式份额、模型选择与稳定性"),
         artefact("table", res / "heterogeneity.csv", "Digital effect by development mode (two-way FE)",
                  "分发展模式的数字效应（双向固定效应）",
                  "Interaction coefficients = difference of the digital slope from the reference modes; "

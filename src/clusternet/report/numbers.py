@@ -106,7 +106,7 @@ class NumberFormats:
         return fmt.format(value)
 
     @classmethod
-    def from_config(cls, block: dict | None, digits: int | None = None, base: "NumberFormats | None" = None):
+    def from_config(cls, block: dict | None, digits: int | None = None, base: NumberFormats | None = None):
         """From ``{mode, digits, statistics: {name: {mode, digits}}}``; missing keys from ``base``
         (the report-wide formats when ``block`` is a table's own) or the defaults; ``digits`` is the
         legacy top-level ``report.digits``."""

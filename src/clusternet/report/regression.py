@@ -196,7 +196,7 @@ def coefficient_order(docs: dict[str, dict], *, show_controls: bool = True) -> l
             out.append(name)
             continue
         group = [n for n in seen if (g := _INDEXED.match(n)) and g.group(1) == m.group(1)]
-        out += sorted(group, key=lambda n: int(_INDEXED.match(n).group(2)))
+        out += sorted(group, key=lambda n: int(_INDEXED.match(n).group(2)))  # type: ignore[union-attr]  # matched above
     return out
 
 
@@ -217,7 +217,6 @@ def _threshold(doc: dict) -> dict | None:
 def stat_cells(key: str, doc: dict, settings: ReportSettings) -> str:
     """The cell of fit/test row ``key`` for one document ('' when the document has no such number)."""
     fit = doc.get("fit") or {}
-    w = words(settings)
     if key == "nobs":
         return str(doc["nobs"])
     if key == "entities":
@@ -328,7 +327,7 @@ def regression_table(docs: dict[str, dict], settings: ReportSettings, *, name: s
     footer_start = len(body)
 
     explicit = stats is not None
-    for key in (stats if explicit else default_stats(docs)):
+    for key in (stats if stats is not None else default_stats(docs)):
         if key not in STAT_ROWS:
             raise ConfigError(f"{source}: regression table {name!r}: stats row {key!r} is unknown; choose from "
                               f"{list(STAT_ROWS)}")

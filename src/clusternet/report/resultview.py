@@ -125,7 +125,8 @@ class Result:
             for t in d["tests"]:
                 df = t.get("df")
                 df = ", ".join(str(x) for x in df) if isinstance(df, list) else _str(df)
-                rows.append([t["name"], s.fmt(t.get("statistic"), statistic="statistic"), df, s.fmt_p(t.get("p_value"))])
+                rows.append([t["name"], s.fmt(t.get("statistic"), statistic="statistic"), df,
+                             s.fmt_p(t.get("p_value"))])
             lines += _columns(rows)
         lines += ["=" * width, s.star_note()]
         return "\n".join(lines) + "\n"

@@ -144,7 +144,7 @@ class ReportSettings:
         """A p-value: ``<0.001`` below the configured precision."""
         return self.numbers.format(p, "p_value")
 
-    def with_numbers(self, block: dict | None) -> "ReportSettings":
+    def with_numbers(self, block: dict | None) -> ReportSettings:
         """These settings with a table's own ``number_format`` laid over the report's."""
         if not block:
             return self

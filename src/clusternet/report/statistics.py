@@ -78,8 +78,9 @@ def descriptive_table(panel: pd.DataFrame, variables: list[str], settings: Repor
     d = describe(panel, variables)
     w = settings.word
     header = [[w("variable"), w("n"), w("mean"), w("sd"), w("min"), w("median"), w("max")]]
-    body = [[settings.label(r.variable), str(int(r.n))] + [settings.fmt(None if np.isnan(v) else v, statistic="descriptive")
-                                                           for v in (r.mean, r.sd, r.min, r.median, r.max)]
+    body = [[settings.label(r.variable), str(int(r.n))]
+            + [settings.fmt(None if np.isnan(v) else v, statistic="descriptive")
+               for v in (r.mean, r.sd, r.min, r.median, r.max)]
             for r in d.itertuples()]
     return Table(name="descriptive", title=w("descriptive_title"), header=header, body=body,
                  notes=["SD uses the N-1 denominator; N counts non-missing region-years."], provenance=provenance)

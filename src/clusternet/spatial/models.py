@@ -180,6 +180,7 @@ class LogDet:
         (dense solve of (I - δW)X = W, O(N²) memory per call: fine for the sizes where ``lu``
         is practical), and the term-by-term derivative of the series for ``mc``."""
         if self.method == "eigen":
+            assert self.eig is not None  # set by the eigen method's constructor
             return float(-np.sum(self.eig / (1 - delta * self.eig)).real)
         if self.method == "lu":
             lu = splu((sp.identity(self.n, format="csc") - delta * self.W).tocsc())
@@ -271,6 +272,7 @@ def _score_root(score, loglik, lo, hi, tol=1e-14, name="spatial parameter"):
             f"change sign from + to - before the {side} bound of the admissible interval ({lo:.6f}, {hi:.6f}), "
             f"so the likelihood is maximised at the bound ({e:.6f}); the model may be misspecified or W "
             "poorly scaled")
+    assert best is not None  # no root and no edge maximum raised above
     return float(best)
 
 
