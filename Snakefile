@@ -20,6 +20,7 @@ include: "workflow/rules/models.smk"
 include: "workflow/rules/spatial.smk"
 include: "workflow/rules/hypotheses.smk"
 include: "workflow/rules/report.smk"
+include: "workflow/rules/package.smk"
 
 
 rule all:

@@ -16,7 +16,7 @@ from pathlib import Path
 from clusternet import __version__
 from clusternet.errors import ClusternetError
 
-DOMAINS = ("data", "indices", "network", "models", "spatial", "report")
+DOMAINS = ("data", "indices", "network", "models", "spatial", "report", "replication")
 
 
 def build_parser() -> argparse.ArgumentParser:

@@ -52,6 +52,8 @@ class Item:
     image: str = ""  # data: URI of the PNG
     files: list[str] = field(default_factory=list)
     inputs: list[str] = field(default_factory=list)  # files it was made from (provenance), for items.json
+    number: str = ""  # T1, F1, ... in page order (set by package_links)
+    anchor: str = ""  # unique anchor of its entry in the replication package's list
 
 
 @dataclass
@@ -477,13 +479,16 @@ def package_links(config, sections) -> dict:
     entry in the replication package's list of tables and figures (README.md of the package,
     which holds results/ at its root)."""
     ident = package_identity(config)
-    numbers, counts = {}, {"table": 0, "figure": 0}
+    counts, seen = {"table": 0, "figure": 0}, set()
     for s in _page_order(sections):
         for it in s.items:
             counts[it.kind] += 1
-            numbers[it.name] = f"{'T' if it.kind == 'table' else 'F'}{counts[it.kind]}"
-    links = {name: f"{README_FROM_REPORT}#{item_anchor(name)}" for name in numbers}
-    return {**ident, "numbers": numbers, "links": links}
+            it.number = f"{'T' if it.kind == 'table' else 'F'}{counts[it.kind]}"
+            # A table and a figure may share a name (a stage's CSV and PNG): the anchor is unique.
+            key = it.name if it.name not in seen else f"{it.name}-{it.kind}-{it.number}"
+            seen.add(key)
+            it.anchor = item_anchor(key)
+    return {**ident, "readme": README_FROM_REPORT}
 
 
 def _page_order(sections):
@@ -496,7 +501,7 @@ def _page_order(sections):
 def items_listing(sections, package) -> dict:
     """results/report/items.json: every table and figure of the page, in page order, with its
     number, section, files and the files it was made from; read by `clusternet package`."""
-    items = [{"number": package["numbers"][it.name], "name": it.name, "kind": it.kind, "title": it.title,
+    items = [{"number": it.number, "anchor": it.anchor, "name": it.name, "kind": it.kind, "title": it.title,
               "section": s.id, "section_title": s.title, "files": it.files, "inputs": it.inputs,
               "hypothesis": s.hypothesis["id"] if s.hypothesis else None}
              for s in _page_order(sections) for it in s.items]
