@@ -19,6 +19,7 @@ from __future__ import annotations
 
 import csv
 import io
+import os
 import shutil
 import subprocess
 import sys
@@ -143,6 +144,18 @@ def _check_results(root: Path, config, ident: dict) -> dict:
             raise DataError(f"{items}: the results were made with {key} {recorded.get(key)}, but the current "
                             f"{key} is {ident[key]}; rerun the pipeline (snakemake --cores 2) so that the package's "
                             "code, configuration and results agree")
+    stale = []
+    for doc in sorted((root / results).rglob("*.json")):
+        try:
+            version = read_json(doc).get("provenance", {}).get("code_version")
+        except (ValueError, AttributeError):
+            continue
+        if version is not None and version != ident["code_version"]:
+            stale.append(f"{doc.relative_to(root).as_posix()} ({version})")
+    if stale:
+        raise DataError(f"{len(stale)} result document(s) were made by another code version than the current "
+                        f"{ident['code_version']}: {', '.join(stale[:5])}{' ...' if len(stale) > 5 else ''}; rerun the "
+                        "whole pipeline (e.g. `snakemake --cores 2 --forceall`) before packaging")
     manifest_path = root / results / "manifest.json"
     if not manifest_path.is_file():
         raise DataError(f"{manifest_path} does not exist; run the report stage")
@@ -176,6 +189,8 @@ def build_package(config, out: Path, formats=FORMATS, root: Path | None = None) 
     try:
         for rel in files:
             write_bytes(stage / "code" / rel, (root / rel).read_bytes())
+            if os.access(root / rel, os.X_OK):
+                os.chmod(stage / "code" / rel, 0o755)  # scripts stay executable (archives keep 0755)
         # Upstream files: verified copies, the redistributable ones only.
         rows = [["id", "repo", "commit", "path", "url", "sha256", "bytes", "licence", "redistributed", "in_package"]]
         mirror = config.mirror
