@@ -27,7 +27,12 @@ def _copy_workflow(dst: Path) -> Path:
 
 
 def _env(mirror: Path) -> dict:
+    from clusternet.provenance import code_version
+
     env = dict(os.environ)
+    # One code version for the whole session: each rule is a new process that would otherwise
+    # read git HEAD again, and a commit during the run would stamp two versions on the outputs.
+    env.setdefault("CLUSTERNET_CODE_VERSION", code_version())
     env["CLUSTERNET_MIRROR"] = str(mirror)
     env["PATH"] = f"{BIN}{os.pathsep}{env.get('PATH', '')}"
     env["MPLBACKEND"] = "Agg"
