@@ -129,3 +129,16 @@ def test_every_upstream_repository_has_a_redistribution_decision(tmp_path):
     settings["publishers"] = settings["publishers"][1:]
     with pytest.raises(ConfigError, match=settings and "no entry for the upstream repositories"):
         publishers_by_repo(settings, load_sources(config), "package.yaml")
+
+
+def test_catalogue_finds_the_producing_stage_and_the_config_entry():
+    from clusternet.replication.catalogue import Stage, find_entry, producing_stage
+
+    stages = {"models": Stage("models", "clusternet models", ("config/models.yaml",), ("results/models",)),
+              "panel": Stage("panel", "clusternet panel", (), ("data/processed/panel.parquet",))}
+    assert producing_stage(stages, "results/models/a.json").name == "models"
+    assert producing_stage(stages, "data/processed/panel.parquet").name == "panel"
+    assert producing_stage(stages, "results/models_extra/a.json") is None  # a prefix is not a directory
+    section = {"defaults": {}, "specifications": [{"name": "a"}, {"name": "b", "x": [1]}]}
+    assert find_entry(section, "name", "b") == "specifications[1]"
+    assert find_entry(section, "name", "c") is None
