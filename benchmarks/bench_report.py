@@ -104,7 +104,7 @@ def main() -> None:
           f"Python {platform.python_version()}")
     t0 = time.perf_counter()
     build.province_geometries()
-    print(f"province geometries from clusternet.spatial.geo (31 principal landmasses, simplified): "
+    print(f"province geometries from clusternet.data.geo (31 principal landmasses, simplified): "
           f"{time.perf_counter() - t0:.2f} s")
     cwd = os.getcwd()
     digests = []

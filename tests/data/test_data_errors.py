@@ -8,7 +8,7 @@ import shutil
 import pytest
 from data_helpers import make_project, mini_edit
 
-from clusternet.cli import main
+from clusternet.cli.main import main
 from clusternet.config import load_config
 from clusternet.data.outputs import output_paths
 

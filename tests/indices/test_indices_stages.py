@@ -11,7 +11,7 @@ import pandas as pd
 import pytest
 import yaml
 
-from clusternet.cli import main
+from clusternet.cli.main import main
 from clusternet.data import regions
 from clusternet.indices import stages
 from clusternet.io import read_json
@@ -50,7 +50,7 @@ def synthetic_panel(seed: int = 7) -> pd.DataFrame:
 
 
 def fake_knn(codes, k):
-    """Stand-in for clusternet.spatial.geo: k nearest codes on the line of sorted codes."""
+    """Stand-in for clusternet.data.geo: k nearest codes on the line of sorted codes."""
     n = len(codes)
     W = np.zeros((n, n))
     for i in range(n):

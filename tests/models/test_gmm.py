@@ -109,7 +109,7 @@ def test_one_step_requires_robust(panel):
 
 
 def test_registry_rejects_non_entity_covariance(panel):
-    from clusternet.models.registry import get
+    from clusternet.estimators import get
 
     spec = {"name": "g", "model": "gmm_system", "y": "y", "x": "x", "cov": {"type": "driscoll_kraay"}}
     with pytest.raises(ConfigError, match=r"cov: .*cov\.type 'driscoll_kraay'"):
@@ -136,7 +136,7 @@ def test_non_numeric_value_named(panel):
 
 
 def test_effects_key_rejected(panel):
-    from clusternet.models.registry import get
+    from clusternet.estimators import get
 
     with pytest.raises(ConfigError, match=r"effects: .*options\.time_effects"):
         get("gmm_difference")(panel, {"name": "g", "model": "gmm_difference", "y": "y", "x": ["x"],

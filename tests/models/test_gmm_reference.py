@@ -15,7 +15,7 @@ import pandas as pd
 import pytest
 
 from clusternet.models.gmm import fit_gmm, spec_from_options
-from clusternet.models.registry import get
+from clusternet.estimators import get
 from clusternet.results import validate_result
 
 FIXTURES = "tests/reference/fixtures"

@@ -11,7 +11,7 @@ import pytest
 
 from clusternet.errors import ConfigError, EstimationError
 from clusternet.models.iv import AndersonRubin, fit_iv
-from clusternet.models import registry
+from clusternet import estimators
 
 FIXTURES = Path(__file__).resolve().parents[1] / "reference" / "fixtures"
 ALL = json.loads((FIXTURES / "panel_linear_iv.json").read_text())["cases"]
@@ -98,12 +98,12 @@ def test_anderson_rubin_statistics_and_interval(produc, case):
 
 def test_anderson_rubin_at_several_values(produc):
     from clusternet.models.covariance import CovarianceSpec
-    from clusternet.models.linear import PanelData, _within
+    from clusternet.models.linear import PanelData, within_transform
 
     case = "produc_fe_iv_lhwy_lwater"
     ref = REF[case]
     panel = PanelData.from_frame(produc, y="lgsp", x=[*X, "lhwy", "lwater"], entity="state", time="year")
-    t = _within(panel, "fe", np.column_stack([panel.y, panel.X]))
+    t = within_transform(panel, "fe", np.column_stack([panel.y, panel.X]))
     Z = t[:, [2, 3, 4, 5, 6]]
     ar = AndersonRubin(t[:, 0], t[:, 1], Z, [3, 4], CovarianceSpec.from_dict({"type": "cluster"}), panel,
                        panel.nobs - 48 - 5)
@@ -120,14 +120,14 @@ def test_iv_errors(produc):
         fit_iv(produc, y="lgsp", x=X, endogenous=["lpcap"], instruments=["lpc"], entity="state", cov="unadjusted")
     spec = {"name": "s", "model": "iv", "y": "lgsp", "x": X, "entity": "state", "options": {"instruments": ["lhwy"]}}
     with pytest.raises(ConfigError, match="options.endogenous"):
-        registry.get("iv")(produc, spec)
+        estimators.get("iv")(produc, spec)
 
 
 def test_iv_document_through_registry(produc):
     spec = {"name": "iv1", "model": "iv", "y": "lgsp", "x": ["lpcap"], "controls": ["lpc", "lemp", "unemp"],
             "entity": "state", "cov": {"type": "cluster"},
             "options": {"endogenous": ["lpcap"], "instruments": ["lhwy", "lwater"], "ar_grid": 51}}
-    doc = registry.get("iv")(produc, spec)
+    doc = estimators.get("iv")(produc, spec)
     assert doc["model"] == "panel.iv"
     assert [r["name"] for r in doc["coefficients"]] == X
     assert abs(doc["coefficients"][0]["estimate"] - REF["produc_fe_iv_lhwy_lwater"]["coefficients"][0]) < TOL

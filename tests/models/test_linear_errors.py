@@ -6,7 +6,7 @@ import pandas as pd
 import pytest
 
 from clusternet.errors import ConfigError, DataError, EstimationError
-from clusternet.models import registry
+from clusternet import estimators
 from clusternet.models.linear import fit_linear
 
 
@@ -104,10 +104,10 @@ def test_dependent_among_regressors_and_duplicates(df):
 
 def test_unknown_model_and_option(df):
     with pytest.raises(ConfigError, match="unknown model 'within'"):
-        registry.get("within")
+        estimators.get("within")
     spec = {"name": "s", "model": "twfe", "y": "y", "x": ["x1"], "entity": "id", "options": {"robust": True}}
     with pytest.raises(ConfigError, match=r"specification 's': unknown option\(s\) \['robust'\]"):
-        registry.get("twfe")(df, spec)
+        estimators.get("twfe")(df, spec)
 
 
 def test_dependent_without_variation_after_transformation(df):
@@ -115,7 +115,7 @@ def test_dependent_without_variation_after_transformation(df):
     spec = {"name": "s", "model": "fe", "y": "y", "x": ["x1", "x2"], "entity": "id",
             "cov": {"type": "unadjusted"}}
     with pytest.raises(EstimationError, match="'y' has no variation after the fe transformation"):
-        registry.get("fe")(df, spec)
+        estimators.get("fe")(df, spec)
 
 
 def test_singular_wald_is_null_not_nan():
@@ -127,16 +127,16 @@ def test_singular_wald_is_null_not_nan():
     d["y"] = rng.normal(size=30)
     spec = {"name": "s", "model": "pooled", "y": "y", "x": ["a", "b", "c", "e"], "entity": "id",
             "cov": {"type": "cluster", "min_clusters": 2}}
-    doc = registry.get("pooled")(d, spec)
+    doc = estimators.get("pooled")(d, spec)
     assert doc["fit"]["f_stat"] is None and doc["fit"]["f_pvalue"] is None
 
 
 def test_effects_must_agree_with_linear_model(df):
     spec = {"name": "s", "model": "fe", "y": "y", "x": ["x1"], "entity": "id", "effects": ["entity", "time"]}
     with pytest.raises(ConfigError, match=r"effects \['entity', 'time'\] contradict model 'fe'"):
-        registry.get("fe")(df, spec)
+        estimators.get("fe")(df, spec)
     spec["model"] = "twfe"
-    assert registry.get("twfe")(df, spec)["effects"] == {"entity": True, "time": True}
+    assert estimators.get("twfe")(df, spec)["effects"] == {"entity": True, "time": True}
 
 
 def test_cluster_by_a_label_column(df):

@@ -112,13 +112,13 @@ def test_slopes_invariant_to_entity_level_shifts(seed, shift, model):
 
 @pytest.mark.parametrize("model", ["pooled", "fe", "fe_time", "twfe", "re", "fd"])
 def test_every_linear_model_gives_a_valid_document(model):
-    from clusternet.models import registry
+    from clusternet import estimators
     from clusternet.results import validate_result
 
     df = simulate(7, n_ent=15, n_t=6, drop=0.0)
     spec = {"name": f"s_{model}", "model": model, "y": "y", "x": ["x1"], "controls": ["x2"], "entity": "id",
             "cov": {"type": "cluster"}, "ci_level": 0.9}
-    doc = registry.get(model)(df, spec)
+    doc = estimators.get(model)(df, spec)
     doc["provenance"] = {"code_version": "test", "inputs": {}}
     validate_result(doc)
     assert doc["model"] == f"panel.{model}" and doc["ci_level"] == 0.9

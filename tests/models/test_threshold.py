@@ -12,7 +12,7 @@ from hypothesis import given, settings, strategies as st
 
 from clusternet.errors import ConfigError, DataError, EstimationError
 from clusternet.io import dumps_json
-from clusternet.models.registry import get
+from clusternet.estimators import get
 from clusternet.models.threshold import (
     ThresholdOptions, ThresholdPanel, fit_threshold, lr_critical_value, make_grid,
 )

@@ -10,7 +10,7 @@ import numpy as np
 import pandas as pd
 import pytest
 
-from clusternet.models.registry import get
+from clusternet.estimators import get
 
 TOL = 1e-6
 

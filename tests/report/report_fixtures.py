@@ -11,7 +11,7 @@ import pandas as pd
 import yaml
 
 from clusternet.io import write_json
-from clusternet.report.artefacts import artefact, write_artefacts
+from clusternet.artefacts import artefact, write_artefacts
 from clusternet.results import coefficient_table, make_result, write_result
 
 ROOT = Path(__file__).resolve().parents[2]
@@ -114,7 +114,7 @@ def make_project(root: Path, *, verdicts=True, data=True) -> Path:
     write_artefacts(res / "disparity/artefacts.json", "disparity", "Regional disparity", "区域差异",
                     [artefact("figure", "results/disparity/dagum.pdf", "Dagum Gini", "Dagum 基尼系数")])
     if verdicts:
-        # H1 as clusternet.models.hypotheses writes it; H2 in the minimal layout the report also reads.
+        # H1 as clusternet.hypotheses.registry writes it; H2 in the minimal layout the report also reads.
         write_json(res / "hypotheses/verdicts.json", {"schema_version": "1", "kind": "hypothesis_verdicts",
                                                      "hypotheses": [
             {"id": "H1", "mechanism": "M1", "title_en": "Digital endowment sharing",

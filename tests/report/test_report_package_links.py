@@ -49,7 +49,7 @@ def test_every_item_is_listed_once_and_links_to_its_entry(built):
 def test_page_shows_the_package_id(built):
     root, config_sha = built
     html = (root / "results/report/index.html").read_text(encoding="utf-8")
-    # The id as documented in clusternet.replication.identity.
+    # The id as documented in clusternet.package_identity.
     expected = hashlib.sha256(json.dumps({"code_version": "test", "config_sha256": config_sha},
                                          sort_keys=True).encode()).hexdigest()
     assert f'data-package-id="{expected}"' in html

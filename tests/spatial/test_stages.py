@@ -13,7 +13,7 @@ import yaml
 from clusternet.config import load_config
 from clusternet.data import regions
 from clusternet.errors import ClusternetError, DataError
-from clusternet.models import registry
+from clusternet import estimators
 from clusternet.results import validate_result
 from clusternet.spatial.stages import run_explore, run_models, run_weights
 from clusternet.spatial.weights import build_weights
@@ -92,7 +92,7 @@ def test_registry_fit_with_weights_file(project):
     config = load_config(project / "config" / "config.yaml")
     run_weights(config)
     data = synthetic_panel()
-    fit = registry.get("sar")
+    fit = estimators.get("sar")
     doc = fit(data, {"name": "t", "model": "sar", "y": "y", "x": ["x1", "x2"], "effects": ["entity"],
                      "weights": str(project / "data" / "interim" / "weights" / "queen.npz"),
                      "options": {"effects_draws": 20}})
@@ -107,7 +107,7 @@ def test_unbalanced_panel_names_region_and_year(project):
     data = synthetic_panel()
     data = data[~((data.region_code == 650000) & (data.year == 2020))]
     with pytest.raises(DataError, match=r"unbalanced.*2020: regions \[650000\]"):
-        registry.get("sdm")(data, {"name": "t", "y": "y", "x": ["x1"],
+        estimators.get("sdm")(data, {"name": "t", "y": "y", "x": ["x1"],
                                    "weights": str(project / "data" / "interim" / "weights" / "queen.npz")})
 
 
@@ -117,7 +117,7 @@ def test_weights_not_matching_data_regions(project):
     data = synthetic_panel()
     data = data[data.region_code != 110000]
     with pytest.raises(DataError, match=r"not in the data: 110000 \(Beijing\)"):
-        registry.get("sar")(data, {"name": "t", "y": "y", "x": ["x1"],
+        estimators.get("sar")(data, {"name": "t", "y": "y", "x": ["x1"],
                                    "weights": str(project / "data" / "interim" / "weights" / "queen.npz")})
 
 
@@ -144,7 +144,7 @@ def test_failed_run_leaves_previous_weights(project):
 
 
 def test_cli_reports_island_error_with_exit_code_2(project, capsys):
-    from clusternet.cli import main
+    from clusternet.cli.main import main
 
     path = project / "config" / "spatial.yaml"
     spec = yaml.safe_load(path.read_text())

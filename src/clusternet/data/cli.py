@@ -3,7 +3,7 @@ from __future__ import annotations
 
 import sys
 
-from clusternet.cli import add_config_argument
+from clusternet.cli.common import add_config_argument
 from clusternet.config import load_config
 
 

@@ -179,7 +179,7 @@ def coverage_figure(coverage: pd.DataFrame, path_png: Path, path_pdf: Path, prov
 
 
 def write_outputs(config: Config, build: PanelBuild) -> dict[str, Path]:
-    from clusternet.report.artefacts import artefact, write_artefacts
+    from clusternet.artefacts import artefact, write_artefacts
 
     paths = output_paths(config)
     codebook = config.section("codebook")["variables"]

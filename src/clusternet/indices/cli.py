@@ -1,7 +1,7 @@
 """Sub-commands of the indices stage: `clusternet indices` and `clusternet disparity`."""
 from __future__ import annotations
 
-from clusternet.cli import add_config_argument
+from clusternet.cli.common import add_config_argument
 
 
 def _indices(args) -> int:

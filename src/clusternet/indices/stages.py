@@ -18,7 +18,7 @@ from clusternet.indices.system import Node, parse_system
 from clusternet.io import atomic_path, read_region_year_table
 from clusternet.plotting import save
 from clusternet.provenance import provenance
-from clusternet.report.artefacts import artefact, write_artefacts
+from clusternet.artefacts import artefact, write_artefacts
 from clusternet.results import coefficient_table, make_result, write_result
 
 SECTIONS = ["indicators", "codebook"]

@@ -1,5 +1,5 @@
-"""Sub-commands of the models stage: `fit` (one model on any panel file), `models` (every
-specification of config/models.yaml) and `hypotheses` (the hypothesis registry)."""
+"""Sub-commands of the models stage: `fit` (one model on any panel file) and `models` (every
+specification of config/models.yaml)."""
 from __future__ import annotations
 
 import argparse
@@ -7,7 +7,7 @@ from pathlib import Path
 
 import yaml
 
-from clusternet.cli import add_config_argument
+from clusternet.cli.common import add_config_argument
 from clusternet.errors import ConfigError
 
 
@@ -58,7 +58,7 @@ def build_fit_spec(args: argparse.Namespace) -> dict:
 
 def _fit(args: argparse.Namespace) -> int:
     from clusternet.config import load_config
-    from clusternet.models.data import read_table
+    from clusternet.data.analysis import read_table
     from clusternet.models.runner import fit_specification
     from clusternet.results import write_result
 
@@ -92,11 +92,9 @@ def _models(args: argparse.Namespace) -> int:
 
 def register(sub) -> None:
     """Add this domain's sub-commands to the `clusternet` parser."""
-    from clusternet.models import hypotheses
-
     p = sub.add_parser(
         "fit", help="fit one model on a panel file and write its result document",
-        description="Fit any registered model (clusternet.models.registry) on a .csv/.parquet panel; "
+        description="Fit any registered model (clusternet.estimators) on a .csv/.parquet panel; "
                     "the same code path as `clusternet models`.",
     )
     p.add_argument("--data", required=True, help="panel file (.csv or .parquet), one row per entity-period")
@@ -129,5 +127,3 @@ def register(sub) -> None:
     p = sub.add_parser("models", help="fit every specification of config/models.yaml -> results/models/")
     add_config_argument(p)
     p.set_defaults(func=_models)
-
-    hypotheses.register_cli(sub)  # `clusternet hypotheses` (hypothesis registry -> verdicts)

@@ -35,10 +35,9 @@ from scipy import stats
 
 from clusternet.errors import ConfigError, DataError, EstimationError
 from clusternet.models.mechanisms import (
-    _as_list, _ci_level, _common, _cov_type, _effects_doc, _options, _prepare, _single_outcome_name, _spec_name,
-    fit_fe, wald_zero,
+    as_list, common_args, effects_document, fit_fe, prepare_sample, single_outcome_name, spec_ci_level, spec_cov,
+    spec_name, spec_options, wald_zero,
 )
-from clusternet.models.registry import register
 from clusternet.results import coefficient_table, make_result
 
 TWFE_OPTIONS = {"adoption_years": None, "leads": 4, "lags": 5, "source": None, "missing": "error"}
@@ -53,36 +52,35 @@ def adoption_series(frame: pd.DataFrame, spec: dict, opts: dict) -> pd.Series:
     """First treated year per row (NaN = never treated), from options.adoption_years."""
     years = opts["adoption_years"]
     if not years:
-        raise ConfigError(f"specification {_spec_name(spec)!r}: options.adoption_years is required "
+        raise ConfigError(f"specification {spec_name(spec)!r}: options.adoption_years is required "
                           "({region_code: first treated year})")
-    entity = _common(spec)["entity"]
+    entity = common_args(spec)["entity"]
     try:
         mapping = {int(k): int(v) for k, v in years.items()}
     except (TypeError, ValueError) as exc:
-        raise ConfigError(f"specification {_spec_name(spec)!r}: options.adoption_years must map entity codes "
+        raise ConfigError(f"specification {spec_name(spec)!r}: options.adoption_years must map entity codes "
                           f"to integer years: {exc}") from exc
     unknown = sorted(set(mapping) - set(frame[entity].astype(int)))
     if unknown:
-        raise DataError(f"specification {_spec_name(spec)!r}: options.adoption_years names entities {unknown} "
+        raise DataError(f"specification {spec_name(spec)!r}: options.adoption_years names entities {unknown} "
                         f"that are not in the data (column {entity!r})")
     return frame[entity].astype(int).map(mapping).astype(float)
 
 
 # ---------------------------------------------------------------- TWFE
-@register("did_twfe")
 def fit_did_twfe(data: pd.DataFrame, spec: dict) -> dict:
-    opts = _options(spec, TWFE_OPTIONS)
-    y = _single_outcome_name(spec)
-    controls = _as_list(spec.get("controls"))
-    common = _common(spec)
-    frame, dropped = _prepare(data, spec, [y, *controls], opts["missing"])
+    opts = spec_options(spec, TWFE_OPTIONS)
+    y = single_outcome_name(spec)
+    controls = as_list(spec.get("controls"))
+    common = common_args(spec)
+    frame, dropped = prepare_sample(data, spec, [y, *controls], opts["missing"])
     g = adoption_series(frame, spec, opts)
     t = frame[common["time"]].astype(int)
     treated = g.notna()
     frame["att"] = ((t >= g) & treated).astype(float)
     if frame["att"].std() == 0:
-        raise EstimationError(f"specification {_spec_name(spec)!r}: no variation in treatment over the sample")
-    cov = _cov_type(spec)
+        raise EstimationError(f"specification {spec_name(spec)!r}: no variation in treatment over the sample")
+    cov = spec_cov(spec)
     static = fit_fe(frame, y, ["att", *controls], cov=cov, **common)
 
     leads, lags = int(opts["leads"]), int(opts["lags"])
@@ -98,7 +96,7 @@ def fit_did_twfe(data: pd.DataFrame, spec: dict) -> dict:
             if k < -1:
                 pre.append(col)
     dyn = fit_fe(frame, y, [*event_terms, *controls], cov=cov, **common)
-    level = _ci_level(spec)
+    level = spec_ci_level(spec)
     rows = coefficient_table(["att"], [static.params["att"]], [static.se("att")], df_resid=static.df_resid,
                              ci_level=level)
     rows += coefficient_table(event_terms, dyn.params[event_terms], [dyn.se(c) for c in event_terms],
@@ -118,10 +116,10 @@ def fit_did_twfe(data: pd.DataFrame, spec: dict) -> dict:
     }}
     return make_result(
         model="did.twfe", dependent=y, coefficients=rows, covariance=dyn.covariance, nobs=dyn.nobs,
-        n_entities=dyn.n_entities, n_periods=dyn.n_periods, effects=_effects_doc(spec), fit=static.fit,
+        n_entities=dyn.n_entities, n_periods=dyn.n_periods, effects=effects_document(spec), fit=static.fit,
         tests=tests, extra=extra,
         vcov={"names": event_terms, "matrix": dyn.vcov.loc[event_terms, event_terms].to_numpy()}, spec=spec,
-        provenance={}, ci_level=level, label=spec.get("label", _spec_name(spec)),
+        provenance={}, ci_level=level, label=spec.get("label", spec_name(spec)),
     )
 
 
@@ -218,23 +216,22 @@ class CallawaySantAnna:
         return out
 
 
-@register("did_cs")
 def fit_did_cs(data: pd.DataFrame, spec: dict) -> dict:
-    opts = _options(spec, CS_OPTIONS)
-    y = _single_outcome_name(spec)
-    if _as_list(spec.get("controls")):
-        raise ConfigError(f"specification {_spec_name(spec)!r}: did_cs is implemented without covariates; "
+    opts = spec_options(spec, CS_OPTIONS)
+    y = single_outcome_name(spec)
+    if as_list(spec.get("controls")):
+        raise ConfigError(f"specification {spec_name(spec)!r}: did_cs is implemented without covariates; "
                           "remove `controls`")
-    common = _common(spec)
+    common = common_args(spec)
     entity, time = common["entity"], common["time"]
-    frame, _ = _prepare(data, spec, [y])
+    frame, _ = prepare_sample(data, spec, [y])
     wide = frame.pivot(index=entity, columns=time, values=y)
     if wide.isna().any().any():
-        raise DataError(f"specification {_spec_name(spec)!r}: did_cs needs a balanced panel of {y!r}")
+        raise DataError(f"specification {spec_name(spec)!r}: did_cs needs a balanced panel of {y!r}")
     g = adoption_series(frame, spec, opts)
     cohort = pd.Series(g.to_numpy(), index=frame[entity]).groupby(level=0).first()
     cs = CallawaySantAnna(wide, cohort, control=opts["control"], base_period=opts["base_period"])
-    level = _ci_level(spec)
+    level = spec_ci_level(spec)
     names, est, se = [], [], []
     att, inf = cs.simple()
     names.append("att"), est.append(att), se.append(cs.se(inf))
@@ -260,5 +257,5 @@ def fit_did_cs(data: pd.DataFrame, spec: dict) -> dict:
         model="did.cs", dependent=y, coefficients=rows,
         covariance={"type": "influence_function", "options": {"level": entity}, "n_clusters": cs.n},
         nobs=int(wide.size), n_entities=cs.n, n_periods=len(cs.periods), effects={"entity": True, "time": True},
-        extra=extra, spec=spec, provenance={}, ci_level=level, label=spec.get("label", _spec_name(spec)),
+        extra=extra, spec=spec, provenance={}, ci_level=level, label=spec.get("label", spec_name(spec)),
     )

@@ -62,7 +62,6 @@ import pandas as pd
 from scipy import stats
 
 from clusternet.errors import ConfigError, DataError, EstimationError
-from clusternet.models.registry import register
 from clusternet.results import coefficient_table, make_result
 
 # plm switches to a generalised inverse below this smallest eigenvalue.
@@ -541,13 +540,11 @@ def _fit_registered(data: pd.DataFrame, spec: dict, *, system: bool) -> dict:
     )
 
 
-@register("gmm_difference")
 def fit_gmm_difference(data: pd.DataFrame, spec: dict) -> dict:
     """Arellano–Bond difference GMM (see module docstring)."""
     return _fit_registered(data, spec, system=False)
 
 
-@register("gmm_system")
 def fit_gmm_system(data: pd.DataFrame, spec: dict) -> dict:
     """Blundell–Bond system GMM (see module docstring)."""
     return _fit_registered(data, spec, system=True)

@@ -38,9 +38,8 @@ import pandas as pd
 from scipy import optimize, stats
 
 from clusternet.errors import ConfigError, EstimationError
-from clusternet.models import registry
 from clusternet.models.covariance import CovarianceSpec, sandwich_covariance, score_meat
-from clusternet.models.linear import INTERCEPT, PanelData, _check_rank, _within, build_panel, spec_regressors
+from clusternet.models.linear import INTERCEPT, PanelData, check_rank, within_transform, build_panel, spec_regressors
 from clusternet.results import coefficient_table, make_result
 
 EFFECTS = {"none": None, "entity": "fe", "time": "fe_time", "twoways": "twfe"}
@@ -147,7 +146,7 @@ def fit_iv(
     col = {v: i for i, v in enumerate(panel.names)}
     raw = np.column_stack([panel.y, panel.X])
     model = EFFECTS[effects]
-    tr = _within(panel, model, raw) if model else raw
+    tr = within_transform(panel, model, raw) if model else raw
     yt = tr[:, 0]
     cols = tr[:, 1:]
     n = panel.nobs
@@ -161,11 +160,11 @@ def fit_iv(
         names = [INTERCEPT, *names]
     Z = np.hstack([Z1, Z2])
     raw_X = np.column_stack([np.ones(n), panel.X[:, [col[v] for v in x]]]) if effects == "none" else panel.X[:, [col[v] for v in x]]
-    _check_rank(X, raw_X, names, model or "pooled")
+    check_rank(X, raw_X, names, model or "pooled")
     z_names = ([INTERCEPT] if effects == "none" else []) + exog + instruments
     raw_Z = np.column_stack([np.ones(n), panel.X[:, [col[v] for v in exog + instruments]]]) if effects == "none" \
         else panel.X[:, [col[v] for v in exog + instruments]]
-    _check_rank(Z, raw_Z, z_names, model or "pooled")
+    check_rank(Z, raw_Z, z_names, model or "pooled")
     K, L, L2, K2 = X.shape[1], Z.shape[1], Z2.shape[1], len(endogenous)
     absorbed = _absorbed(panel, effects)
     df_resid = n - absorbed - K
@@ -396,6 +395,3 @@ def fit_iv_spec(data: pd.DataFrame, spec: dict) -> dict:
         ar_grid=int(opts.get("ar_grid", 401)), ci_level=ci_level, source=f"specification {name!r}",
     )
     return res.to_document(spec, spec["y"], ci_level=ci_level)
-
-
-registry.register("iv")(fit_iv_spec)

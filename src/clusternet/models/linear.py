@@ -37,9 +37,8 @@ import pandas as pd
 from scipy import stats
 
 from clusternet.errors import ConfigError, EstimationError
-from clusternet.models import registry
 from clusternet.models.covariance import CovarianceSpec, sandwich_covariance
-from clusternet.models.data import prepare_frame
+from clusternet.data.analysis import prepare_frame
 from clusternet.results import coefficient_table, make_result
 
 MODELS = {
@@ -192,7 +191,7 @@ class LinearPanelResult:
         )
 
 
-def _check_rank(X: np.ndarray, raw: np.ndarray, names: list[str], model: str) -> None:
+def check_rank(X: np.ndarray, raw: np.ndarray, names: list[str], model: str) -> None:
     """Raise a named error for constant/time-invariant or collinear regressors."""
     scale = np.maximum(np.linalg.norm(raw, axis=0), 1.0)
     norms = np.linalg.norm(X, axis=0)
@@ -223,7 +222,7 @@ def _check_rank(X: np.ndarray, raw: np.ndarray, names: list[str], model: str) ->
         )
 
 
-def _within(pd_: PanelData, model: str, values: np.ndarray) -> np.ndarray:
+def within_transform(pd_: PanelData, model: str, values: np.ndarray) -> np.ndarray:
     if model == "fe":
         return _demean(values, pd_.entity_codes, pd_.n_entities)
     if model == "fe_time":
@@ -254,8 +253,8 @@ def swamy_arora(pd_: PanelData) -> dict:
     """Variance components and θ_i of the one-way individual RE model (plm "swar")."""
     n, K = pd_.nobs, pd_.X.shape[1]
     N = pd_.n_entities
-    yw = _within(pd_, "fe", pd_.y[:, None])[:, 0]
-    Xw = _within(pd_, "fe", pd_.X)
+    yw = within_transform(pd_, "fe", pd_.y[:, None])[:, 0]
+    Xw = within_transform(pd_, "fe", pd_.X)
     _, uw = _ols(Xw, yw)
     df_w = n - N - K
     if df_w <= 0:
@@ -303,7 +302,7 @@ def transform(pd_: PanelData, model: str, *, intercept: bool = True) -> _Transfo
         X = np.column_stack([np.ones(n), pd_.X])
         return _Transformed(pd_.y, X, X, [INTERCEPT, *names], pd_.entity, pd_.time, pd_.cluster, n - k - 1, True, extra)
     if model in ("fe", "fe_time", "twfe"):
-        yX = _within(pd_, model, np.column_stack([pd_.y, pd_.X]))
+        yX = within_transform(pd_, model, np.column_stack([pd_.y, pd_.X]))
         absorbed = {"fe": pd_.n_entities, "fe_time": pd_.n_periods, "twfe": pd_.n_entities + pd_.n_periods - 1}[model]
         return _Transformed(yX[:, 0], yX[:, 1:], pd_.X, names, pd_.entity, pd_.time, pd_.cluster, n - absorbed - k, False, extra)
     if model == "re":
@@ -406,7 +405,7 @@ def fit_linear(
         raise EstimationError(
             f"{model}: no residual degrees of freedom (n={tr.y.size}, parameters incl. absorbed effects exceed it)"
         )
-    _check_rank(tr.X, tr.raw, tr.names, model)
+    check_rank(tr.X, tr.raw, tr.names, model)
     if np.ptp(tr.y) <= COLLINEARITY_TOL * max(1.0, float(np.max(np.abs(pd_.y)))):
         raise EstimationError(
             f"the dependent variable {y!r} has no variation after the {model} transformation (e.g. it is "
@@ -527,7 +526,7 @@ def mundlak(panel: PanelData, cov: CovarianceSpec) -> dict:
     are correlated with the entity effects (RE inconsistent)."""
     xbar = _group_means(panel.X, panel.entity_codes, panel.n_entities)[panel.entity_codes]
     X = np.column_stack([np.ones(panel.nobs), panel.X, xbar])
-    _check_rank(X, X, [INTERCEPT, *panel.names, *[f"mean_{v}" for v in panel.names]], "pooled")
+    check_rank(X, X, [INTERCEPT, *panel.names, *[f"mean_{v}" for v in panel.names]], "pooled")
     params, resid = _ols(X, panel.y)
     vcov, _ = sandwich_covariance(
         X, resid, cov, df_resid=panel.nobs - X.shape[1], entity=panel.entity, time=panel.time, cluster=panel.cluster
@@ -542,7 +541,7 @@ def hausman_tests(panel: PanelData, cov: CovarianceSpec) -> list[dict]:
 
 
 # ---------------------------------------------------------------------------
-# Registry adapters: spec dict -> result document body (see models/registry.py).
+# Estimator-table adapter: spec dict -> result document body (see clusternet/estimators.py).
 
 SPEC_OPTIONS = {"missing", "intercept", "t_df", "hausman"}
 # `effects` a specification may state for each linear model (the model name decides them).
@@ -593,7 +592,3 @@ def fit_spec(data: pd.DataFrame, spec: dict) -> dict:
     if model == "re" and opts.get("hausman", True):
         result.tests.extend(hausman_tests(panel, cov))
     return result.to_document(spec, ci_level=float(spec.get("ci_level", 0.95)))
-
-
-for _name in MODELS:
-    registry.register(_name)(fit_spec)

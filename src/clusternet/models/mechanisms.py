@@ -37,7 +37,6 @@ import pandas as pd
 from scipy import stats
 
 from clusternet.errors import ConfigError, DataError, EstimationError
-from clusternet.models.registry import register
 from clusternet.results import coefficient_table, make_result
 
 DEFAULT_ENTITY = "region_code"
@@ -101,22 +100,22 @@ def fit_fe(
 
 
 # ---------------------------------------------------------------- spec helpers
-def _as_list(value) -> list[str]:
+def as_list(value) -> list[str]:
     if value is None:
         return []
     return [value] if isinstance(value, str) else list(value)
 
 
-def _spec_name(spec: dict) -> str:
+def spec_name(spec: dict) -> str:
     return str(spec.get("name", "<unnamed specification>"))
 
 
-def _options(spec: dict, allowed: dict) -> dict:
+def spec_options(spec: dict, allowed: dict) -> dict:
     """Model options with defaults; unknown keys are an error naming the spec."""
     given = spec.get("options") or {}
     unknown = sorted(set(given) - set(allowed))
     if unknown:
-        raise ConfigError(f"specification {_spec_name(spec)!r}: unknown option(s) {unknown} for model "
+        raise ConfigError(f"specification {spec_name(spec)!r}: unknown option(s) {unknown} for model "
                           f"{spec.get('model')!r}; allowed: {sorted(allowed)}")
     out = dict(allowed)
     out.update(given)
@@ -124,30 +123,30 @@ def _options(spec: dict, allowed: dict) -> dict:
 
 
 def _single_x(spec: dict) -> str:
-    xs = _as_list(spec.get("x"))
+    xs = as_list(spec.get("x"))
     if len(xs) != 1:
-        raise ConfigError(f"specification {_spec_name(spec)!r}: model {spec.get('model')!r} needs exactly one "
+        raise ConfigError(f"specification {spec_name(spec)!r}: model {spec.get('model')!r} needs exactly one "
                           f"`x` (the treatment/focal regressor), got {xs}")
     return xs[0]
 
 
-def _single_outcome_name(spec: dict) -> str:
+def single_outcome_name(spec: dict) -> str:
     y = spec.get("y")
     if not isinstance(y, str) or not y:
-        raise ConfigError(f"specification {_spec_name(spec)!r}: `y` must name one outcome column, got {y!r}")
+        raise ConfigError(f"specification {spec_name(spec)!r}: `y` must name one outcome column, got {y!r}")
     return y
 
 
-def _ci_level(spec: dict) -> float:
+def spec_ci_level(spec: dict) -> float:
     return float(spec.get("ci_level", 0.95))
 
 
-def _cov_type(spec: dict):
+def spec_cov(spec: dict):
     """The specification's covariance choice, passed through to ``fit_fe``."""
     return spec.get("cov")
 
 
-def _common(spec: dict) -> dict:
+def common_args(spec: dict) -> dict:
     return {
         "entity": spec.get("entity", DEFAULT_ENTITY),
         "time": spec.get("time", DEFAULT_TIME),
@@ -158,30 +157,30 @@ def _common(spec: dict) -> dict:
 MISSING_POLICIES = ("error", "drop")
 
 
-def _prepare(data: pd.DataFrame, spec: dict, columns: list[str], missing: str = "error") -> tuple[pd.DataFrame, int]:
+def prepare_sample(data: pd.DataFrame, spec: dict, columns: list[str], missing: str = "error") -> tuple[pd.DataFrame, int]:
     """Keep the used columns. A missing column is a DataError naming it; missing values
     are an error (``missing: error``) or dropped listwise over all used columns
     (``missing: drop``, so every step of a mediation uses one sample). Returns
     (frame, number of rows dropped)."""
     if missing not in MISSING_POLICIES:
-        raise ConfigError(f"specification {_spec_name(spec)!r}: options.missing must be one of "
+        raise ConfigError(f"specification {spec_name(spec)!r}: options.missing must be one of "
                           f"{list(MISSING_POLICIES)}, got {missing!r}")
-    common = _common(spec)
+    common = common_args(spec)
     needed = [common["entity"], common["time"], *dict.fromkeys(columns)]
     absent = [c for c in needed if c not in data.columns]
     if absent:
-        raise DataError(f"specification {_spec_name(spec)!r}: column(s) {absent} not in the analysis data; "
+        raise DataError(f"specification {spec_name(spec)!r}: column(s) {absent} not in the analysis data; "
                         f"available: {sorted(map(str, data.columns))}")
     frame = data[list(dict.fromkeys(needed))].copy()
     bad = frame.isna().any(axis=1)
     if bad.any() and missing == "drop":
         frame = frame.loc[~bad]
         if frame.empty:
-            raise DataError(f"specification {_spec_name(spec)!r}: no rows left after dropping missing values")
+            raise DataError(f"specification {spec_name(spec)!r}: no rows left after dropping missing values")
     elif bad.any():
         rows = frame.loc[bad, [common["entity"], common["time"]]].head(5).to_dict("records")
         cols = sorted(frame.columns[frame.isna().any()].tolist())
-        raise DataError(f"specification {_spec_name(spec)!r}: missing values in column(s) {cols}, "
+        raise DataError(f"specification {spec_name(spec)!r}: missing values in column(s) {cols}, "
                         f"{int(bad.sum())} row(s), e.g. {rows}; impute them in the panel stage, drop the "
                         "variable, or set options.missing: drop (listwise deletion, recorded in the result)")
     return frame.reset_index(drop=True), int(bad.sum())
@@ -194,9 +193,9 @@ def task_seed(spec: dict, options: dict) -> np.random.SeedSequence:
     if seed is None:
         seed = spec.get("seed")
     if seed is None:
-        raise ConfigError(f"specification {_spec_name(spec)!r}: a bootstrap/permutation needs a seed; set "
+        raise ConfigError(f"specification {spec_name(spec)!r}: a bootstrap/permutation needs a seed; set "
                           "options.seed or run through the models stage, which passes config.seed")
-    return np.random.SeedSequence([int(seed), zlib.crc32(_spec_name(spec).encode())])
+    return np.random.SeedSequence([int(seed), zlib.crc32(spec_name(spec).encode())])
 
 
 class EntityBootstrap:
@@ -309,18 +308,18 @@ class MediationResult:
 
 
 def mediation(data: pd.DataFrame, spec: dict) -> MediationResult:
-    opts = _options(spec, MEDIATION_OPTIONS)
-    x, y, m = _single_x(spec), _single_outcome_name(spec), opts["mediator"]
+    opts = spec_options(spec, MEDIATION_OPTIONS)
+    x, y, m = _single_x(spec), single_outcome_name(spec), opts["mediator"]
     if not m:
-        raise ConfigError(f"specification {_spec_name(spec)!r}: mediation needs options.mediator")
+        raise ConfigError(f"specification {spec_name(spec)!r}: mediation needs options.mediator")
     if opts["ci_method"] not in ("percentile", "bc"):
-        raise ConfigError(f"specification {_spec_name(spec)!r}: options.ci_method must be percentile or bc")
+        raise ConfigError(f"specification {spec_name(spec)!r}: options.ci_method must be percentile or bc")
     if int(opts["bootstrap"]) < 2:
-        raise ConfigError(f"specification {_spec_name(spec)!r}: options.bootstrap must be at least 2")
-    controls = _as_list(spec.get("controls"))
-    common = _common(spec)
-    frame, dropped = _prepare(data, spec, [y, x, m, *controls], opts["missing"])
-    cov = _cov_type(spec)
+        raise ConfigError(f"specification {spec_name(spec)!r}: options.bootstrap must be at least 2")
+    controls = as_list(spec.get("controls"))
+    common = common_args(spec)
+    frame, dropped = prepare_sample(data, spec, [y, x, m, *controls], opts["missing"])
+    cov = spec_cov(spec)
     total = fit_fe(frame, y, [x, *controls], cov=cov, **common)
     a_fit = fit_fe(frame, m, [x, *controls], cov=cov, **common)
     b_fit = fit_fe(frame, y, [x, m, *controls], cov=cov, **common)
@@ -334,12 +333,11 @@ def mediation(data: pd.DataFrame, spec: dict) -> MediationResult:
         a_r = boot.slopes(rows, m, [x, *controls])[0]
         b_r = boot.slopes(rows, y, [x, m, *controls])[1]
         draws[r] = a_r * b_r
-    intervals = bootstrap_intervals(a * b, draws, _ci_level(spec))
+    intervals = bootstrap_intervals(a * b, draws, spec_ci_level(spec))
     return MediationResult(x, m, y, total, a_fit, b_fit, sob, draws, intervals, opts["ci_method"],
-                           _ci_level(spec), dropped)
+                           spec_ci_level(spec), dropped)
 
 
-@register("mediation")
 def fit_mediation(data: pd.DataFrame, spec: dict) -> dict:
     res = mediation(data, spec)
     total = float(res.total.params[res.x])
@@ -361,13 +359,13 @@ def fit_mediation(data: pd.DataFrame, spec: dict) -> dict:
     return make_result(
         model="mechanism.mediation", dependent=res.y, coefficients=res.coefficients(),
         covariance=res.b_fit.covariance, nobs=res.b_fit.nobs, n_entities=res.b_fit.n_entities,
-        n_periods=res.b_fit.n_periods, effects=_effects_doc(spec), fit=res.b_fit.fit, tests=tests,
-        extra=extra, spec=spec, provenance={}, ci_level=res.ci_level, label=spec.get("label", _spec_name(spec)),
+        n_periods=res.b_fit.n_periods, effects=effects_document(spec), fit=res.b_fit.fit, tests=tests,
+        extra=extra, spec=spec, provenance={}, ci_level=res.ci_level, label=spec.get("label", spec_name(spec)),
     )
 
 
-def _effects_doc(spec: dict) -> dict:
-    e, t = _effects_flags(_common(spec)["effects"])
+def effects_document(spec: dict) -> dict:
+    e, t = _effects_flags(common_args(spec)["effects"])
     return {"entity": e, "time": t}
 
 
@@ -379,22 +377,21 @@ def interaction_name(x: str, z: str) -> str:
     return f"{x}:{z}"
 
 
-@register("moderation")
 def fit_moderation(data: pd.DataFrame, spec: dict) -> dict:
-    opts = _options(spec, MODERATION_OPTIONS)
-    x, y, z = _single_x(spec), _single_outcome_name(spec), opts["moderator"]
+    opts = spec_options(spec, MODERATION_OPTIONS)
+    x, y, z = _single_x(spec), single_outcome_name(spec), opts["moderator"]
     if not z:
-        raise ConfigError(f"specification {_spec_name(spec)!r}: moderation needs options.moderator")
+        raise ConfigError(f"specification {spec_name(spec)!r}: moderation needs options.moderator")
     if int(opts["grid_points"]) < 2:
-        raise ConfigError(f"specification {_spec_name(spec)!r}: options.grid_points must be at least 2")
-    controls = _as_list(spec.get("controls"))
-    common = _common(spec)
-    frame, dropped = _prepare(data, spec, [y, x, z, *controls], opts["missing"])
+        raise ConfigError(f"specification {spec_name(spec)!r}: options.grid_points must be at least 2")
+    controls = as_list(spec.get("controls"))
+    common = common_args(spec)
+    frame, dropped = prepare_sample(data, spec, [y, x, z, *controls], opts["missing"])
     xbar, zbar = float(frame[x].mean()), float(frame[z].mean())
     inter = interaction_name(x, z)
     frame[inter] = (frame[x] - xbar) * (frame[z] - zbar)
-    f = fit_fe(frame, y, [x, z, inter, *controls], cov=_cov_type(spec), **common)
-    level = _ci_level(spec)
+    f = fit_fe(frame, y, [x, z, inter, *controls], cov=spec_cov(spec), **common)
+    level = spec_ci_level(spec)
     names = [x, z, inter, *controls]
     coefs = coefficient_table(names, f.params[names], [f.se(n) for n in names], df_resid=f.df_resid,
                               ci_level=level)
@@ -414,9 +411,9 @@ def fit_moderation(data: pd.DataFrame, spec: dict) -> dict:
     }}
     return make_result(
         model="mechanism.moderation", dependent=y, coefficients=coefs, covariance=f.covariance, nobs=f.nobs,
-        n_entities=f.n_entities, n_periods=f.n_periods, effects=_effects_doc(spec), fit=f.fit, extra=extra,
+        n_entities=f.n_entities, n_periods=f.n_periods, effects=effects_document(spec), fit=f.fit, extra=extra,
         vcov={"names": names, "matrix": f.vcov.loc[names, names].to_numpy()}, spec=spec, provenance={},
-        ci_level=level, label=spec.get("label", _spec_name(spec)),
+        ci_level=level, label=spec.get("label", spec_name(spec)),
     )
 
 
@@ -440,16 +437,16 @@ def group_coefficient_name(x: str, group) -> str:
 def _group_labels(frame: pd.DataFrame, data: pd.DataFrame, spec: dict, opts: dict) -> pd.Series:
     """Entity-level group labels: a column (default ``group``) or a split of a
     variable's entity mean at ``at`` (a number or ``median``)."""
-    entity = _common(spec)["entity"]
+    entity = common_args(spec)["entity"]
     if opts["split"] is not None:
         split = opts["split"]
         unknown = sorted(set(split) - {"variable", "at"})
         if unknown or "variable" not in split:
-            raise ConfigError(f"specification {_spec_name(spec)!r}: options.split needs `variable` and optional "
+            raise ConfigError(f"specification {spec_name(spec)!r}: options.split needs `variable` and optional "
                               f"`at` (number or median); unknown keys {unknown}")
         var = split["variable"]
         if var not in data.columns:
-            raise DataError(f"specification {_spec_name(spec)!r}: split variable {var!r} not in the data")
+            raise DataError(f"specification {spec_name(spec)!r}: split variable {var!r} not in the data")
         means = data.groupby(entity)[var].mean()
         at = split.get("at", "median")
         cut = float(means.median()) if at == "median" else float(at)
@@ -457,10 +454,10 @@ def _group_labels(frame: pd.DataFrame, data: pd.DataFrame, spec: dict, opts: dic
         return pd.Series(labels, index=means.index).reindex(frame[entity]).set_axis(frame.index)
     col = opts["group_by"]
     if col not in data.columns:
-        raise DataError(f"specification {_spec_name(spec)!r}: group column {col!r} not in the analysis data")
+        raise DataError(f"specification {spec_name(spec)!r}: group column {col!r} not in the analysis data")
     per_entity = data.groupby(entity)[col].nunique()
     if (per_entity > 1).any():
-        raise DataError(f"specification {_spec_name(spec)!r}: group column {col!r} varies within entity "
+        raise DataError(f"specification {spec_name(spec)!r}: group column {col!r} varies within entity "
                         f"{per_entity[per_entity > 1].index[0]}; groups must be entity-level")
     mapping = data.groupby(entity)[col].first()
     return frame[entity].map(mapping)
@@ -546,21 +543,20 @@ def wald_zero(params: pd.Series, vcov: pd.DataFrame, names: list[str]) -> tuple[
     return float(b @ np.linalg.solve(vcov.loc[names, names].to_numpy(), b)), len(names)
 
 
-@register("heterogeneity")
 def fit_heterogeneity(data: pd.DataFrame, spec: dict) -> dict:
-    opts = _options(spec, HETEROGENEITY_OPTIONS)
-    x, y = _single_x(spec), _single_outcome_name(spec)
-    controls = _as_list(spec.get("controls"))
-    common = _common(spec)
-    frame, dropped = _prepare(data, spec, [y, x, *controls], opts["missing"])
+    opts = spec_options(spec, HETEROGENEITY_OPTIONS)
+    x, y = _single_x(spec), single_outcome_name(spec)
+    controls = as_list(spec.get("controls"))
+    common = common_args(spec)
+    frame, dropped = prepare_sample(data, spec, [y, x, *controls], opts["missing"])
     labels = _group_labels(frame, data, spec, opts)
     if labels.isna().any():
-        raise DataError(f"specification {_spec_name(spec)!r}: some entities have no group label")
+        raise DataError(f"specification {spec_name(spec)!r}: some entities have no group label")
     groups = sorted(labels.unique(), key=str)
     if len(groups) < 2:
-        raise EstimationError(f"specification {_spec_name(spec)!r}: heterogeneity needs at least two groups, "
+        raise EstimationError(f"specification {spec_name(spec)!r}: heterogeneity needs at least two groups, "
                               f"got {groups}")
-    cov = _cov_type(spec)
+    cov = spec_cov(spec)
     inter, cols = _interacted(frame, labels, x, controls, groups)
     f = fit_fe(inter, y, cols, cov=cov, **common)
     x_names = [group_coefficient_name(x, g) for g in groups]
@@ -588,7 +584,7 @@ def fit_heterogeneity(data: pd.DataFrame, spec: dict) -> dict:
         perm_stats[r] = wald_equal(f_r.params, f_r.vcov, x_names)[0]
     perm_p = float((1 + np.sum(perm_stats >= wald)) / (1 + n_perm))
 
-    level = _ci_level(spec)
+    level = spec_ci_level(spec)
     coefs = coefficient_table(cols, f.params[cols], [f.se(c) for c in cols], df_resid=f.df_resid,
                               ci_level=level)
     sizes = ent_labels.value_counts()
@@ -609,7 +605,7 @@ def fit_heterogeneity(data: pd.DataFrame, spec: dict) -> dict:
     }}
     return make_result(
         model="mechanism.heterogeneity", dependent=y, coefficients=coefs, covariance=f.covariance, nobs=f.nobs,
-        n_entities=f.n_entities, n_periods=f.n_periods, effects=_effects_doc(spec), fit=f.fit, tests=tests,
+        n_entities=f.n_entities, n_periods=f.n_periods, effects=effects_document(spec), fit=f.fit, tests=tests,
         extra=extra, vcov={"names": cols, "matrix": f.vcov.loc[cols, cols].to_numpy()}, spec=spec,
-        provenance={}, ci_level=level, label=spec.get("label", _spec_name(spec)),
+        provenance={}, ci_level=level, label=spec.get("label", spec_name(spec)),
     )

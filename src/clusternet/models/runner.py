@@ -1,6 +1,6 @@
 """Fitting specifications: the one code path of `clusternet fit` and `clusternet models`.
 
-``fit_specification(data, spec)`` dispatches through ``clusternet.models.registry`` and
+``fit_specification(data, spec)`` dispatches through ``clusternet.estimators`` and
 returns a validated result document (provenance filled by the caller's inputs).
 ``run_models(config)`` fits every entry of ``config/models.yaml`` on the analysis panel
 and writes ``results/models/<name>.json`` plus ``results/models/index.json``; the
@@ -16,10 +16,10 @@ from pathlib import Path
 
 import pandas as pd
 
-from clusternet.errors import ClusternetError, ConfigError, DataError
+from clusternet.errors import ClusternetError, ConfigError
 from clusternet.io import write_json
-from clusternet.models import registry
-from clusternet.models.data import load_analysis_panel
+from clusternet import estimators
+from clusternet.data.analysis import load_analysis_panel, select_sample
 from clusternet.provenance import provenance
 from clusternet.results import validate_result, write_result
 
@@ -37,38 +37,9 @@ def apply_defaults(spec: dict, defaults: dict) -> dict:
     return out
 
 
-def select_sample(data: pd.DataFrame, spec: dict) -> pd.DataFrame:
-    """Rows in ``spec.sample`` (years {first, last}, groups, regions); all rows without one."""
-    sample = spec.get("sample") or {}
-    name = spec.get("name", "?")
-    entity, time = spec.get("entity", "region_code"), spec.get("time", "year")
-    keep = pd.Series(True, index=data.index)
-    years = sample.get("years") or {}
-    if years:
-        if time not in data.columns:
-            raise DataError(f"specification {name!r}: sample.years needs the time column {time!r}")
-        if "first" in years:
-            keep &= data[time] >= years["first"]
-        if "last" in years:
-            keep &= data[time] <= years["last"]
-    if sample.get("groups"):
-        if "group" not in data.columns:
-            raise DataError(f"specification {name!r}: sample.groups needs a 'group' column in the analysis data")
-        keep &= data["group"].isin(sample["groups"])
-    if sample.get("regions"):
-        unknown = sorted(set(sample["regions"]) - set(data[entity]))
-        if unknown:
-            raise ConfigError(f"specification {name!r}: sample.regions {unknown} are not in the data's {entity!r}")
-        keep &= data[entity].isin(sample["regions"])
-    out = data[keep.to_numpy()]
-    if out.empty:
-        raise DataError(f"specification {name!r}: the sample {sample} selects no rows")
-    return out
-
-
 def fit_specification(data: pd.DataFrame, spec: dict, *, inputs=(), config=None) -> dict:
-    """Fit one specification through the registry; returns the validated result document."""
-    fit = registry.get(spec["model"])
+    """Fit one specification through the estimator table; returns the validated result document."""
+    fit = estimators.get(spec["model"])
     doc = fit(select_sample(data, spec), spec)
     doc["spec"] = spec
     doc["provenance"] = provenance(inputs, config, sections=[SECTION] if config is not None else None)

@@ -73,7 +73,6 @@ import pandas as pd
 
 from clusternet.errors import ConfigError, DataError, EstimationError
 from clusternet.models.covariance import CovarianceSpec, sandwich_covariance
-from clusternet.models.registry import register
 from clusternet.results import coefficient_table, make_result
 
 
@@ -463,7 +462,6 @@ def options_from_spec(spec: dict) -> ThresholdOptions:
     )
 
 
-@register("threshold")
 def fit_threshold_spec(data: pd.DataFrame, spec: dict) -> dict:
     """Hansen (1999) panel threshold model from a specification (see module docstring).
 

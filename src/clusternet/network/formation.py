@@ -90,7 +90,7 @@ def explanatory_matrix(m: MatrixSpec, year: int, nodes: list[int], data: dict[st
             mat = 1 - gap / span if span > 0 else np.ones((n, n))
     elif m.kind in ("contiguity", "great_circle"):
         if m.kind not in geography:
-            raise DataError(f"qap matrix {m.name}: no {m.kind} matrix available from clusternet.spatial.geo")
+            raise DataError(f"qap matrix {m.name}: no {m.kind} matrix available from clusternet.data.geo")
         mat = np.asarray(geography[m.kind], dtype=float).copy()
     else:  # pragma: no cover - the schema enumerates the kinds
         raise ConfigError(f"qap matrix {m.name}: unknown kind {m.kind!r}")

@@ -18,7 +18,7 @@ from clusternet.network import build, figures, formation
 from clusternet.network.gravity import GravitySpec
 from clusternet.plotting import save
 from clusternet.provenance import provenance
-from clusternet.report.artefacts import artefact, write_artefacts
+from clusternet.artefacts import artefact, write_artefacts
 from clusternet.results import coefficient_table, make_result, validate_result
 
 SECTIONS = ["network"]
@@ -49,8 +49,8 @@ def write_parquet(df: pd.DataFrame, path: Path) -> None:
 
 def geography(nodes: list[int]) -> dict:
     """Great-circle distances (km), queen contiguity, centroids (lon, lat) and a base-map
-    drawer over ``nodes`` from :mod:`clusternet.spatial.geo`."""
-    from clusternet.spatial import geo
+    drawer over ``nodes`` from :mod:`clusternet.data.geo`."""
+    from clusternet.data import geo
 
     cent = geo.centroids(nodes)
     return {

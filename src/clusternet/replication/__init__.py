@@ -4,7 +4,7 @@ Social Science Data Editors' template; ``clusternet verify PACKAGE`` reruns it i
 directory and compares every output. ``clusternet citation`` writes CITATION.cff and
 data-citations.bib.
 
-Floors: ``identity`` and ``settings`` import only the core modules (the report stage uses
-``identity`` to stamp the package id); the rest reads the pipeline's outputs as files and
-never imports the report package.
+Floors: the package id lives on the ground floor (``clusternet.package_identity``), so that the
+report can stamp it; this package sits on the report's floor, reads the pipeline's outputs as
+files and never imports the report package.
 """

@@ -29,7 +29,7 @@ from clusternet.data.sources import load_sources, raw_path
 from clusternet.errors import ConfigError, DataError
 from clusternet.io import read_json, sha256_file, write_bytes, write_json, write_text
 from clusternet.replication import archive, catalogue, citation, readme
-from clusternet.replication.identity import package_identity
+from clusternet.package_identity import package_identity
 from clusternet.replication.settings import load_package_settings, package_settings_path, publishers_by_repo
 
 FORMATS = ("zip", "tar.gz")

@@ -5,7 +5,7 @@ import os
 import sys
 from pathlib import Path
 
-from clusternet.cli import add_config_argument
+from clusternet.cli.common import add_config_argument
 
 
 def register(sub) -> None:

@@ -28,16 +28,16 @@ from clusternet import plotting
 from clusternet.data.regions import codes as region_codes
 from clusternet.errors import DataError
 from clusternet.io import sha256_file, write_json, write_text
-from clusternet.models.data import DEFAULT_MERGE_TABLES, load_analysis_panel
+from clusternet.data.analysis import DEFAULT_MERGE_TABLES, load_analysis_panel
 from clusternet.provenance import provenance
-from clusternet.replication.identity import README_FROM_REPORT, item_anchor, package_identity
+from clusternet.package_identity import README_FROM_REPORT, item_anchor, package_identity
 from clusternet.report import extras, figures, html as html_report
 from clusternet.report.inputs import ReportInputs, find_inputs, resolve_result
 from clusternet.report.regression import regression_table
 from clusternet.report.settings import ReportSettings, codebook_labels
 from clusternet.report.statistics import (artefact_table, correlation_table, descriptive_table, numeric_variables)
 from clusternet.report.tables import Table, to_html, write_table
-from clusternet.spatial import geo
+from clusternet.data import geo
 
 MAX_COLUMNS = 8  # columns per table of a model family before it is split
 
@@ -76,7 +76,7 @@ class Builder:
 
     def analysis_data(self):
         """(panel merged with indices and node metrics, files read) as the models stage sees it
-        (``clusternet.models.data.load_analysis_panel``), loaded once; a string naming the
+        (``clusternet.data.analysis.load_analysis_panel``), loaded once; a string naming the
         missing file when one of those files is absent."""
         if self._analysis is None:
             tables = DEFAULT_MERGE_TABLES
@@ -268,7 +268,7 @@ MAP_SIMPLIFY_DEG = 0.02  # ~2 km: invisible at figure size, cuts the 774k bounda
 def province_geometries() -> dict:
     """region_code -> shapely geometry for maps.
 
-    Each province's principal landmass (``clusternet.spatial.geo.principal_landmass``: the
+    Each province's principal landmass (``clusternet.data.geo.principal_landmass``: the
     South China Sea islands of Hainan are left out, so the maps need an inset before
     publication in China), simplified by ``MAP_SIMPLIFY_DEG`` with topology preserved."""
     return {c: geo.principal_landmass(c).simplify(MAP_SIMPLIFY_DEG, preserve_topology=True) for c in region_codes()}

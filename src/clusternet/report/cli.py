@@ -1,7 +1,7 @@
 """Sub-commands of the report stage."""
 from __future__ import annotations
 
-from clusternet.cli import add_config_argument
+from clusternet.cli.common import add_config_argument
 
 
 def register(sub) -> None:

@@ -91,7 +91,7 @@ def _artefact_list(path: Path) -> dict:
     listing = _load_json(path)
     if not isinstance(listing, dict) or not isinstance(listing.get("items"), list):
         raise DataError(f"{path}: an artefacts file needs an `items` list "
-                        f"(write it with clusternet.report.artefacts.write_artefacts)")
+                        f"(write it with clusternet.artefacts.write_artefacts)")
     for i, item in enumerate(listing["items"]):
         for key in ("kind", "path", "title_en"):
             if key not in item:

@@ -3,7 +3,7 @@ from __future__ import annotations
 
 import argparse
 
-from clusternet.cli import add_config_argument
+from clusternet.cli.common import add_config_argument
 
 
 def _weights(args: argparse.Namespace) -> int:

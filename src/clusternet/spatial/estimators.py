@@ -21,7 +21,6 @@ import numpy as np
 import pandas as pd
 
 from clusternet.errors import ConfigError
-from clusternet.models.registry import register
 from clusternet.results import coefficient_table, make_result
 from clusternet.spatial.models import (ERROR_MODELS, LAG_MODELS, SpatialPanelResult, effects_table,
                                        fit_spatial_panel, lm_tests, panel_arrays, wald_sdm_tests)
@@ -116,5 +115,9 @@ def _make(model: str):
     return fit
 
 
-for _name in ("sar", "sem", "sdm", "sdem", "slx"):
-    register(_name)(_make(_name))
+# One fit function per model, named in clusternet/estimators.py.
+fit_sar = _make("sar")
+fit_sem = _make("sem")
+fit_sdm = _make("sdm")
+fit_sdem = _make("sdem")
+fit_slx = _make("slx")

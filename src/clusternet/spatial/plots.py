@@ -44,7 +44,7 @@ def moran_scatter(var, year, W, x, loc, moran_result):
 
 @lru_cache(maxsize=None)
 def _drawable(code: int):
-    from clusternet.spatial import geo
+    from clusternet.data import geo
 
     return geo.boundary(code).simplify(SIMPLIFY_DEG, preserve_topology=True)
 

@@ -87,8 +87,8 @@ def _load_weights(config, name: str):
 
 def run_explore(config) -> None:
     """Moran's I / Geary's C per variable and year, Moran scatter plots, LISA maps, artefacts.json."""
-    from clusternet.models.data import load_analysis_panel
-    from clusternet.report.artefacts import artefact, write_artefacts
+    from clusternet.artefacts import artefact, write_artefacts
+    from clusternet.data.analysis import load_analysis_panel
     from clusternet.spatial import explore, plots
 
     section = config.section(SECTION)
@@ -167,8 +167,7 @@ def model_specs(config) -> list[dict]:
 
 def run_models(config) -> list[Path]:
     """Fit every spatial specification -> results/spatial/models/<name>.json."""
-    from clusternet.models.data import load_analysis_panel
-    from clusternet.models.runner import select_sample
+    from clusternet.data.analysis import load_analysis_panel, select_sample
     from clusternet.spatial.estimators import fit_spec, result_document
     from clusternet.spatial.models import lr_test
 

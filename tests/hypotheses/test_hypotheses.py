@@ -11,10 +11,10 @@ import yaml
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
-from clusternet.cli import main
+from clusternet.cli.main import main
 from clusternet.config import load_config
 from clusternet.errors import ConfigError, DataError
-from clusternet.models import hypotheses as H
+from clusternet.hypotheses import registry as H
 from clusternet.results import coefficient_table, make_result, write_result
 
 ROOT = Path(__file__).resolve().parents[2]

@@ -6,7 +6,7 @@ import pytest
 
 from clusternet.data import regions
 from clusternet.errors import DataError
-from clusternet.spatial import geo
+from clusternet.data import geo
 
 # Land borders from standard atlases (independent of the boundary files).
 KNOWN_NEIGHBOURS = {

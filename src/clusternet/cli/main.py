@@ -1,22 +1,32 @@
 """The ``clusternet`` command: one sub-command per pipeline stage.
 
-Each domain package (data, indices, network, models, spatial, report) has a
+Each domain package (data, indices, network, models, spatial, hypotheses, report) has a
 ``cli.py`` with ``register(subparsers)`` that adds its sub-commands; every
 sub-command sets ``func(args) -> int``. Snakemake rules and dvc.yaml stages
-call these sub-commands and nothing else.
+call these sub-commands and nothing else. The domain CLIs are listed here explicitly
+(``DOMAIN_CLIS``) and import only :mod:`clusternet.cli.common` from this package, so
+there is no import cycle between this module and them.
 """
 from __future__ import annotations
 
 import argparse
-import importlib
 import logging
 import sys
 from pathlib import Path
 
 from clusternet import __version__
+from clusternet.data import cli as data_cli
 from clusternet.errors import ClusternetError
+from clusternet.hypotheses import cli as hypotheses_cli
+from clusternet.indices import cli as indices_cli
+from clusternet.models import cli as models_cli
+from clusternet.network import cli as network_cli
+from clusternet.replication import cli as replication_cli
+from clusternet.report import cli as report_cli
+from clusternet.spatial import cli as spatial_cli
 
-DOMAINS = ("data", "indices", "network", "models", "spatial", "report", "replication")
+# Order of the sub-commands in `clusternet --help` (the pipeline's order).
+DOMAIN_CLIS = (data_cli, indices_cli, network_cli, models_cli, spatial_cli, hypotheses_cli, report_cli, replication_cli)
 
 
 def build_parser() -> argparse.ArgumentParser:
@@ -28,14 +38,9 @@ def build_parser() -> argparse.ArgumentParser:
     parser.add_argument("--log", metavar="FILE", help="also write everything the command prints (and warnings) to FILE")
     sub = parser.add_subparsers(dest="command", metavar="COMMAND")
     sub.required = True
-    for domain in DOMAINS:
-        module = importlib.import_module(f"clusternet.{domain}.cli")
+    for module in DOMAIN_CLIS:
         module.register(sub)
     return parser
-
-
-def add_config_argument(p: argparse.ArgumentParser) -> None:
-    p.add_argument("--config", default="config/config.yaml", help="global config file (default: %(default)s)")
 
 
 class _Tee:

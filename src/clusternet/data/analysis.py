@@ -1,6 +1,7 @@
-"""Data for the models stage: reading panel files, the analysis panel, and the checks
-every estimator needs before it touches numbers (columns exist, are numeric, the
-(entity, time) pairs are unique, missing values handled explicitly)."""
+"""Analysis data for the models, spatial and report stages: reading panel files, the
+analysis panel, sample selection, and the checks every estimator needs before it touches
+numbers (columns exist, are numeric, the (entity, time) pairs are unique, missing values
+handled explicitly: the missing-row policy)."""
 from __future__ import annotations
 
 import os
@@ -142,3 +143,32 @@ def prepare_frame(
         )
     frame = frame.sort_values([entity, time], kind="mergesort").reset_index(drop=True)
     return frame, n_dropped
+
+
+def select_sample(data: pd.DataFrame, spec: dict) -> pd.DataFrame:
+    """Rows in ``spec.sample`` (years {first, last}, groups, regions); all rows without one."""
+    sample = spec.get("sample") or {}
+    name = spec.get("name", "?")
+    entity, time = spec.get("entity", "region_code"), spec.get("time", "year")
+    keep = pd.Series(True, index=data.index)
+    years = sample.get("years") or {}
+    if years:
+        if time not in data.columns:
+            raise DataError(f"specification {name!r}: sample.years needs the time column {time!r}")
+        if "first" in years:
+            keep &= data[time] >= years["first"]
+        if "last" in years:
+            keep &= data[time] <= years["last"]
+    if sample.get("groups"):
+        if "group" not in data.columns:
+            raise DataError(f"specification {name!r}: sample.groups needs a 'group' column in the analysis data")
+        keep &= data["group"].isin(sample["groups"])
+    if sample.get("regions"):
+        unknown = sorted(set(sample["regions"]) - set(data[entity]))
+        if unknown:
+            raise ConfigError(f"specification {name!r}: sample.regions {unknown} are not in the data's {entity!r}")
+        keep &= data[entity].isin(sample["regions"])
+    out = data[keep.to_numpy()]
+    if out.empty:
+        raise DataError(f"specification {name!r}: the sample {sample} selects no rows")
+    return out

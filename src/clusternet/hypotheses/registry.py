@@ -28,7 +28,6 @@ from ``extra.spatial.effects.variables[<coefficient>][<effect>]`` of a spatial d
 """
 from __future__ import annotations
 
-import argparse
 from dataclasses import dataclass
 from pathlib import Path
 
@@ -236,19 +235,3 @@ def run(config) -> tuple[Path, Path]:
     write_text(out_dir / "verdicts.md", summary_markdown(entries))
     return out_dir / "verdicts.json", out_dir / "verdicts.md"
 
-
-def _cmd(args: argparse.Namespace) -> int:
-    from clusternet.config import load_config
-
-    json_path, md_path = run(load_config(args.config))
-    print(f"wrote {json_path} and {md_path}")
-    return 0
-
-
-def register_cli(sub) -> None:
-    """Add ``clusternet hypotheses`` to the parser (called from models/cli.py)."""
-    from clusternet.cli import add_config_argument
-
-    p = sub.add_parser("hypotheses", help="evaluate config/hypotheses.yaml against the result documents")
-    add_config_argument(p)
-    p.set_defaults(func=_cmd)

@@ -1,0 +1,11 @@
+"""The ``clusternet`` command: :mod:`clusternet.cli.main` builds the parser from the domain
+CLIs; :mod:`clusternet.cli.common` holds what they share."""
+from __future__ import annotations
+
+
+def main(argv: list[str] | None = None) -> int:
+    """Entry point kept at ``clusternet.cli:main`` for installed console scripts; imports the
+    parser (and with it every domain CLI) only when called."""
+    from clusternet.cli.main import main as run
+
+    return run(argv)
