@@ -142,3 +142,11 @@ def test_catalogue_finds_the_producing_stage_and_the_config_entry():
     section = {"defaults": {}, "specifications": [{"name": "a"}, {"name": "b", "x": [1]}]}
     assert find_entry(section, "name", "b") == "specifications[1]"
     assert find_entry(section, "name", "c") is None
+
+
+@pytest.mark.parametrize("seconds,label", [(0, "<10 minutes"), (599, "<10 minutes"), (864, "10-60 minutes"),
+                                           (3600, "1-2 hours"), (90000, "1-3 days")])
+def test_runtime_checkbox_follows_the_measured_time(seconds, label):
+    from clusternet.replication.readme import runtime_checkbox
+
+    assert runtime_checkbox(seconds).endswith(": " + label)

@@ -31,6 +31,16 @@ def _minutes(seconds: float) -> str:
     return f"{seconds / 60:.1f} minutes ({seconds:.0f} s)"
 
 
+RUNTIME_BINS = ((600, "<10 minutes"), (3600, "10-60 minutes"), (7200, "1-2 hours"), (28800, "2-8 hours"),
+                (86400, "8-24 hours"), (259200, "1-3 days"), (1209600, "3-14 days"), (float("inf"), "> 14 days"))
+
+
+def runtime_checkbox(seconds: float) -> str:
+    """The template's approximate-time-needed checkbox for the measured wall time."""
+    return "- [x] Approximate time needed to reproduce the analyses: " + next(
+        label for limit, label in RUNTIME_BINS if seconds < limit)
+
+
 def render(meta, settings, repos, lock, entries, programs, expected, config) -> str:
     pkg, code, run = meta["package"], meta["code"], meta["reference_run"]
     n_tables = sum(e.kind == "table" for e in entries)
@@ -131,9 +141,9 @@ def render(meta, settings, repos, lock, entries, programs, expected, config) -> 
           f"{_minutes(run['wall_time_seconds'])}"
           + (f", peak memory {run['peak_memory_mib']:.0f} MiB" if run.get("peak_memory_mib") else "")
           + (f"; {run['load']}" if run.get("load") else "") + ".",
-          "", "- [x] <10 minutes", "",
-          f"Storage: the outputs take {sum(v['bytes'] for v in expected.values()) / 2**20:.1f} MiB; the set-up "
-          "(virtual environment) about 1.5 GiB." + (f" Disk used by a full run: {run['disk_mib']:.0f} MiB."
+          "", runtime_checkbox(run["wall_time_seconds"]), "",
+          f"Storage: the outputs take {sum(v['bytes'] for v in expected.values()) / 2**20:.1f} MiB; the virtual "
+          "environment of the reference machine (with the dev extras) takes 1.9 GiB." + (f" Disk used by a full run: {run['disk_mib']:.0f} MiB."
                                                      if run.get("disk_mib") else ""), ""]
     # --- programs
     L += ["## Description of programs/code", "",
