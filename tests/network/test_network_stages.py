@@ -35,7 +35,7 @@ def fake_geography(nodes):
     contiguity = (dist < 900).astype(float)
     np.fill_diagonal(contiguity, 0)
     return {"great_circle": dist, "contiguity": contiguity, "lonlat": np.column_stack([lon, lat]),
-            "draw_boundaries": None}
+            "area_km2": rng.uniform(1e4, 5e5, len(nodes)), "draw_boundaries": None}
 
 
 def network_section():
@@ -44,6 +44,8 @@ def network_section():
     section["qap"]["permutations"] = 49
     section["qap"]["calibration"] = {"replications": 6, "permutations": 19, "effects": [0.0, 0.5], "alpha": 0.05}
     section["figures"]["map_years"] = [2011, 2013]
+    # two alternatives are enough here (each one costs a full set of metrics)
+    section["alternatives"] = [a for a in section["alternatives"] if a["name"] in ("gravity", "flow_threshold")]
     return section
 
 
@@ -119,7 +121,8 @@ def test_network_and_qap_stages_write_complete_deterministic_outputs(tmp_path):
             "intercept", "digital_index_gap", "rd_intensity_gap", "st_policy_similarity", "development_gap",
             "contiguity"]
     assert [r["effect"] for r in qap["calibration"]["results"]] == [0.0, 0.5]
-    assert qap["circularity_overrides"] == []
+    # the shipped config keeps contiguity with allow_circular (the flow network decays with distance)
+    assert [o["matrix"] for o in qap["circularity_overrides"]] == ["contiguity"]
     arte = read_json(base / "results/network/artefacts.json")
     assert {Path(i["path"]).name for i in arte["items"]} >= {"maps.png", "network_level.csv", "validity.csv"}
     assert read_json(base / "results/qap/artefacts.json")["stage"] == "qap"
@@ -127,10 +130,13 @@ def test_network_and_qap_stages_write_complete_deterministic_outputs(tmp_path):
 
 def test_circularity_guard_refuses_a_gravity_mass_unless_overridden(tmp_path):
     section = network_section()
+    section["source"] = "gravity"
+    # rd_intensity contains R&D spending, a gravity mass: the guard would stop at it first
+    section["qap"]["matrices"] = [m for m in section["qap"]["matrices"] if m["name"] != "rd_intensity_gap"]
     section["qap"]["matrices"].append({"name": "patent_gap", "kind": "absolute_difference",
                                        "variable": "ln_patent_grant", "source": "panel"})
     cfg = load_config(make_project(tmp_path / "a", section))
-    with pytest.raises(ConfigError, match=r"qap.matrices\[5\] \(patent_gap\).*'patent_grant'.*allow_circular"):
+    with pytest.raises(ConfigError, match=r"qap.matrices\[4\] \(patent_gap\).*'patent_grant'.*allow_circular"):
         stages.run_qap(cfg)
     with pytest.raises(ConfigError, match="patent_gap"):
         stages.run_network(cfg)  # fails before doing any work
@@ -223,4 +229,31 @@ def test_validity_correlations_recover_a_known_relation():
 def test_shipped_config_validates():
     cfg = load_config(ROOT / "config" / "config.yaml")
     section = cfg.section("network")
-    assert copy.deepcopy(section)["source"] in ("gravity", "edges")
+    assert copy.deepcopy(section)["source"] in ("flow", "gravity", "edges")
+
+
+def test_flow_network_stage_reproduces_the_observed_totals_and_reports_validity(tmp_path):
+    cfg = load_config(make_project(tmp_path))
+    stages.run_network(cfg)
+    nodes = pd.read_parquet(tmp_path / "data/processed/network_nodes.parquet")
+    panel = pd.read_parquet(tmp_path / "data/processed/panel.parquet")
+    m = nodes.merge(panel, on=["region_code", "year"])
+    for total, observed in (("net_out_strength_total", "techmkt_seller_value_real"),
+                            ("net_in_strength_total", "techmkt_buyer_value_real")):
+        rel = ((m[total] - m[observed]).abs() / m[observed]).max()
+        assert rel < 1e-8
+    # self-flow + inter-provincial + abroad = total
+    np.testing.assert_allclose(m["net_self_flow"] + m["net_out_strength"] + m["net_abroad_out"],
+                               m["net_out_strength_total"], rtol=1e-10)
+    assert {"net_gravity__degree_centrality", "net_flow_threshold__out_degree"} <= set(nodes.columns)
+    doc = read_json(tmp_path / "results/network/network.json")
+    gaps = {b["year"]: b["gap"] for b in doc["networks"]["default"]["construction"]["balancing"]}
+    by_year = panel.groupby("year")
+    expect = by_year["techmkt_seller_value_real"].sum() - by_year["techmkt_buyer_value_real"].sum()
+    assert gaps == pytest.approx({int(k): float(v) for k, v in expect.items()}, rel=1e-9)
+    val = read_json(tmp_path / "results/network/validity.json")
+    rows = {(r["network"], r["measure"]): r for r in val["measures"]}
+    assert rows[("default", "out_strength_total")]["within_pearson"] == pytest.approx(1.0, abs=1e-9)
+    assert rows[("default", "out_strength_total")]["mechanical"]
+    assert np.isfinite(rows[("gravity", "degree_centrality")]["within_pearson"])
+    assert (tmp_path / "results/network/validity.md").read_text().startswith("# Validity")

@@ -233,3 +233,15 @@ def test_repository_report_config_is_valid(repo_root):
 
     settings = load_settings(load_config(repo_root / "config/config.yaml"))
     assert settings.language in ("en", "zh") and settings.table_formats and settings.figure_formats
+
+
+def test_circularity_overrides_of_the_models_stage_are_printed(project):
+    # results/models/index.json as `clusternet models` writes it when an entry sets allow_circular
+    write_json("results/models/index.json", {"specifications": [], "circularity_overrides": [
+        {"entry": "h_m3_med_rd_intensity", "file": "config/models.yaml",
+         "reason": "mediator 'rd_intensity' is a component of the treatment 'dici'",
+         "justification": "kept for comparison with v0.1"}]})
+    build_report(load_config(project))
+    html = Path("results/report/index.html").read_text(encoding="utf-8")
+    assert "Circularity-guard overrides" in html
+    assert "h_m3_med_rd_intensity" in html and "kept for comparison with v0.1" in html

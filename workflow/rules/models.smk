@@ -6,6 +6,10 @@ rule models:
     input:
         section("models"),
         "config/schemas/models.schema.yaml",
+        # read by the circularity guard (clusternet.network.circularity)
+        section("network"),
+        section("codebook"),
+        section("indicators"),
         "data/processed/panel.parquet",
         "data/processed/indices.parquet",
         "data/processed/network_nodes.parquet",

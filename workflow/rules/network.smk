@@ -8,6 +8,9 @@ rule network:
     input:
         section("network"),
         "config/schemas/network.schema.yaml",
+        # read by the circularity guard (composite components, variable lineage)
+        section("codebook"),
+        section("indicators"),
         "data/processed/panel.parquet",
         config=CONFIG,
     output:
@@ -16,6 +19,9 @@ rule network:
         "data/processed/network_edges.parquet",
         "results/network/network_level.csv",
         "results/network/validity.csv",
+        "results/network/validity_by_year.csv",
+        "results/network/validity.json",
+        "results/network/validity.md",
         "results/network/network.json",
         "results/network/maps.png",
         "results/network/maps.pdf",
@@ -34,6 +40,9 @@ rule qap:
     input:
         section("network"),
         "config/schemas/network.schema.yaml",
+        # read by the circularity guard (composite components, variable lineage)
+        section("codebook"),
+        section("indicators"),
         "data/processed/panel.parquet",
         "data/processed/indices.parquet",
         "data/processed/network_edges.parquet",

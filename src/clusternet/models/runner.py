@@ -66,6 +66,9 @@ def run_models(config, out_dir: str | os.PathLike | None = None, processed_dir=N
     """Fit every specification; write the result documents and the index. Returns the index."""
     out_dir = Path(out_dir) if out_dir is not None else config.path_of("results") / SECTION
     specs = specifications(config)
+    # circularity guard (config/network.yaml circularity): refuses before any fitting
+    from clusternet.network.circularity import check_model_config
+    overrides = check_model_config(config, specs)
     data, inputs = load_analysis_panel(config, processed_dir)
     inputs = [*inputs, config.path, config.section_file(SECTION)]
     index = []
@@ -84,7 +87,7 @@ def run_models(config, out_dir: str | os.PathLike | None = None, processed_dir=N
                 "name": spec["name"], "model": doc["model"], "label": doc["label"], "dependent": doc["dependent"],
                 "file": f"{spec['name']}.json", "nobs": doc["nobs"],
             })
-        write_json(tmp / "index.json", {"specifications": index})
+        write_json(tmp / "index.json", {"specifications": index, "circularity_overrides": overrides})
         old = None
         if out_dir.exists():
             old = Path(tempfile.mkdtemp(prefix=f".{out_dir.name}.old.", dir=out_dir.parent))

@@ -3,10 +3,16 @@
 Stages (``clusternet network``, ``clusternet qap``; config ``config/network.yaml``):
 
 ``network``
-    Per year (``config.years``), a directed weighted network among the 31 provinces,
-    either a modified gravity model (:mod:`.gravity`; masses, direction weights,
-    geographic/economic distance, decay) or an observed edge list (:mod:`.edges`),
-    binarised by a rule (row mean, quantile, top-k, nonzero). Node and network
+    Per year (``config.years``), a directed weighted network among the 31 provinces:
+    by default the flow-anchored network (:mod:`.flow`; a doubly constrained
+    spatial-interaction model fitted by Furness balancing, whose row and column sums are
+    the observed technology-market outflow and inflow), else a modified gravity model
+    (:mod:`.gravity`) or an observed edge list (:mod:`.edges`); binarised by a rule
+    (disparity backbone or absolute threshold, :mod:`.backbone`, whose density can change;
+    row mean, quantile, top-k, nonzero). Alternative networks (:mod:`.definitions`) are
+    written next to the default one as ``net_<name>__<measure>``; the validity check
+    (:mod:`.validity`) correlates every node measure with the observed flows across and
+    within provinces. Node and network
     indices (:mod:`.metrics`) go to ``data/processed/network_nodes.parquet``
     (``region_code``, ``year``, ``net_*``) and ``network_level.parquet``; every ordered
     pair's weight and 0/1 tie to ``network_edges.parquet``; tables, figures (maps on
@@ -33,9 +39,12 @@ Conventions that differ from other software (all documented where computed):
   harmonic closeness is always reported next to it. Eigenvector centrality is NaN when the
   weighted graph is not strongly connected.
 - Burt's measures use the tie-weighted binary graph ``A * W`` (networkx formulas).
-- The circularity guard refuses QAP matrices built from the gravity masses, the
-  economic-distance variable (``ln_`` / ``_real`` variants included) or great-circle
-  distance when the gravity model uses it, unless ``allow_circular: true``.
+- The circularity guard (:mod:`.circularity`) refuses, for models and QAP alike, regressors
+  and matrices whose components (composites expanded into their indicators) overlap the
+  dependent network's masses, flows or distance (contiguity counts against a geographic
+  decay), and mediators that are components of the treatment, unless ``allow_circular: true``.
+
+docs/network.md explains the choices and cites the methods.
 
 References are checked in ``tests/network`` against networkx, R ``sna`` (fixture from
 ``tests/reference/network_sna.R``), statsmodels and hand computations.

@@ -75,7 +75,9 @@ def observed_networks(path, nodes: list[int], years: list[int], binary: dict) ->
 
 def binary_options(section: dict) -> dict:
     b = section["binarize"]
-    return {"rule": b["rule"], "quantile": float(b.get("quantile", 0.75)), "k": int(b.get("k", 3))}
+    return {"rule": b["rule"], "quantile": float(b.get("quantile", 0.75)), "k": int(b.get("k", 3)),
+            "threshold": None if b.get("threshold") is None else float(b["threshold"]),
+            "alpha": float(b.get("alpha", 0.05))}
 
 
 def metric_tables(networks: list[YearNetwork], seed: int, section: dict) -> tuple[pd.DataFrame, pd.DataFrame]:

@@ -31,6 +31,8 @@ class YearNetwork:
     nodes: list[int]
     weights: np.ndarray
     adjacency: np.ndarray  # 0/1, from the binarisation rule
+    # further node columns of this network type (e.g. the flow network's totals), name -> (n,) array
+    extra: dict | None = None
 
     def to_edges(self) -> pd.DataFrame:
         """Long edge table of every ordered pair i != j (weight and binary tie)."""

@@ -2,7 +2,6 @@
 the QAP/MRQAP run per year (``clusternet qap``)."""
 from __future__ import annotations
 
-import re
 from dataclasses import dataclass
 
 import numpy as np
@@ -10,7 +9,6 @@ import pandas as pd
 
 from clusternet.errors import ConfigError, DataError
 from clusternet.network.build import panel_matrix, sub_seed
-from clusternet.network.gravity import GravitySpec
 from clusternet.network.qap import mrqap, qap_correlation, size_and_power
 
 VARIABLE_KINDS = ("absolute_difference", "similarity")
@@ -24,6 +22,7 @@ class MatrixSpec:
     source: str | None = None
     transform: str = "none"
     allow_circular: bool = False
+    circular_reason: str | None = None
 
 
 def matrix_specs(section: dict) -> list[MatrixSpec]:
@@ -35,38 +34,15 @@ def matrix_specs(section: dict) -> list[MatrixSpec]:
     return specs
 
 
-def _stem(variable: str) -> str:
-    """Variable name without the transformations the panel adds (ln_ prefix, _real suffix),
-    so ``ln_patent_grant`` counts as the mass ``patent_grant``."""
-    return re.sub(r"_real$", "", re.sub(r"^ln_", "", variable))
+def circularity(section: dict, lin=None) -> list[dict]:
+    """QAP matrices that share components with the dependent network (see
+    :mod:`clusternet.network.circularity`): ConfigError for each one without
+    ``allow_circular: true``; returns the overridden ones (the report states them).
+    ``lin`` is the variables' lineage (codebook, indicator systems); without it only the
+    network section's declared parts and the ln_/_real naming are used."""
+    from clusternet.network.circularity import check_qap, lineage
 
-
-def circularity(section: dict) -> list[dict]:
-    """Explanatory matrices built from what the dependent network is built from.
-
-    Raises ConfigError for each one without ``allow_circular: true``; returns the
-    overridden ones (the report states them)."""
-    if section["source"] != "gravity":
-        return []
-    spec = GravitySpec.from_config(section["gravity"])
-    stems = {_stem(v): v for v in spec.variables}
-    found = []
-    for i, m in enumerate(matrix_specs(section)):
-        reason = None
-        if m.kind in VARIABLE_KINDS and m.source == "panel" and _stem(m.variable) in stems:
-            reason = (f"variable {m.variable!r} is (a transformation of) {stems[_stem(m.variable)]!r}, "
-                      "a gravity mass or economic distance of the dependent network")
-        elif m.kind == "great_circle" and spec.uses_geographic_distance:
-            reason = "the gravity network is built from the same great-circle distances"
-        if reason is None:
-            continue
-        if not m.allow_circular:
-            raise ConfigError(
-                f"config/network.yaml: qap.matrices[{i}] ({m.name}): {reason}, so regressing the network on it "
-                "tests an identity, not a formation mechanism. Remove the matrix, use another variable, or set "
-                "allow_circular: true on it to run the test anyway (the report will say so)")
-        found.append({"matrix": m.name, "reason": reason})
-    return found
+    return check_qap(section, lin if lin is not None else lineage(network=section))
 
 
 def explanatory_matrix(m: MatrixSpec, year: int, nodes: list[int], data: dict[str, pd.DataFrame],

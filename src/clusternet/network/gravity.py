@@ -38,7 +38,7 @@ from clusternet.errors import ConfigError, DataError
 DIRECTION_WEIGHTS = ("share", "none")
 DISTANCE_KINDS = ("geographic", "economic", "geographic_times_economic", "geographic_over_economic")
 DECAY_FORMS = ("power", "exponential")
-BINARY_RULES = ("row_mean", "quantile", "top_k", "nonzero")
+BINARY_RULES = ("row_mean", "quantile", "top_k", "nonzero", "absolute", "disparity")
 
 
 @dataclass(frozen=True)
@@ -152,8 +152,10 @@ def combined_distance(kind: str, geographic: np.ndarray | None, gap: np.ndarray 
     raise ConfigError(f"network.gravity.distance.kind must be one of {DISTANCE_KINDS}, got {kind!r}")
 
 
-def binarize(weights: np.ndarray, rule: str, *, quantile: float = 0.75, k: int = 3) -> np.ndarray:
-    """0/1 adjacency from a weighted matrix by one of ``BINARY_RULES`` (diagonal always 0)."""
+def binarize(weights: np.ndarray, rule: str, *, quantile: float = 0.75, k: int = 3,
+             threshold: float | None = None, alpha: float = 0.05) -> np.ndarray:
+    """0/1 adjacency from a weighted matrix by one of ``BINARY_RULES`` (diagonal always 0);
+    ``absolute`` and ``disparity`` are in :mod:`clusternet.network.backbone`."""
     w = np.asarray(weights, dtype=float)
     n = w.shape[0]
     off = ~np.eye(n, dtype=bool)
@@ -173,6 +175,12 @@ def binarize(weights: np.ndarray, rule: str, *, quantile: float = 0.75, k: int =
         a &= w > 0
     elif rule == "nonzero":
         a = w > 0
+    elif rule == "absolute":
+        from clusternet.network.backbone import absolute_threshold
+        a = absolute_threshold(w, threshold)
+    elif rule == "disparity":
+        from clusternet.network.backbone import disparity_backbone
+        a = disparity_backbone(w, alpha)
     else:
         raise ConfigError(f"network.binarize.rule must be one of {BINARY_RULES}, got {rule!r}")
     a = a & off

@@ -13,15 +13,16 @@ import pandas as pd
 from clusternet.config import Config
 from clusternet.data import regions
 from clusternet.errors import ConfigError, DataError
-from clusternet.io import atomic_path, read_region_year_table, write_json
-from clusternet.network import build, figures, formation
+from clusternet.io import atomic_path, read_region_year_table, write_json, write_text
+from clusternet.network import build, figures, flow, formation, validity
+from clusternet.network.definitions import DEFAULT, network_definitions
 from clusternet.network.gravity import GravitySpec
 from clusternet.plotting import save
 from clusternet.provenance import provenance
 from clusternet.artefacts import artefact, write_artefacts
 from clusternet.results import coefficient_table, make_result, validate_result
 
-SECTIONS = ["network"]
+SECTIONS = ["network"]  # + codebook and indicators when configured (the circularity guard reads them)
 
 
 def paths(cfg: Config) -> dict[str, Path]:
@@ -55,6 +56,7 @@ def geography(nodes: list[int]) -> dict:
     cent = geo.centroids(nodes)
     return {
         "great_circle": geo.great_circle_km(nodes),
+        "area_km2": province_areas_km2(nodes),
         "contiguity": geo.contiguity("queen", nodes),
         "lonlat": cent[["lon", "lat"]].to_numpy(dtype=float),
         "draw_boundaries": lambda ax: figures.draw_boundaries(ax, [geo.principal_landmass(c) for c in nodes]),
@@ -66,7 +68,30 @@ def analysis_years(cfg: Config) -> list[int]:
     return list(range(first, last + 1))
 
 
+def province_areas_km2(nodes: list[int]) -> np.ndarray:
+    """Province areas (km^2) in the Albers equal-area projection of :mod:`clusternet.data.geo`
+    (whole boundary, islands included), for the internal distance of the flow network."""
+    import shapely
+    from pyproj import Transformer
+
+    from clusternet.data import geo
+
+    fwd = Transformer.from_crs("EPSG:4326", geo.ALBERS_CHINA, always_xy=True)
+    out = []
+    for code in nodes:
+        projected = shapely.transform(geo.boundary(code),
+                                      lambda xy: np.column_stack(fwd.transform(xy[:, 0], xy[:, 1])))
+        out.append(projected.area / 1e6)
+    return np.asarray(out, dtype=float)
+
+
 def make_networks(cfg: Config, section: dict, panel: pd.DataFrame, geo: dict | None) -> list:
+    """The yearly networks of one network definition (see :mod:`.definitions`)."""
+    return build_networks(cfg, section, panel, geo)[0]
+
+
+def build_networks(cfg: Config, section: dict, panel: pd.DataFrame, geo: dict | None) -> tuple[list, dict]:
+    """(yearly networks, construction record) of one network definition."""
     nodes = regions.codes()
     years = analysis_years(cfg)
     binary = build.binary_options(section)
@@ -74,26 +99,87 @@ def make_networks(cfg: Config, section: dict, panel: pd.DataFrame, geo: dict | N
         path = section.get("edges", {}).get("path")
         if not path:
             raise ConfigError(f"{cfg.section_file('network')}: source is edges but edges.path is not set")
-        return build.observed_networks(path, nodes, years, binary)
-    spec = GravitySpec.from_config(section["gravity"], f"{cfg.section_file('network')}: gravity")
+        return build.observed_networks(path, nodes, years, binary), {}
     distance = geo["great_circle"] if geo is not None else None
-    return build.gravity_networks(panel, spec, nodes, years, distance, binary)
+    if section["source"] == "flow":
+        spec = flow.FlowSpec.from_config(section["flow"], f"{cfg.section_file('network')}: flow")
+        internal = (flow.internal_distances(geo["area_km2"], spec.internal_distance_factor)
+                    if spec.diagonal == "internal_distance" and geo is not None else None)
+        nets, years_info, record = flow.flow_networks(panel, spec, nodes, years, distance, internal, binary)
+        return nets, {"calibration": record, "internal_distance_km": None if internal is None else
+                      dict(zip(map(str, nodes), internal.tolist())),
+                      "balancing": [{"year": f.year, "outflow_total": float(f.outflow.sum()),
+                                     "inflow_total": float(f.inflow.sum()), "gap": f.gap,
+                                     "gap_share_of_outflow": f.gap / f.outflow.sum() if f.outflow.sum() else None,
+                                     "iterations": f.iterations, "max_relative_error": f.max_relative_error,
+                                     "intra_provincial_share": float(np.trace(f.flows) / f.outflow.sum())
+                                     if f.outflow.sum() else None,
+                                     "missing_totals_set_to_zero": [list(m) for m in f.missing]}
+                                    for f in years_info]}
+    spec = GravitySpec.from_config(section["gravity"], f"{cfg.section_file('network')}: gravity")
+    return build.gravity_networks(panel, spec, nodes, years, distance, binary), {}
+
+
+def node_table(networks: list, seed: int, section: dict, prefix: str) -> tuple[pd.DataFrame, pd.DataFrame]:
+    """metric_tables plus the networks' extra columns, with the definition's column prefix."""
+    node_df, level_df = build.metric_tables(networks, seed, section)
+    extra_names = list(networks[0].extra) if networks and networks[0].extra else []
+    for name in extra_names:
+        node_df[build.NODE_PREFIX + name] = np.concatenate([np.asarray(n.extra[name], float) for n in networks])
+    if prefix != build.NODE_PREFIX:
+        node_df = node_df.rename(columns={c: prefix + c[len(build.NODE_PREFIX):] for c in node_df.columns
+                                          if c.startswith(build.NODE_PREFIX)})
+    return node_df, level_df
+
+
+def guard_sections(cfg: Config) -> list[str]:
+    """Config sections the stage depends on: network, plus codebook and indicators when configured."""
+    files = cfg.main.get("sections", {})
+    return SECTIONS + [name for name in ("codebook", "indicators") if name in files]
+
+
+def guard_lineage(cfg: Config):
+    from clusternet.network.circularity import lineage_from_config
+
+    return lineage_from_config(cfg)
 
 
 def run_network(cfg: Config) -> list[Path]:
     section = cfg.section("network")
-    formation.circularity(section)  # fail early: the qap stage would refuse this config
+    formation.circularity(section, guard_lineage(cfg))  # fail early: the qap stage would refuse this config
     p = paths(cfg)
     panel = read_region_year_table(p["panel"], "panel (clusternet panel)")
     geo = geography(regions.codes())
-    networks = make_networks(cfg, section, panel, geo)
-    node_df, level_df = build.metric_tables(networks, cfg.seed, section)
-    validity = build.validity_table(node_df, panel, section)
+    defs = network_definitions(section)
+    built = {name: build_networks(cfg, d["section"], panel, geo) for name, d in defs.items()}
+    networks, record = built[DEFAULT]
+    node_df, level_df = node_table(networks, cfg.seed, section, defs[DEFAULT]["prefix"])
+    densities = {DEFAULT: level_df[["year", "density"]].to_dict(orient="records")}
+    for name, d in defs.items():
+        if name == DEFAULT:
+            continue
+        alt_nodes, alt_level = node_table(built[name][0], cfg.seed, d["section"], d["prefix"])
+        node_df = node_df.merge(alt_nodes, on=["region_code", "year"], how="left", validate="one_to_one")
+        densities[name] = alt_level[["year", "density"]].to_dict(orient="records")
+    val = section["validity"]
+    threshold = float(val.get("pass_correlation", 0.3))
+    val_summary, val_years = validity.validity_tables(
+        node_df, panel, {n: {"prefix": d["prefix"], "source": d["section"]["source"]} for n, d in defs.items()},
+        inflow=val.get("inflow_variable"), outflow=val.get("outflow_variable"), threshold=threshold)
+    for direction in ("inflow", "outflow"):
+        variable = val.get(f"{direction}_variable")
+        if variable and variable not in panel.columns:
+            raise DataError(f"panel: column {variable!r} (network.validity.{direction}_variable) not found; "
+                            "check it against config/codebook.yaml or set it to null")
     edges = pd.concat([net.to_edges() for net in networks], ignore_index=True)
     inputs = [cfg.path, cfg.section_file("network"), p["panel"]]
-    if section["source"] == "edges":
-        inputs.append(Path(section["edges"]["path"]))
-    prov = provenance(inputs, cfg, SECTIONS)
+    for d in defs.values():
+        if d["section"]["source"] == "edges":
+            inputs.append(Path(d["section"]["edges"]["path"]))
+        cal = ((d["section"].get("flow") or {}).get("decay") or {}).get("calibration") or {}
+        if d["section"]["source"] == "flow" and cal.get("path"):
+            inputs.append(Path(cal["path"]))
+    prov = provenance(list(dict.fromkeys(inputs)), cfg, guard_sections(cfg))
     out_dir = p["results"]
     written = []
     write_parquet(node_df, p["nodes"])
@@ -101,17 +187,26 @@ def run_network(cfg: Config) -> list[Path]:
     write_parquet(edges, p["edges"])
     written += [p["nodes"], p["level"], p["edges"]]
     write_csv(level_df, out_dir / "network_level.csv")
-    write_csv(validity, out_dir / "validity.csv")
-    written += [out_dir / "network_level.csv", out_dir / "validity.csv"]
+    write_csv(val_summary, out_dir / "validity.csv")
+    write_csv(val_years, out_dir / "validity_by_year.csv")
+    write_text(out_dir / "validity.md", validity.validity_markdown(val_summary, threshold))
+    passing = val_summary[val_summary["pass"] & ~val_summary["mechanical"]]
+    write_json(out_dir / "validity.json", {
+        "kind": "network_validity", "pass_correlation": threshold, "rule": validity.__doc__.strip(),
+        "measures": val_summary.to_dict(orient="records"), "by_year": val_years.to_dict(orient="records"),
+        "passing": [f"{n}:{m}" for n, m in zip(passing["network"], passing["measure"])], "provenance": prov})
+    written += [out_dir / "network_level.csv", out_dir / "validity_by_year.csv"]
+    written += [out_dir / f"validity.{ext}" for ext in ("csv", "md", "json")]
     summary = {
         "kind": "network", "source": section["source"], "years": analysis_years(cfg),
         "nodes": regions.codes(), "config": section, "provenance": prov,
         "node_metrics": [c for c in node_df.columns if c.startswith(build.NODE_PREFIX)],
+        "networks": {name: {"prefix": d["prefix"], "source": d["section"]["source"],
+                            "binarize": d["section"]["binarize"], "construction": built[name][1],
+                            "density": densities[name]} for name, d in defs.items()},
         "network_level": level_df.to_dict(orient="records"),
-        "validity": validity.to_dict(orient="records"),
-        "note": ("The gravity network is constructed from regional masses and distances; it models potential "
-                 "linkages, not observed collaboration. See validity for how its strengths track observed "
-                 "technology-market flows." if section["source"] == "gravity" else "Observed edge list."),
+        "validity": val_summary.to_dict(orient="records"),
+        "note": NOTES[section["source"]],
     }
     write_json(out_dir / "network.json", summary)
     written.append(out_dir / "network.json")
@@ -131,14 +226,29 @@ def run_network(cfg: Config) -> list[Path]:
                  "Strongest directed ties between province centroids; node size by total strength."),
         artefact("figure", out_dir / "distributions.png", "Strength and degree distributions", "强度与度分布"),
     ]
-    if not validity.empty:
+    if not val_summary.empty:
         items.insert(1, artefact(
-            "table", out_dir / "validity.csv", "Validity of the linkage network", "联系网络有效性检验",
-            "Correlation by year of network in-strength with technology-market inflow (province as buyer) and "
-            "out-strength with outflow (province as seller)."))
+            "table", out_dir / "validity.csv", "Validity of the linkage networks", "联系网络有效性检验",
+            "Correlation of each node measure with the observed technology-market flow it should track "
+            "(outflow as seller, inflow as buyer, or their sum): mean across-province Spearman correlation by "
+            "year and within-province (two-way demeaned) correlation; pass = both at least "
+            f"{threshold:g}. Passing (not mechanical): " + (", ".join(
+                f"{n}:{m}" for n, m in zip(passing['network'], passing['measure'])) or "none") + "."))
     write_artefacts(out_dir / "artefacts.json", "network", "Innovation networks", "创新网络", items)
     written.append(out_dir / "artefacts.json")
     return written
+
+
+NOTES = {
+    "flow": ("The flow network allocates each province's observed technology-market outflow (as seller) and "
+             "inflow (as buyer) over partners by a doubly constrained spatial-interaction model (Furness "
+             "balancing); node totals are observed data, the allocation across partners is modelled. See "
+             "networks.default.construction for the decay parameter, the abroad node and the diagonal."),
+    "gravity": ("The gravity network is constructed from regional masses and distances; it models potential "
+                "linkages, not observed collaboration. See validity for how its strengths track observed "
+                "technology-market flows."),
+    "edges": "Observed edge list.",
+}
 
 
 def save_both(fig, stem: Path, prov: dict) -> None:
@@ -149,7 +259,7 @@ def save_both(fig, stem: Path, prov: dict) -> None:
 
 def run_qap(cfg: Config) -> list[Path]:
     section = cfg.section("network")
-    overrides = formation.circularity(section)
+    overrides = formation.circularity(section, guard_lineage(cfg))
     qap = section["qap"]
     p = paths(cfg)
     specs = formation.matrix_specs(section)
@@ -171,7 +281,7 @@ def run_qap(cfg: Config) -> list[Path]:
         data["indices"] = read_region_year_table(p["indices"], "indices (clusternet indices)")
         inputs.append(p["indices"])
     geo = geography(nodes) if any(m.kind in ("contiguity", "great_circle") for m in specs) else {}
-    prov = provenance(inputs, cfg, SECTIONS)
+    prov = provenance(inputs, cfg, guard_sections(cfg))
     blocks, rows, first_x = [], [], None
     for year in qap["years"]:
         y = formation.dependent_matrix(edges, year, nodes, qap)
@@ -196,9 +306,11 @@ def run_qap(cfg: Config) -> list[Path]:
         "p_value_rule": "two-sided (1 + #{|T_perm| >= |T_obs|}) / (1 + permutations)",
         "years": blocks, "calibration": {"matrix": specs[0].name, "year": qap["years"][0], "results": calibration},
         "circularity_overrides": overrides,
-        "note": ("Explanatory matrices built from the inputs of the gravity network were included with "
-                 "allow_circular: " + "; ".join(f"{o['matrix']} ({o['reason']})" for o in overrides))
-        if overrides else "No explanatory matrix shares a variable with the gravity network.",
+        "note": ("Explanatory matrices that share components with the dependent network were included with "
+                 "allow_circular: " + "; ".join(f"{o['matrix']} ({o['reason']}"
+                                                + (f"; justification: {o['justification']}" if o.get("justification")
+                                                   else "") + ")" for o in overrides))
+        if overrides else "No explanatory matrix shares a component with the dependent network.",
         "provenance": prov,
     }
     write_json(out_dir / "qap.json", doc)

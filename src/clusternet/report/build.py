@@ -27,7 +27,7 @@ import pandas as pd
 from clusternet import plotting
 from clusternet.data.regions import codes as region_codes
 from clusternet.errors import DataError
-from clusternet.io import sha256_file, write_json, write_text
+from clusternet.io import read_json, sha256_file, write_json, write_text
 from clusternet.data.analysis import DEFAULT_MERGE_TABLES, load_analysis_panel
 from clusternet.provenance import provenance
 from clusternet.package_identity import README_FROM_REPORT, item_anchor, package_identity
@@ -389,6 +389,17 @@ def records_table(name: str, title: str, records: list[dict], b: Builder) -> Tab
 def models_section(b: Builder) -> Section:
     s = Section("models", html_report.heading(b.settings, "models"))
     docs = b.inputs.docs
+    # overrides of the circularity guard (clusternet.network.circularity), each printed in full
+    index_path = b.inputs.results_dir / "models" / "index.json"
+    overrides = (read_json(index_path).get("circularity_overrides") or []) if index_path.is_file() else []
+    if overrides:
+        title = ("循环性检查的例外（allow_circular）" if b.settings.language == "zh"
+                 else "Circularity-guard overrides (allow_circular)")
+        s.items.append(b.table(Table(
+            name="circularity_overrides", title=title,
+            header=[["specification", "shared components", "justification"]],
+            body=[[str(o.get("entry")), str(o.get("reason")), str(o.get("justification") or "")] for o in overrides],
+            provenance=b.prov([index_path]))))
     if b.settings.regression_tables:
         for spec in b.settings.regression_tables:
             missing = [k for k in spec["specifications"] if resolve_result(k, b.inputs) is None]
