@@ -21,6 +21,7 @@ include: "workflow/rules/spatial.smk"
 include: "workflow/rules/modes.smk"
 include: "workflow/rules/hypotheses.smk"
 include: "workflow/rules/report.smk"
+include: "workflow/rules/package.smk"
 
 
 rule all:

@@ -21,7 +21,8 @@ from pathlib import Path
 
 import pytest
 
-from test_pipeline_e2e import BIN, _copy_workflow, _env
+from test_pipeline_e2e import BIN
+from workflow_e2e import _copy_workflow, _env
 
 pytestmark = pytest.mark.e2e
 TARGETS = ["data/processed/panel.parquet", "results/data/codebook.md"]

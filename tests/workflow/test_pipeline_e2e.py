@@ -7,62 +7,19 @@ determinism check: two independent runs, same bytes).
 """
 from __future__ import annotations
 
-import hashlib
-import os
-import shutil
-import subprocess
 import sys
 from pathlib import Path
 
 import pytest
 
-ROOT = Path(__file__).resolve().parents[2]
+from workflow_e2e import _copy_workflow, _hashes, _run  # noqa: E402  (shared with test_package_e2e.py)
+
 BIN = Path(sys.executable).parent
-WORKFLOW_FILES = ("Snakefile", "dvc.yaml", "config", "workflow", "profiles", "environment.yml", "src")
 pytestmark = pytest.mark.e2e
 
 
-def _copy_workflow(dst: Path) -> Path:
-    dst.mkdir(parents=True)
-    for name in WORKFLOW_FILES:
-        src = ROOT / name
-        if src.is_dir():
-            shutil.copytree(src, dst / name)
-        else:
-            shutil.copy2(src, dst / name)
-    return dst
-
-
-def _env(mirror: Path) -> dict:
-    env = dict(os.environ)
-    env["CLUSTERNET_MIRROR"] = str(mirror)
-    env["PATH"] = f"{BIN}{os.pathsep}{env.get('PATH', '')}"
-    env["MPLBACKEND"] = "Agg"
-    return env
-
-
-def _run(args, cwd, env, timeout=1800):
-    proc = subprocess.run(args, cwd=cwd, env=env, capture_output=True, text=True, timeout=timeout)
-    assert proc.returncode == 0, f"{' '.join(map(str, args))} failed:\n{proc.stdout[-4000:]}\n{proc.stderr[-8000:]}"
-    return proc
-
-
-def _hashes(base: Path) -> dict[str, str]:
-    out = {}
-    for top in ("results", "data/processed"):
-        for p in sorted((base / top).rglob("*")):
-            # .snakemake_timestamp marks Snakemake's directory outputs; it is not an output.
-            if p.is_file() and p.name not in (".gitkeep", ".snakemake_timestamp"):
-                out[p.relative_to(base).as_posix()] = hashlib.sha256(p.read_bytes()).hexdigest()
-    return out
-
-
-@pytest.fixture(scope="module")
-def snakemake_run(tmp_path_factory, mirror_dir):
-    work = _copy_workflow(tmp_path_factory.mktemp("e2e") / "snakemake")
-    env = _env(mirror_dir)
-    _run([str(BIN / "snakemake"), "--cores", "2"], work, env)
-    return work, env
+# The Snakemake run itself is the session fixture `snakemake_run` of tests/workflow/conftest.py,
+# shared with the replication-package test so that the suite runs the pipeline once for both.
 
 
 def test_pipeline_builds_every_final_output(snakemake_run):

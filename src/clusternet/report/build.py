@@ -32,6 +32,7 @@ from clusternet.data.analysis import DEFAULT_MERGE_TABLES, load_analysis_panel
 from clusternet.provenance import provenance
 from clusternet import reads
 from clusternet.reads import read_parquet_input
+from clusternet.package_identity import README_FROM_REPORT, item_anchor, package_identity
 from clusternet.report import extras, figures, html as html_report, maps, verdict_table
 from clusternet.report.labels import all_labels
 from clusternet.report.inputs import ReportInputs, find_inputs, resolve_result
@@ -52,6 +53,9 @@ class Item:
     html: str = ""  # table fragment
     image: str = ""  # data: URI of the PNG
     files: list[str] = field(default_factory=list)
+    inputs: list[str] = field(default_factory=list)  # files it was made from (provenance), for items.json
+    number: str = ""  # T1, F1, ... in page order (set by package_links)
+    anchor: str = ""  # unique anchor of its entry in the replication package's list
 
 
 @dataclass
@@ -94,7 +98,7 @@ class Builder:
         paths = write_table(t, self.stage / "tables", self.settings.table_formats,
                             latex_fragment=self.settings.latex_fragment, settings=self.settings)
         return Item("table", t.name, t.title, html=to_html(t, standalone=False),
-                    files=[f"tables/{p.name}" for p in paths])
+                    files=[f"tables/{p.name}" for p in paths], inputs=sorted(t.provenance.get("inputs", {})))
 
     def figure(self, fig, name: str, title: str, inputs, caption: str = "", dpi: int | None = None) -> Item:
         import matplotlib
@@ -111,7 +115,8 @@ class Builder:
             png.unlink()
             written = written[1:]
         return Item("figure", name, title, caption=caption, image=image,
-                    files=[f"figures/{Path(p).name}" for p in written])
+                    files=[f"figures/{Path(p).name}" for p in written],
+                    inputs=sorted({Path(p).as_posix() for p in inputs}))
 
     def skip(self, what: str, why: str) -> None:
         self.skipped.append((what, why))
@@ -153,10 +158,12 @@ def _build_report(config) -> dict:
                     stage_section(b, "network"),
                     stage_section(b, "spatial", spatial_effects=True), *hypothesis_sections(b), models_section(b)]
         sections += other_artefact_sections(b, {"data", "indices", "network", "spatial"})
-        page = html_report.render(settings, sections, b.skipped, b.prov(inputs.files()), inputs)
+        package = package_links(config, sections)
+        page = html_report.render(settings, sections, b.skipped, b.prov(inputs.files()), inputs, package)
         write_text(stage / "index.html", page)
         # before the new report replaces the old one: it must show the files it certifies
         reads.refuse_changed(inputs.files())
+        write_json(stage / "items.json", items_listing(sections, package))
     write_json(results_dir / "metrics.json", headline_metrics(inputs))
     reads.refuse_changed(inputs.files())  # the manifest must list the files the report used
     write_manifest(results_dir)
@@ -292,7 +299,8 @@ def artefact_items(b: Builder, stage: str) -> list[Item]:
                     # the page shows their head.
                     t.notes.insert(0, f"First {cap} of {len(t.body)} rows; the full table is {path.as_posix()}.")
                     t.body = t.body[:cap]
-                    item = Item("table", t.name, t.title, html=to_html(t, standalone=False), files=[path.as_posix()])
+                    item = Item("table", t.name, t.title, html=to_html(t, standalone=False), files=[path.as_posix()],
+                                inputs=[path.as_posix()])
                 else:
                     item = b.table(t)
                 item.caption = caption
@@ -300,7 +308,7 @@ def artefact_items(b: Builder, stage: str) -> list[Item]:
                 png = path.with_suffix(".png")
                 if not png.is_file():
                     raise DataError(f"{listing_path}: items[{i}]: figure {path} has no PNG version {png}")
-                item = Item("figure", name, title, caption=caption, files=[png.as_posix()],
+                item = Item("figure", name, title, caption=caption, files=[png.as_posix()], inputs=[path.as_posix()],
                             image="data:image/png;base64," + base64.b64encode(reads.read_input(png)).decode("ascii"))
             items.append(item)
     return items
@@ -495,6 +503,43 @@ def _moderator_range(b: Builder, doc: dict, moderator: str):
             if len(col):
                 return [float(col.min()), float(col.max())]
     return None
+
+
+# --- replication package links ----------------------------------------------
+
+def package_links(config, sections) -> dict:
+    """The package id and, per item, its number (T1, F1, ... in page order) and the link to its
+    entry in the replication package's list of tables and figures (README.md of the package,
+    which holds results/ at its root)."""
+    ident = package_identity(config)
+    counts, seen = {"table": 0, "figure": 0}, set()
+    for s in _page_order(sections):
+        for it in s.items:
+            counts[it.kind] += 1
+            it.number = f"{'T' if it.kind == 'table' else 'F'}{counts[it.kind]}"
+            # A table and a figure may share a name (a stage's CSV and PNG): the anchor is unique.
+            key = it.name if it.name not in seen else f"{it.name}-{it.kind}-{it.number}"
+            seen.add(key)
+            it.anchor = item_anchor(key)
+    return {**ident, "readme": README_FROM_REPORT}
+
+
+def _page_order(sections):
+    # The order html.render shows them in: other sections, hypotheses, then "All models".
+    others = [s for s in sections if s.hypothesis is None]
+    return ([s for s in others if s.id != "models"] + [s for s in sections if s.hypothesis is not None]
+            + [s for s in others if s.id == "models"])
+
+
+def items_listing(sections, package) -> dict:
+    """results/report/items.json: every table and figure of the page, in page order, with its
+    number, section, files and the files it was made from; read by `clusternet package`."""
+    items = [{"number": it.number, "anchor": it.anchor, "name": it.name, "kind": it.kind, "title": it.title,
+              "section": s.id, "section_title": s.title, "files": it.files, "inputs": it.inputs,
+              "hypothesis": s.hypothesis["id"] if s.hypothesis else None}
+             for s in _page_order(sections) for it in s.items]
+    return {"package": {k: package[k] for k in ("name", "version", "id", "code_version", "config_sha256")},
+            "items": items}
 
 
 # --- metrics and manifest ----------------------------------------------------

@@ -1,0 +1,55 @@
+"""Helpers of the end-to-end tests (a copy of the workflow, running commands, output hashes)."""
+from __future__ import annotations
+
+import hashlib
+import os
+import shutil
+import subprocess
+import sys
+from pathlib import Path
+
+ROOT = Path(__file__).resolve().parents[2]
+BIN = Path(sys.executable).parent
+# requirements.lock, pyproject.toml, LICENSE: the replication package needs them (package stage).
+WORKFLOW_FILES = ("Snakefile", "dvc.yaml", "config", "workflow", "profiles", "environment.yml", "src", "requirements.lock",
+                  "pyproject.toml", "LICENSE")
+
+
+def _copy_workflow(dst: Path) -> Path:
+    dst.mkdir(parents=True)
+    for name in WORKFLOW_FILES:
+        src = ROOT / name
+        if src.is_dir():
+            shutil.copytree(src, dst / name)
+        else:
+            shutil.copy2(src, dst / name)
+    return dst
+
+
+def _env(mirror: Path) -> dict:
+    from clusternet.provenance import code_version
+
+    env = dict(os.environ)
+    # One code version for the whole session: each rule is a new process that would otherwise
+    # read git HEAD again, and a commit during the run would stamp two versions on the outputs.
+    env.setdefault("CLUSTERNET_CODE_VERSION", code_version())
+    env["CLUSTERNET_MIRROR"] = str(mirror)
+    env["PATH"] = f"{BIN}{os.pathsep}{env.get('PATH', '')}"
+    env["MPLBACKEND"] = "Agg"
+    return env
+
+
+def _run(args, cwd, env, timeout=1800):
+    proc = subprocess.run(args, cwd=cwd, env=env, capture_output=True, text=True, timeout=timeout)
+    assert proc.returncode == 0, f"{' '.join(map(str, args))} failed:\n{proc.stdout[-4000:]}\n{proc.stderr[-8000:]}"
+    return proc
+
+
+def _hashes(base: Path) -> dict[str, str]:
+    out = {}
+    for top in ("results", "data/processed"):
+        for p in sorted((base / top).rglob("*")):
+            # .snakemake_timestamp marks Snakemake's directory outputs; it is not an output.
+            if p.is_file() and p.name not in (".gitkeep", ".snakemake_timestamp"):
+                out[p.relative_to(base).as_posix()] = hashlib.sha256(p.read_bytes()).hexdigest()
+    return out
