@@ -2,7 +2,6 @@
 committed citation files (no pipeline run)."""
 from __future__ import annotations
 
-import csv
 import os
 import tarfile
 import zipfile

@@ -38,19 +38,19 @@ def _mode(p: Path) -> int:
 
 
 def write_zip(root: Path, target: Path, prefix: str) -> Path:
-    with atomic_path(target) as tmp:
-        with zipfile.ZipFile(tmp, "w", compression=zipfile.ZIP_DEFLATED, compresslevel=9) as zf:
-            for p in tree_members(root):
-                rel = f"{prefix}/{p.relative_to(root).as_posix()}"
-                info = zipfile.ZipInfo(rel + ("/" if p.is_dir() else ""), date_time=ZIP_DATE)
-                info.create_system = 3  # Unix, so that external_attr carries the mode
-                if p.is_dir():
-                    info.external_attr = (stat.S_IFDIR | 0o755) << 16 | 0x10
-                    zf.writestr(info, b"")
-                else:
-                    info.external_attr = (stat.S_IFREG | _mode(p)) << 16
-                    info.compress_type = zipfile.ZIP_DEFLATED
-                    zf.writestr(info, p.read_bytes(), compress_type=zipfile.ZIP_DEFLATED, compresslevel=9)
+    with atomic_path(target) as tmp, zipfile.ZipFile(tmp, "w", compression=zipfile.ZIP_DEFLATED,
+                                                     compresslevel=9) as zf:
+        for p in tree_members(root):
+            rel = f"{prefix}/{p.relative_to(root).as_posix()}"
+            info = zipfile.ZipInfo(rel + ("/" if p.is_dir() else ""), date_time=ZIP_DATE)
+            info.create_system = 3  # Unix, so that external_attr carries the mode
+            if p.is_dir():
+                info.external_attr = (stat.S_IFDIR | 0o755) << 16 | 0x10
+                zf.writestr(info, b"")
+            else:
+                info.external_attr = (stat.S_IFREG | _mode(p)) << 16
+                info.compress_type = zipfile.ZIP_DEFLATED
+                zf.writestr(info, p.read_bytes(), compress_type=zipfile.ZIP_DEFLATED, compresslevel=9)
     return Path(target)
 
 
@@ -68,11 +68,10 @@ def write_tar_gz(root: Path, target: Path, prefix: str) -> Path:
                 data = p.read_bytes()
                 info.size = len(data)
                 tf.addfile(info, io.BytesIO(data))
-    with atomic_path(target) as tmp:
-        # mtime=0 and no file name in the gzip header: the header is the same every time.
-        with open(tmp, "wb") as raw, gzip.GzipFile(filename="", mode="wb", fileobj=raw, mtime=0,
-                                                   compresslevel=9) as gz:
-            gz.write(buf.getvalue())
+    # mtime=0 and no file name in the gzip header: the header is the same every time.
+    with atomic_path(target) as tmp, open(tmp, "wb") as raw, gzip.GzipFile(filename="", mode="wb", fileobj=raw,
+                                                                          mtime=0, compresslevel=9) as gz:
+        gz.write(buf.getvalue())
     return Path(target)
 
 

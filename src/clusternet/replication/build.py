@@ -205,7 +205,7 @@ def build_package(config, out: Path, formats=FORMATS, root: Path | None = None) 
                                     f"neither in {candidates[0]} nor in the mirror; run `clusternet acquire` first")
                 in_package = f"data/upstream/{s.relpath.as_posix()}"
                 write_bytes(stage / in_package, src.read_bytes())
-            rows.append([s.id, s.repo, s.commit, s.path, s.url, s.sha256, s.bytes, s.licence,
+            rows.append([s.id, s.repo, s.commit, s.path, s.url, s.sha256, str(s.bytes), s.licence,
                          "yes" if redistribute else "no", in_package])
         write_text(stage / "data" / "download-manifest.csv", _csv(rows))
         # Results as produced, and the expected hash of every output.
@@ -217,7 +217,8 @@ def build_package(config, out: Path, formats=FORMATS, root: Path | None = None) 
         entries = catalogue.list_of_tables_and_figures(root, config)
         programs = catalogue.list_of_programs(root)
         write_text(stage / "tables-and-figures.csv", _csv(
-            [["number", "anchor", "name", "kind", "title", "section", "files", "commands", "config_entries", "result_documents"]]
+            [["number", "anchor", "name", "kind", "title", "section", "files", "commands", "config_entries",
+              "result_documents"]]
             + [[e.number, e.anchor, e.name, e.kind, e.title, e.section, "; ".join(e.files), "; ".join(e.commands),
                 "; ".join(e.config_entries), "; ".join(e.result_documents)] for e in entries]))
         repos = citation.repositories(config)

@@ -135,8 +135,8 @@ def list_of_tables_and_figures(root: Path, config) -> list[Entry]:
             commands.append(f"rule report: {report.cmd}")
         files = [f if f.startswith(f"{results.as_posix()}/") else f"{results.as_posix()}/report/{f}"
                  for f in it["files"]]
-        entries.append(Entry(it["number"], it["anchor"], it["name"], it["kind"], it["title"], it["section_title"], files,
-                             commands, config_entries, sorted(set(docs)), list(it["inputs"])))
+        entries.append(Entry(it["number"], it["anchor"], it["name"], it["kind"], it["title"], it["section_title"],
+                             files, commands, config_entries, sorted(set(docs)), list(it["inputs"])))
     return entries
 
 
