@@ -182,8 +182,8 @@ def test_the_estimator_table_is_explicit_and_has_no_import_side_effects():
 
 
 def test_the_cli_lists_every_domain_cli():
-    """Every <domain>/cli.py is listed in clusternet.cli.main (no loading by name)."""
-    main = importlib.import_module("clusternet.cli.main")
+    """Every <domain>/cli.py is listed in clusternet.cli.app (no loading by name)."""
+    main = importlib.import_module("clusternet.cli.app")
     listed = {m.__name__ for m in main.DOMAIN_CLIS}
     present = {m for m in MODULES if m.endswith(".cli") and m != "clusternet.cli"}
     assert listed == present

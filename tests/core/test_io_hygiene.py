@@ -98,7 +98,7 @@ def test_stage_entry_point_cleans_its_leftovers_and_writes_public_outputs(tmp_pa
     sys.path.insert(0, str(Path(__file__).resolve().parents[1] / "data"))
     from data_helpers import make_project
 
-    from clusternet.cli.main import main
+    from clusternet.cli.app import main
 
     umask(0o022)
     cfg = make_project(tmp_path)

@@ -9,7 +9,7 @@ import urllib.parse
 
 import pytest
 
-from clusternet.cli.main import main
+from clusternet.cli.app import main
 from clusternet.config import load_config
 from clusternet.data import sources as src
 from clusternet.errors import DataError

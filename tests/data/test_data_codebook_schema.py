@@ -10,7 +10,7 @@ import pandas as pd
 import pytest
 from data_helpers import make_project
 
-from clusternet.cli.main import main
+from clusternet.cli.app import main
 from clusternet.config import load_config
 from clusternet.data import regions as reg
 from clusternet.data import sources as src

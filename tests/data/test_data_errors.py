@@ -10,7 +10,7 @@ import pytest
 import yaml
 from data_helpers import ROOT, make_project, mini_edit, repin
 
-from clusternet.cli.main import main
+from clusternet.cli.app import main
 from clusternet.config import load_config
 from clusternet.data.outputs import output_paths
 

@@ -11,7 +11,7 @@ import yaml
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
-from clusternet.cli.main import main
+from clusternet.cli.app import main
 from clusternet.config import load_config
 from clusternet.errors import ConfigError, DataError
 from clusternet.hypotheses import registry as H

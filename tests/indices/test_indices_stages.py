@@ -11,7 +11,7 @@ import pandas as pd
 import pytest
 import yaml
 
-from clusternet.cli.main import main
+from clusternet.cli.app import main
 from clusternet.data import regions
 from clusternet.indices import stages
 from clusternet.io import read_json

@@ -11,7 +11,7 @@ import pandas as pd
 import pytest
 import yaml
 
-from clusternet.cli.main import main
+from clusternet.cli.app import main
 from clusternet.results import read_result
 
 ROOT = Path(__file__).resolve().parents[2]

@@ -15,7 +15,7 @@ import numpy as np
 import pandas as pd
 import pytest
 
-from clusternet.cli.main import main
+from clusternet.cli.app import main
 
 ROOT = Path(__file__).resolve().parents[2]
 GRUNFELD = pd.read_csv(ROOT / "tests" / "reference" / "fixtures" / "panel_linear_data_grunfeld.csv")

@@ -12,7 +12,7 @@ import pytest
 import yaml
 from PIL import Image
 
-from clusternet.cli.main import main
+from clusternet.cli.app import main
 from clusternet.config import load_config
 from clusternet.errors import ConfigError, DataError
 from clusternet.io import write_json

@@ -11,7 +11,7 @@ from pathlib import Path
 import pytest
 import yaml
 
-from clusternet.cli import main
+from clusternet.cli.app import main
 from clusternet.config import load_config
 from clusternet.errors import DataError
 from clusternet.report import build

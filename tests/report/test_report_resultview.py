@@ -10,7 +10,7 @@ import docx
 import pandas as pd
 import pytest
 
-from clusternet.cli.main import main
+from clusternet.cli.app import main
 from clusternet.report.resultview import load, side_by_side
 from clusternet.results import coefficient_table, make_result, write_result
 

@@ -147,7 +147,7 @@ def test_failed_run_leaves_previous_weights(project):
 
 
 def test_cli_reports_island_error_with_exit_code_2(project, capsys):
-    from clusternet.cli.main import main
+    from clusternet.cli.app import main
 
     path = project / "config" / "spatial.yaml"
     spec = yaml.safe_load(path.read_text())
@@ -164,7 +164,7 @@ def test_fit_cli_writes_the_stage_document(project, tmp_path, model, effects):
     """`clusternet fit --model <spatial>` and the spatial stage write the same document for the same
     specification (coefficients, tests including SDM's LR comparisons, effects, fit, extra); only
     provenance (inputs) and the recorded spec differ. Includes pooled models (no effects)."""
-    from clusternet.cli.main import main
+    from clusternet.cli.app import main
     from clusternet.io import read_json
 
     spec = {"name": "s", "model": model, "y": "y", "x": ["x1"], "controls": ["x2"]}
@@ -197,7 +197,7 @@ def test_fit_cli_writes_the_stage_document(project, tmp_path, model, effects):
 
 
 def test_fit_cli_effects_without_values_is_an_error(tmp_path, capsys):
-    from clusternet.cli.main import main
+    from clusternet.cli.app import main
 
     data_file = tmp_path / "panel.csv"
     synthetic_panel().to_csv(data_file, index=False)

@@ -100,7 +100,7 @@ def _subcommand(cmd: str) -> str:
 
 
 def test_every_subcommand_exists(dags):
-    from clusternet.cli.main import build_parser
+    from clusternet.cli.app import build_parser
 
     parser = build_parser()
     sub = next(a for a in parser._actions if a.dest == "command")
