@@ -70,7 +70,44 @@ def load_registry(config) -> dict:
             raise ConfigError(f"{config.section_file('hypotheses')}: hypotheses[{i}].id {h['id']!r} is used twice; "
                               "ids must be unique")
         seen.add(h["id"])
+    check_references(config, reg)
     return reg
+
+
+def declared_specifications(config) -> dict[str, set[str]]:
+    """Specification names each config section declares (``source`` -> names); sources whose
+    documents are not declared by name in config (``modes``) are absent."""
+    sections = config.main.get("sections", {})
+    out: dict[str, set[str]] = {}
+    if "models" in sections:
+        out["models"] = {s["name"] for s in config.section("models").get("specifications", [])}
+    if "spatial" in sections:
+        spatial = config.section("spatial").get("models") or {}
+        out["spatial"] = {s["name"] for s in spatial.get("specifications", [])}
+    return out
+
+
+def check_references(config, reg: dict) -> None:
+    """Every estimand names a specification its section declares: a typo is a config error at
+    the key, with the closest names, not a missing file after the models have run."""
+    import difflib
+
+    declared = declared_specifications(config)
+    source_file = {"models": "models", "spatial": "spatial"}
+    for i, h in enumerate(reg["hypotheses"]):
+        refs = ([("estimand", h["estimand"])] if "estimand" in h else [])
+        refs += [(f"robustness[{j}]", r) for j, r in enumerate(h.get("robustness", []))]
+        for key, ref in refs:
+            source = ref.get("source", "models")
+            names = declared.get(source)
+            if names is None or ref["specification"] in names:
+                continue
+            close = difflib.get_close_matches(ref["specification"], sorted(names), n=3)
+            hint = f"; did you mean {close}?" if close else ""
+            raise ConfigError(
+                f"{config.section_file('hypotheses')}: hypotheses[{i}] ({h['id']}).{key}.specification "
+                f"{ref['specification']!r} is not a specification of {config.section_file(source_file[source])}"
+                f"{hint} Add it there or fix the name")
 
 
 def referenced(reg: dict) -> list[Estimand]:
