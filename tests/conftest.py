@@ -22,6 +22,28 @@ def repo_root() -> Path:
 
 
 @pytest.fixture(scope="session")
+def snakemake_run(tmp_path_factory, mirror_dir):
+    """A copy of the workflow after `snakemake --cores 2` on the mirror: (directory, environment);
+    the one full pipeline run of the suite, shared by every e2e test that reads the default run.
+
+    Developers may set CLUSTERNET_E2E_REUSE to the directory of such a finished run (and
+    CLUSTERNET_CODE_VERSION to the version it was stamped with) to rerun the e2e checks without
+    the pipeline; CI never sets it."""
+    import sys
+
+    sys.path.insert(0, str(ROOT / "tests" / "workflow"))
+    from workflow_e2e import BIN, _copy_workflow, _env, _run
+
+    reuse = os.environ.get("CLUSTERNET_E2E_REUSE")
+    if reuse:
+        return Path(reuse), _env(mirror_dir)
+    work = _copy_workflow(tmp_path_factory.mktemp("e2e") / "snakemake")
+    env = _env(mirror_dir)
+    _run([str(BIN / "snakemake"), "--cores", "2"], work, env)
+    return work, env
+
+
+@pytest.fixture(scope="session")
 def mirror_dir() -> Path:
     """The offline mirror of upstream files (CLUSTERNET_MIRROR, else ../shared/data/upstream)."""
     env = os.environ.get("CLUSTERNET_MIRROR")

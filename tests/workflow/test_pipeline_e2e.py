@@ -18,7 +18,7 @@ BIN = Path(sys.executable).parent
 pytestmark = pytest.mark.e2e
 
 
-# The Snakemake run itself is the session fixture `snakemake_run` of tests/workflow/conftest.py,
+# The Snakemake run itself is the session fixture `snakemake_run` of tests/conftest.py,
 # shared with the replication-package test so that the suite runs the pipeline once for both.
 
 
