@@ -35,9 +35,13 @@ from clusternet.replication.settings import load_package_settings, package_setti
 FORMATS = ("zip", "tar.gz")
 OUTPUT_DIRS = ("results", "data/processed")  # what the pipeline writes and verify compares
 # Code copied when the project is not a git checkout (e.g. a copy of the workflow).
-FALLBACK_CODE = ("Snakefile", "dvc.yaml", "config", "workflow", "environment.yml", "src", "pyproject.toml",
-                 "requirements.lock", "LICENSE", "Makefile", "README.md", "CITATION.cff", "data-citations.bib",
-                 "docs", "tests", "benchmarks", "resources", ".gitignore", ".dvcignore")
+FALLBACK_CODE = ("Snakefile", "dvc.yaml", "config", "workflow", "profiles", "environment.yml", "src",
+                 "pyproject.toml", "requirements.lock", "LICENSE", "Makefile", "README.md", "CITATION.cff",
+                 "data-citations.bib", "docs", "tests", "benchmarks", "resources", ".gitignore")
+# DVC's own control files stay out of the package: the package directory is itself an output of
+# the dvc `package` stage, and DVC refuses an output directory that holds a .dvcignore or .dvc/
+# (the package replicates through Snakemake; `dvc init` recreates them for DVC users).
+NOT_PACKAGED = (".dvcignore", ".dvc/")
 SKIP_PARTS = {"__pycache__", ".pytest_cache", ".hypothesis", ".snakemake", ".venv", ".git"}
 LOCK = "requirements.lock"
 SYSTEM_DEPS = "workflow/scripts/system-deps.sh"
@@ -76,7 +80,8 @@ def code_files(root: Path) -> tuple[list[str], dict]:
     top = _git(root, "rev-parse", "--show-toplevel")
     if top is not None and Path(top.strip()).resolve() == root:
         listed = _git(root, "ls-files", "-z") or ""
-        files = sorted(f for f in listed.split("\0") if f and (root / f).is_file() and not (root / f).is_symlink())
+        files = sorted(f for f in listed.split("\0") if f and (root / f).is_file() and not (root / f).is_symlink()
+                       and not f.startswith(NOT_PACKAGED))
         commit = (_git(root, "rev-parse", "HEAD") or "").strip() or None
         status = _git(root, "status", "--porcelain", "--untracked-files=no") or ""
         dirty = sorted(line[3:] for line in status.splitlines() if line.strip())
