@@ -196,6 +196,17 @@ def dumps_json(obj: Any) -> str:
     return json.dumps(to_jsonable(obj), sort_keys=True, indent=2, ensure_ascii=False, allow_nan=False) + "\n"
 
 
+def write_csv(df, path: str | os.PathLike) -> None:
+    """A data frame as CSV (no index, LF line ends, floats at 10 significant digits: stable bytes)."""
+    with atomic_path(path) as tmp:
+        df.to_csv(tmp, index=False, lineterminator="\n", float_format="%.10g")
+
+
+def write_parquet(df, path: str | os.PathLike) -> None:
+    with atomic_path(path) as tmp:
+        df.to_parquet(tmp, index=False)
+
+
 def write_json(path: str | os.PathLike, obj: Any) -> None:
     write_text(path, dumps_json(obj))
 

@@ -15,7 +15,7 @@ from clusternet.config import Config
 from clusternet.efficiency import bootstrap, dea
 from clusternet.efficiency.capital import capital_stock
 from clusternet.errors import DataError
-from clusternet.io import atomic_path, read_region_year_table, write_json
+from clusternet.io import read_region_year_table, write_csv, write_json, write_parquet
 from clusternet.provenance import provenance
 from clusternet.results import coefficient_table, make_result, write_result
 
@@ -27,16 +27,6 @@ def paths(cfg: Config) -> dict[str, Path]:
     processed, results = cfg.path_of("processed"), cfg.path_of("results")
     return {"panel": processed / "panel.parquet", "indices": processed / "indices.parquet",
             "out": processed / "efficiency.parquet", "results": results / "efficiency"}
-
-
-def write_csv(df: pd.DataFrame, path: Path) -> None:
-    with atomic_path(path) as tmp:
-        df.to_csv(tmp, index=False, lineterminator="\n", float_format="%.10g")
-
-
-def write_parquet(df: pd.DataFrame, path: Path) -> None:
-    with atomic_path(path) as tmp:
-        df.to_parquet(tmp, index=False)
 
 
 def _complete(df: pd.DataFrame, cols: list[str]) -> pd.Series:

@@ -14,7 +14,7 @@ import pandas as pd
 
 from clusternet.config import Config
 from clusternet.errors import DataError
-from clusternet.io import atomic_path, read_region_year_table, write_json
+from clusternet.io import atomic_path, read_region_year_table, write_csv, write_json
 from clusternet.modes import (
     MODES,
     STATES,
@@ -34,11 +34,6 @@ def paths(cfg: Config) -> dict[str, Path]:
     processed, results = cfg.path_of("processed"), cfg.path_of("results")
     return {"efficiency": processed / "efficiency.parquet", "out": processed / "modes.parquet",
             "results": results / "modes", "models": results / "modes" / "models"}
-
-
-def write_csv(df: pd.DataFrame, path: Path) -> None:
-    with atomic_path(path) as tmp:
-        df.to_csv(tmp, index=False, lineterminator="\n", float_format="%.10g")
 
 
 def analysis_data(cfg: Config) -> tuple[pd.DataFrame, list[Path]]:

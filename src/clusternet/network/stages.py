@@ -13,7 +13,7 @@ import pandas as pd
 from clusternet.config import Config
 from clusternet.data import regions
 from clusternet.errors import ConfigError, DataError
-from clusternet.io import atomic_path, read_region_year_table, write_json, write_text
+from clusternet.io import read_region_year_table, write_csv, write_json, write_parquet, write_text
 from clusternet.network import build, figures, flow, formation, validity
 from clusternet.network.definitions import DEFAULT, network_definitions
 from clusternet.network.gravity import GravitySpec
@@ -37,16 +37,6 @@ def paths(cfg: Config) -> dict[str, Path]:
         "results": results / "network",
         "qap_artefacts": results / "qap" / "artefacts.json",
     }
-
-
-def write_csv(df: pd.DataFrame, path: Path) -> None:
-    with atomic_path(path) as tmp:
-        df.to_csv(tmp, index=False, lineterminator="\n", float_format="%.10g")
-
-
-def write_parquet(df: pd.DataFrame, path: Path) -> None:
-    with atomic_path(path) as tmp:
-        df.to_parquet(tmp, index=False)
 
 
 def geography(nodes: list[int]) -> dict:
