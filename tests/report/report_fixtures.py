@@ -147,3 +147,20 @@ def square_geometries():
     from shapely.geometry import box
 
     return {code: box(i, 0, i + 1, 1) for i, code in enumerate(CODES)}
+
+
+def build_synthetic_report(root: Path) -> str:
+    """make_project(root), then the report stage on it (square geometries, a fixed code
+    version); returns the project's config hash."""
+    import pytest
+
+    from clusternet.config import load_config
+    from clusternet.report import build
+
+    make_project(root)
+    with pytest.MonkeyPatch.context() as mp:
+        mp.chdir(root)
+        mp.setenv("CLUSTERNET_CODE_VERSION", "test")
+        mp.setattr(build, "province_geometries", square_geometries)
+        build.build_report(load_config("config/config.yaml"))
+        return load_config("config/config.yaml").sha256()

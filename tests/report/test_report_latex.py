@@ -20,7 +20,7 @@ from clusternet.report.regression import regression_table
 from clusternet.report.settings import ReportSettings
 from clusternet.report.tables import Table
 
-from report_fixtures import make_project, panel_doc, square_geometries
+from report_fixtures import build_synthetic_report, make_project, panel_doc, square_geometries
 
 ROOT = Path(__file__).resolve().parents[2]
 PROV = {"code_version": "0.1.0+gabc", "config_sha256": "f" * 64, "inputs": {"results/models/a.json": "0" * 64}}
@@ -102,12 +102,7 @@ def tex_files(directory: Path) -> list[Path]:
 @pytest.fixture(scope="module")
 def built_en(tmp_path_factory) -> Path:
     root = tmp_path_factory.mktemp("latex_en")
-    make_project(root)
-    with pytest.MonkeyPatch.context() as mp:
-        mp.chdir(root)
-        mp.setenv("CLUSTERNET_CODE_VERSION", "test")
-        mp.setattr(build, "province_geometries", square_geometries)
-        build_report(load_config("config/config.yaml"))
+    build_synthetic_report(root)
     return root / "results/report/tables"
 
 

@@ -10,24 +10,14 @@ from pathlib import Path
 
 import pytest
 
-from clusternet.config import load_config
-from clusternet.report import build
-from clusternet.report.build import build_report
 
-from report_fixtures import make_project, square_geometries
+from report_fixtures import build_synthetic_report
 
 
 @pytest.fixture(scope="module")
 def built(tmp_path_factory) -> Path:
     root = tmp_path_factory.mktemp("links")
-    make_project(root)
-    with pytest.MonkeyPatch.context() as mp:
-        mp.chdir(root)
-        mp.setenv("CLUSTERNET_CODE_VERSION", "test")
-        mp.setattr(build, "province_geometries", square_geometries)
-        build_report(load_config("config/config.yaml"))
-        config_sha = load_config("config/config.yaml").sha256()
-    return root, config_sha
+    return root, build_synthetic_report(root)
 
 
 def test_every_item_is_listed_once_and_links_to_its_entry(built):
