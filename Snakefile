@@ -1,6 +1,9 @@
 # clusternet workflow. Thin by design: every rule calls one `clusternet`
-# sub-command, and dvc.yaml calls the same sub-commands with the same inputs
-# and outputs (tests/workflow/test_dag_mirror.py checks that).
+# sub-command; inputs, outputs and code dependencies come from the stage table
+# (src/clusternet/workflow/stages.py), from which dvc.yaml is generated
+# (`clusternet dag --dvc`; tests/workflow/test_dag_mirror.py and test_stage_table.py check both).
+# Overrides work: `snakemake --config seed=1`, `--configfile config/test/config.yaml` (the rules
+# get the merged, validated config; workflow/rules/common.smk).
 from snakemake.utils import min_version, validate
 
 min_version("8.0")
@@ -8,9 +11,6 @@ min_version("8.0")
 configfile: "config/config.yaml"
 
 validate(config, "config/schemas/config.schema.yaml")
-
-CONFIG = "config/config.yaml"
-
 
 include: "workflow/rules/common.smk"
 include: "workflow/rules/data.smk"

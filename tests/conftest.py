@@ -44,6 +44,26 @@ def snakemake_run(tmp_path_factory, mirror_dir):
 
 
 @pytest.fixture(scope="session")
+def snakemake_test_run(tmp_path_factory, mirror_dir):
+    """A copy of the workflow on the small test configuration (config/test/ laid over config/,
+    issue 14) after `snakemake --cores 2`: (directory, environment). The e2e tests of workflow
+    mechanics (DVC mirror, replication package, code-aware reruns, overrides) use it, so the suite
+    runs the real configuration only once (`snakemake_run`). CLUSTERNET_IMPORT_TRACE records what
+    each stage imported (checked against the stage table's code dependencies)."""
+    import sys
+
+    sys.path.insert(0, str(ROOT / "tests" / "workflow"))
+    from workflow_e2e import BIN, _copy_workflow, _env, _run
+
+    work = _copy_workflow(tmp_path_factory.mktemp("e2e-test-config") / "snakemake", test_config=True)
+    env = _env(mirror_dir)
+    env["CLUSTERNET_IMPORT_TRACE"] = str(work.parent / "imports")
+    _run([str(BIN / "snakemake"), "--cores", "2"], work, env)
+    env.pop("CLUSTERNET_IMPORT_TRACE")
+    return work, env
+
+
+@pytest.fixture(scope="session")
 def mirror_dir() -> Path:
     """The offline mirror of upstream files (CLUSTERNET_MIRROR, else ../shared/data/upstream)."""
     env = os.environ.get("CLUSTERNET_MIRROR")

@@ -27,8 +27,12 @@ DEFAULT_CONFIG = Path("config/config.yaml")
 MIRROR_ENV = "CLUSTERNET_MIRROR"
 
 
-def _schema_dir(config_path: Path) -> Path:
-    return config_path.parent / "schemas"
+def _schema_dir(config_path: Path, main: dict | None = None) -> Path:
+    """The schema directory: ``schemas:`` of the global config (relative to its file), else the
+    ``schemas/`` next to it. A config outside ``config/`` (the test config ``config/test/``, the
+    merged config a Snakemake run writes) names the one directory of schemas."""
+    named = (main or {}).get("schemas") if isinstance(main, dict) else None
+    return config_path.parent / (named if isinstance(named, str) and named else "schemas")
 
 
 class _Loader(getattr(yaml, "CSafeLoader", yaml.SafeLoader)):  # type: ignore[misc]
@@ -250,7 +254,7 @@ class Config:
             data = read_yaml(file)
             if data is None:
                 data = {}
-            schema = _schema_dir(self.path) / f"{name}.schema.yaml"
+            schema = _schema_dir(self.path, self.main) / f"{name}.schema.yaml"
             if not schema.exists():
                 raise ConfigError(f"no schema {schema} for config section {name!r}")
             validate(data, schema, str(file))
@@ -269,5 +273,5 @@ class Config:
 def load_config(path: str | os.PathLike = DEFAULT_CONFIG) -> Config:
     path = Path(path)
     main = read_yaml(path) or {}
-    validate(main, _schema_dir(path) / "config.schema.yaml", str(path))
+    validate(main, _schema_dir(path, main) / "config.schema.yaml", str(path))
     return Config(path=path, main=main)

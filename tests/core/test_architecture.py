@@ -21,7 +21,8 @@ SRC = Path(__file__).resolve().parents[2] / "src" / "clusternet"
 GROUND = 0
 FLOORS = {"data": 1, "indices": 2, "network": 2, "spatial": 2, "models": 2, "efficiency": 2, "modes": 2,
           "hypotheses": 3, "report": 4,
-          "replication": 4}  # replication reads the report's files, never imports it
+          "replication": 4,
+          "workflow": GROUND}  # issue 14: the stage table reads source files with ast, imports no stage  # replication reads the report's files, never imports it
 CLI = 5
 FLOOR_NAMES = {0: "ground floor", 1: "data", 2: "analysis domains", 3: "hypotheses", 4: "report", 5: "cli"}
 

@@ -72,8 +72,8 @@ def _temporaries(base: Path) -> list[str]:
 
 def test_kill_and_resume_gives_byte_identical_outputs(tmp_path, mirror_dir):
     env = _env(mirror_dir)
-    ref = _copy_workflow(tmp_path / "reference")
-    work = _copy_workflow(tmp_path / "interrupted")
+    ref = _copy_workflow(tmp_path / "reference", test_config=True)   # small config (issue 14)
+    work = _copy_workflow(tmp_path / "interrupted", test_config=True)
     log = tmp_path / "snakemake.log"
 
     reference = _snakemake(ref, env, *TARGETS, log=tmp_path / "reference.log")

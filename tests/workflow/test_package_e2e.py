@@ -1,5 +1,6 @@
 """Replication package end to end (issue 20): build it from the suite's one Snakemake run (the
-session fixture), verify it in a clean directory (one more full run, reusing this venv), build
+session fixture on the small test configuration, config/test/), verify it in a clean directory (one
+more run of that configuration, reusing this venv), build
 it twice (byte-identical archives), corrupt one upstream file (clear failure naming it), and
 check the README against the template and the report."""
 from __future__ import annotations
@@ -20,8 +21,9 @@ VENV = Path(sys.executable).parent.parent  # reuse this interpreter's environmen
 
 
 @pytest.fixture(scope="module")
-def package(snakemake_run):
-    work, env = snakemake_run
+def package(snakemake_test_run):
+    # the small test configuration (issue 14): `verify` reruns the whole pipeline of the package
+    work, env = snakemake_test_run
     _run([str(BIN / "clusternet"), "package", "dist/replication"], work, env)
     return work / "dist" / "replication", env
 

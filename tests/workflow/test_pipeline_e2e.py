@@ -3,7 +3,8 @@
 Runs Snakemake in one copy of the workflow and `dvc repro` in another, then checks
 that (1) every final output exists, (2) a second Snakemake run has nothing to do,
 (3) the DVC run reproduces Snakemake's outputs byte for byte (which is also the
-determinism check: two independent runs, same bytes).
+determinism check: two independent runs, same bytes). (3) runs on the small test configuration
+(config/test/, issue 14) against the suite's small Snakemake run.
 """
 from __future__ import annotations
 
@@ -59,9 +60,11 @@ def test_second_run_does_nothing(snakemake_run):
     assert "Nothing to be done" in proc.stdout + proc.stderr, proc.stdout[-3000:]
 
 
-def test_dvc_repro_reproduces_snakemake_outputs(snakemake_run, tmp_path_factory):
-    work, env = snakemake_run
-    dvc_work = _copy_workflow(tmp_path_factory.mktemp("e2e") / "dvc")
+def test_dvc_repro_reproduces_snakemake_outputs(snakemake_test_run, tmp_path_factory):
+    # On the small test configuration (issue 14): the mirror of the two runners is a property of
+    # the workflow, not of the real configuration, which the suite runs once (snakemake_run).
+    work, env = snakemake_test_run
+    dvc_work = _copy_workflow(tmp_path_factory.mktemp("e2e") / "dvc", test_config=True)
     _run([str(BIN / "dvc"), "init", "--no-scm", "-q"], dvc_work, env)
     _run([str(BIN / "dvc"), "repro", "--quiet"], dvc_work, env)
     a, b = _hashes(work), _hashes(dvc_work)

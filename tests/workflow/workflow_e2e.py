@@ -15,7 +15,16 @@ WORKFLOW_FILES = ("Snakefile", "dvc.yaml", "config", "workflow", "profiles", "en
                   "pyproject.toml", "LICENSE")
 
 
-def _copy_workflow(dst: Path) -> Path:
+# The small fast test configuration (issue 14): a few years, a handful of specifications, few
+# replications. Tests of workflow mechanics (DVC mirror, replication package, reruns) run on it;
+# only the session fixture `snakemake_run` runs the real configuration.
+TEST_CONFIG = "config/test/config.yaml"
+
+
+def _copy_workflow(dst: Path, test_config: bool = False) -> Path:
+    """A copy of the workflow in ``dst``; with ``test_config`` the copy's config/ *is* the test
+    configuration (config/test/ laid over config/), so that plain `snakemake`, `dvc repro` and the
+    replication package's `verify` all run the small configuration unchanged."""
     dst.mkdir(parents=True)
     for name in WORKFLOW_FILES:
         src = ROOT / name
@@ -23,7 +32,25 @@ def _copy_workflow(dst: Path) -> Path:
             shutil.copytree(src, dst / name)
         else:
             shutil.copy2(src, dst / name)
+    if test_config:
+        use_test_config(dst)
     return dst
+
+
+def use_test_config(work: Path) -> None:
+    """Lay config/test/ over config/ in the copy ``work``: the test section files replace the real
+    ones of the same name, and config.yaml's section paths become plain names again."""
+    import yaml
+
+    test = work / "config" / "test"
+    main = yaml.safe_load((test / "config.yaml").read_text(encoding="utf-8"))
+    main.pop("schemas", None)
+    main["sections"] = {k: Path(v).name for k, v in main["sections"].items()}
+    for src in test.glob("*.yaml"):
+        if src.name != "config.yaml":
+            shutil.copy2(src, work / "config" / src.name)
+    (work / "config" / "config.yaml").write_text(yaml.safe_dump(main, sort_keys=False), encoding="utf-8")
+    shutil.rmtree(test)
 
 
 def _env(mirror: Path) -> dict:

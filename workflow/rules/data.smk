@@ -1,75 +1,44 @@
 # Data stage: upstream files -> verified raw copies -> the provincial panel + quality report,
-# and the codebook document. Mirrored stage for stage in dvc.yaml.
+# and the codebook document. Inputs and outputs: the stage table (clusternet/workflow/stages.py).
 
 
 rule acquire:
     input:
-        section("sources"),
-        "config/schemas/sources.schema.yaml",
+        stage_input("acquire"),
         config=CONFIG,
     output:
-        directory("data/raw/upstream"),
+        stage_output("acquire"),
     log:
         "logs/acquire.log",
     conda:
         CONDA_ENV
     shell:
-        "clusternet --log {log} acquire --config {input.config}"
+        stage_shell("acquire")
 
 
 rule panel:
     input:
-        section("sources"),
-        section("items"),
-        section("codebook"),
-        section("panel"),
-        "config/schemas/sources.schema.yaml",
-        "config/schemas/items.schema.yaml",
-        "config/schemas/codebook.schema.yaml",
-        "config/schemas/panel.schema.yaml",
-        "data/raw/upstream",
+        stage_input("panel"),
         config=CONFIG,
     output:
-        "data/processed/panel.parquet",
-        "data/processed/panel.csv",
-        "data/processed/panel.dta",
-        "data/processed/imputed.parquet",
-        "results/data/quality.json",
-        "results/data/quality.md",
-        "results/data/coverage.csv",
-        "results/data/coverage.png",
-        "results/data/coverage.pdf",
-        "results/data/artefacts.json",
+        stage_output("panel"),
     log:
         "logs/panel.log",
     conda:
         CONDA_ENV
     shell:
-        "clusternet --log {log} panel --config {input.config}"
+        stage_shell("panel")
 
 
 rule codebook:
     input:
-        section("codebook"),
-        section("panel"),
-        "config/schemas/codebook.schema.yaml",
-        "config/schemas/panel.schema.yaml",
+        stage_input("codebook"),
         config=CONFIG,
     output:
-        "results/data/codebook.md",
+        stage_output("codebook"),
     log:
         "logs/codebook.log",
     conda:
         CONDA_ENV
     shell:
-        "clusternet --log {log} codebook --config {input.config}"
-
-
-ALL_TARGETS.extend(
-    [
-        "data/processed/panel.parquet",
-        "results/data/quality.json",
-        "results/data/artefacts.json",
-        "results/data/codebook.md",
-    ]
-)
+        stage_shell("codebook")

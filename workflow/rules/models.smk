@@ -1,28 +1,17 @@
 # Models stage: every specification of config/models.yaml -> results/models/<name>.json
 # (+ index.json). The directory is rebuilt whole by `clusternet models`.
+# Inputs and outputs: the stage table (clusternet/workflow/stages.py).
 
 
 rule models:
     input:
-        section("models"),
-        "config/schemas/models.schema.yaml",
-        # read by the circularity guard (clusternet.network.circularity)
-        section("network"),
-        section("codebook"),
-        section("indicators"),
-        "data/processed/panel.parquet",
-        "data/processed/indices.parquet",
-        "data/processed/network_nodes.parquet",
-        "data/interim/weights",  # spatial_lags of SLX specifications
+        stage_input("models"),
         config=CONFIG,
     output:
-        directory("results/models"),
+        stage_output("models"),
     log:
         "logs/models.log",
     conda:
         CONDA_ENV
     shell:
-        "clusternet --log {log} models --config {input.config}"
-
-
-ALL_TARGETS.append("results/models")
+        stage_shell("models")

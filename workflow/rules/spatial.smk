@@ -1,64 +1,44 @@
 # Spatial stage: weights matrices -> exploratory statistics and spatial panel models.
-# Mirrored stage for stage in dvc.yaml.
+# Inputs and outputs: the stage table (clusternet/workflow/stages.py).
 
 
 rule weights:
     input:
-        section("spatial"),
-        "config/schemas/spatial.schema.yaml",
-        "data/processed/panel.parquet",
+        stage_input("weights"),
         config=CONFIG,
     output:
-        directory("data/interim/weights"),
+        stage_output("weights"),
     log:
         "logs/weights.log",
     conda:
         CONDA_ENV
     shell:
-        "clusternet --log {log} weights --config {input.config}"
+        stage_shell("weights")
 
 
 rule spatial_explore:
     input:
-        section("spatial"),
-        section("models"),
-        "config/schemas/spatial.schema.yaml",
-        "data/interim/weights",
-        "data/processed/panel.parquet",
-        "data/processed/indices.parquet",
-        "data/processed/network_nodes.parquet",
+        stage_input("spatial_explore"),
         config=CONFIG,
     output:
-        "results/spatial/moran.csv",
-        "results/spatial/artefacts.json",
-        directory("results/spatial/figures"),
+        stage_output("spatial_explore"),
     log:
         "logs/spatial_explore.log",
     conda:
         CONDA_ENV
     shell:
-        "clusternet --log {log} spatial-explore --config {input.config}"
+        stage_shell("spatial_explore")
 
 
 rule spatial_models:
     input:
-        section("spatial"),
-        section("models"),
-        "config/schemas/spatial.schema.yaml",
-        "data/interim/weights",
-        "data/processed/panel.parquet",
-        "data/processed/indices.parquet",
-        "data/processed/network_nodes.parquet",
+        stage_input("spatial_models"),
         config=CONFIG,
     output:
-        directory("results/spatial/models"),
+        stage_output("spatial_models"),
     log:
         "logs/spatial_models.log",
     conda:
         CONDA_ENV
     shell:
-        "clusternet --log {log} spatial-models --config {input.config}"
-
-
-ALL_TARGETS.extend(["results/spatial/moran.csv", "results/spatial/artefacts.json", "results/spatial/figures",
-                    "results/spatial/models"])
+        stage_shell("spatial_models")

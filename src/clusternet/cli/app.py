@@ -26,10 +26,12 @@ from clusternet.network import cli as network_cli
 from clusternet.replication import cli as replication_cli
 from clusternet.report import cli as report_cli
 from clusternet.spatial import cli as spatial_cli
+from clusternet.workflow import cli as workflow_cli
 
 # Order of the sub-commands in `clusternet --help` (the pipeline's order).
 DOMAIN_CLIS = (data_cli, indices_cli, network_cli, models_cli, spatial_cli, efficiency_cli, modes_cli, hypotheses_cli,
-               report_cli, replication_cli)
+               report_cli, replication_cli,
+               workflow_cli)  # issue 14: `clusternet dag`
 
 
 def build_parser() -> argparse.ArgumentParser:
@@ -110,9 +112,25 @@ def main(argv: list[str] | None = None) -> int:
         print(f"clusternet {args.command}: error: {exc}", file=sys.stderr)
         return 2
     finally:
+        _trace_imports(args.command)
         if log is not None:
             sys.stdout, sys.stderr = stdout, stderr
             log.close()
+
+
+def _trace_imports(command: str) -> None:
+    """With CLUSTERNET_IMPORT_TRACE=DIR, append the package's modules this command imported to
+    DIR/<command>.txt: tests/workflow/test_stage_table.py checks them against the code dependencies
+    of the stage table (issue 14)."""
+    import os
+
+    trace = os.environ.get("CLUSTERNET_IMPORT_TRACE")
+    if not trace:
+        return
+    names = sorted(m for m in sys.modules if m == "clusternet" or m.startswith("clusternet."))
+    Path(trace).mkdir(parents=True, exist_ok=True)
+    with open(Path(trace) / f"{command}.txt", "a", encoding="utf-8") as fh:
+        fh.write("".join(f"{n}\n" for n in names))
 
 
 if __name__ == "__main__":  # pragma: no cover
