@@ -4,11 +4,19 @@
 # (`clusternet dag --dvc`; tests/workflow/test_dag_mirror.py and test_stage_table.py check both).
 # Overrides work: `snakemake --config seed=1`, `--configfile config/test/config.yaml` (the rules
 # get the merged, validated config; workflow/rules/common.smk).
+from pathlib import Path
+
 from snakemake.utils import min_version, validate
 
 min_version("8.0")
 
 configfile: "config/config.yaml"
+
+# DVC parameters (`dvc exp run -S seed=1` edits params.yaml, not the commented config): their keys
+# replace those of config/config.yaml here as in the dvc.yaml commands (`clusternet --params`);
+# --config / --configfile still win.
+if Path("params.yaml").exists():
+    workflow.configfile("params.yaml")
 
 validate(config, "config/schemas/config.schema.yaml")
 

@@ -270,8 +270,36 @@ class Config:
         return hashlib.sha256(blob).hexdigest()
 
 
+# --- issue 14: DVC parameters ------------------------------------------------------------------
+# `clusternet --params params.yaml ...` (the commands of dvc.yaml): the keys of params.yaml replace
+# those of the global config (nested mappings merged), so that `dvc exp run -S seed=1` changes what
+# runs without rewriting the commented config/config.yaml. Snakemake reads the same file as a
+# `configfile:` (workflow/rules/common.smk), so both runners honour it.
+_PARAMS_OVERLAY: Path | None = None
+
+
+def set_params_overlay(path: str | os.PathLike | None) -> None:
+    global _PARAMS_OVERLAY
+    _PARAMS_OVERLAY = Path(path) if path else None
+
+
+def _merge(base: dict, over: dict) -> dict:
+    out = dict(base)
+    for key, value in over.items():
+        out[key] = _merge(out[key], value) if isinstance(value, dict) and isinstance(out.get(key), dict) else value
+    return out
+
+
 def load_config(path: str | os.PathLike = DEFAULT_CONFIG) -> Config:
     path = Path(path)
     main = read_yaml(path) or {}
-    validate(main, _schema_dir(path, main) / "config.schema.yaml", str(path))
+    if _PARAMS_OVERLAY is not None:
+        over = read_yaml(_PARAMS_OVERLAY) or {}
+        if not isinstance(over, dict):
+            raise ConfigError(f"{_PARAMS_OVERLAY}: DVC parameters must be a mapping of config keys")
+        main = _merge(main, over)
+        source = f"{path} (with {_PARAMS_OVERLAY})"
+    else:
+        source = str(path)
+    validate(main, _schema_dir(path, main) / "config.schema.yaml", source)
     return Config(path=path, main=main)

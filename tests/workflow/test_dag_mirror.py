@@ -53,7 +53,10 @@ def dvc_stages() -> dict[str, dict]:
             return out
 
         outs = paths(st.get("outs")) | paths(st.get("metrics")) | paths(st.get("plots"))
-        stages[name] = {"cmd": st["cmd"], "deps": paths(st.get("deps")), "outs": outs}
+        # DVC's commands read the DVC parameters (--params params.yaml); Snakemake merges the same
+        # file into its config (Snakefile) and hands the result to the command as --config
+        cmd = st["cmd"].replace(" --params params.yaml", "")
+        stages[name] = {"cmd": cmd, "deps": paths(st.get("deps")), "outs": outs}
     return stages
 
 
@@ -95,7 +98,7 @@ def test_every_rule_is_one_clusternet_command(dags):
 def _subcommand(cmd: str) -> str:
     """The sub-command of `clusternet [--log FILE] SUB ...`."""
     words = shlex.split(cmd)[1:]
-    if words[:1] == ["--log"]:
+    while words[:1] in (["--log"], ["--params"]):
         words = words[2:]
     return words[0]
 

@@ -11,18 +11,20 @@ import pytest
 
 from clusternet.config import load_config
 from clusternet.workflow.codedeps import code_dependencies
-from clusternet.workflow.dvc import render
+from clusternet.workflow.dvc import render, render_params
 from clusternet.workflow.stages import STAGES, all_targets, data_inputs
 
 ROOT = Path(__file__).resolve().parents[2]
 FIXED_INPUTS = {"config/package.yaml", "requirements.lock"}
 
 
-def test_committed_dvc_yaml_is_generated_from_the_stage_table(monkeypatch):
+def test_committed_dvc_yaml_and_params_are_generated_from_the_stage_table(monkeypatch):
     monkeypatch.chdir(ROOT)
-    committed = (ROOT / "dvc.yaml").read_text(encoding="utf-8")
-    assert committed == render(load_config("config/config.yaml")), (
+    config = load_config("config/config.yaml")
+    assert (ROOT / "dvc.yaml").read_text(encoding="utf-8") == render(config), (
         "dvc.yaml is stale: regenerate it with `clusternet dag --dvc` (and commit it)")
+    assert (ROOT / "params.yaml").read_text(encoding="utf-8") == render_params(config), (
+        "params.yaml disagrees with config/config.yaml: regenerate it with `clusternet dag --dvc`")
 
 
 def test_dag_check_reports_a_stale_file(tmp_path, monkeypatch):

@@ -12,7 +12,8 @@ ROOT = Path(__file__).resolve().parents[2]
 BIN = Path(sys.executable).parent
 # requirements.lock, pyproject.toml, LICENSE: the replication package needs them (package stage).
 WORKFLOW_FILES = ("Snakefile", "dvc.yaml", "config", "workflow", "profiles", "environment.yml", "src", "requirements.lock",
-                  "pyproject.toml", "LICENSE")
+                  "pyproject.toml", "LICENSE",
+                  "params.yaml", ".dvcignore")
 
 
 # The small fast test configuration (issue 14): a few years, a handful of specifications, few

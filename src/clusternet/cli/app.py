@@ -41,6 +41,8 @@ def build_parser() -> argparse.ArgumentParser:
     )
     parser.add_argument("--version", action="version", version=f"clusternet {__version__}")
     parser.add_argument("--log", metavar="FILE", help="also write everything the command prints (and warnings) to FILE")
+    parser.add_argument("--params", metavar="FILE",
+                        help="DVC parameters (params.yaml): their keys replace those of the --config file")
     sub = parser.add_subparsers(dest="command", metavar="COMMAND")
     sub.required = True
     for module in DOMAIN_CLIS:
@@ -105,6 +107,10 @@ def main(argv: list[str] | None = None) -> int:
     from clusternet import reads
 
     reads.reset()  # the hashes of what this command reads (provenance), not of an earlier command
+    if args.params:
+        from clusternet.config import set_params_overlay
+
+        set_params_overlay(args.params)
     try:
         _start_stage(args)
         return int(args.func(args) or 0)

@@ -37,7 +37,8 @@ OUTPUT_DIRS = ("results", "data/processed")  # what the pipeline writes and veri
 # Code copied when the project is not a git checkout (e.g. a copy of the workflow).
 FALLBACK_CODE = ("Snakefile", "dvc.yaml", "config", "workflow", "profiles", "environment.yml", "src",
                  "pyproject.toml", "requirements.lock", "LICENSE", "Makefile", "README.md", "CITATION.cff",
-                 "data-citations.bib", "docs", "tests", "benchmarks", "resources", ".gitignore")
+                 "data-citations.bib", "docs", "tests", "benchmarks", "resources", ".gitignore",
+                 "params.yaml")  # issue 14: DVC parameters (read by both runners)
 # DVC's own control files stay out of the package: the package directory is itself an output of
 # the dvc `package` stage, and DVC refuses an output directory that holds a .dvcignore or .dvc/
 # (the package replicates through Snakemake; `dvc init` recreates them for DVC users).
