@@ -2,7 +2,7 @@
 
 Runs Snakemake in one copy of the workflow and `dvc repro` in another, then checks
 that (1) every final output exists, (2) a second Snakemake run has nothing to do,
-(3) the DVC run reproduces Snakemake's outputs byte for byte (which is also the
+(3) (test_dvc_e2e.py) the DVC run reproduces Snakemake's outputs byte for byte (which is also the
 determinism check: two independent runs, same bytes). (3) runs on the small test configuration
 (config/test/, issue 14) against the suite's small Snakemake run.
 """
@@ -13,7 +13,7 @@ from pathlib import Path
 
 import pytest
 
-from workflow_e2e import _copy_workflow, _hashes, _run  # noqa: E402  (shared with test_package_e2e.py)
+from workflow_e2e import _run  # noqa: E402  (shared with test_package_e2e.py)
 
 BIN = Path(sys.executable).parent
 pytestmark = pytest.mark.e2e
@@ -60,14 +60,4 @@ def test_second_run_does_nothing(snakemake_run):
     assert "Nothing to be done" in proc.stdout + proc.stderr, proc.stdout[-3000:]
 
 
-def test_dvc_repro_reproduces_snakemake_outputs(snakemake_test_run, tmp_path_factory):
-    # On the small test configuration (issue 14): the mirror of the two runners is a property of
-    # the workflow, not of the real configuration, which the suite runs once (snakemake_run).
-    work, env = snakemake_test_run
-    dvc_work = _copy_workflow(tmp_path_factory.mktemp("e2e") / "dvc", test_config=True)
-    _run([str(BIN / "dvc"), "init", "--no-scm", "-q"], dvc_work, env)
-    _run([str(BIN / "dvc"), "repro", "--quiet"], dvc_work, env)
-    a, b = _hashes(work), _hashes(dvc_work)
-    assert set(a) == set(b), f"only from Snakemake: {sorted(set(a) - set(b))}; only from DVC: {sorted(set(b) - set(a))}"
-    differ = sorted(k for k in a if a[k] != b[k])
-    assert not differ, f"outputs differ between the Snakemake and the DVC run: {differ}"
+# The DVC run (on the small test configuration) and its checks: tests/workflow/test_dvc_e2e.py.

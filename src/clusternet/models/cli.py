@@ -111,8 +111,10 @@ def _models(args: argparse.Namespace) -> int:
     from clusternet.models.runner import run_models
 
     config = load_config(args.config)
-    index = run_models(config)
-    print(f"fitted {len(index)} specification(s) -> {config.path_of('results') / 'models'}")
+    only = [n for item in (args.only or []) for n in item.split(",") if n]
+    index = run_models(config, only=only or None)
+    fitted = len(only) if only else len(index)
+    print(f"fitted {fitted} specification(s) -> {config.path_of('results') / 'models'}")
     return 0
 
 
@@ -154,4 +156,7 @@ def register(sub) -> None:
 
     p = sub.add_parser("models", help="fit every specification of config/models.yaml -> results/models/")
     add_config_argument(p)
+    p.add_argument("--only", action="append", metavar="NAME[,NAME]",
+                   help="fit only these specifications (repeatable): rewrite results/models/NAME.json and "
+                        "its index entry, leave the other documents as they are (issue 14)")
     p.set_defaults(func=_models)

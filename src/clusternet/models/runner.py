@@ -49,11 +49,24 @@ def fit_specification(data: pd.DataFrame, spec: dict, *, inputs=(), config=None,
     data = add_policy_dummy(data, spec)  # spec.policy_dummy: a static DID dummy
     doc = fit(select_sample(data, spec), spec, **fit_args)
     doc["spec"] = spec
-    doc["provenance"] = provenance(inputs, config, sections=[section] if config is not None else None)
+    # issue 14: the config part of provenance is the global config and the specification's own
+    # resolved dict, not the whole section file, so that editing one specification leaves every
+    # other document byte-identical
+    doc["provenance"] = provenance(inputs, config, sections=[] if config is not None else None)
+    doc["provenance"]["specification_sha256"] = specification_sha256(spec)
     if not doc.get("label"):
         doc["label"] = str(spec.get("label", spec.get("name", "")))
     validate_result(doc, f"specification {spec.get('name', spec['model'])!r}")
     return doc
+
+
+def specification_sha256(spec: dict) -> str:
+    """sha256 of the canonical JSON of a resolved specification (defaults and seed filled in)."""
+    import hashlib
+    import json
+
+    blob = json.dumps(spec, sort_keys=True, ensure_ascii=False, default=str).encode()
+    return hashlib.sha256(blob).hexdigest()
 
 
 def specifications(config) -> list[dict]:
@@ -69,25 +82,43 @@ def specifications(config) -> list[dict]:
     return specs
 
 
-def run_models(config, out_dir: str | os.PathLike | None = None, processed_dir=None) -> list[dict]:
-    """Fit every specification; write the result documents and the index. Returns the index.
+def run_models(config, out_dir: str | os.PathLike | None = None, processed_dir=None,
+               only: list[str] | None = None) -> list[dict]:
+    """Fit every specification (or those named in ``only``); write the result documents and the
+    index. Returns the index.
 
     Holds the ``models`` results lock (:func:`clusternet.reads.results_lock`) exclusively, so
     `clusternet hypotheses` and `clusternet report` never read a set being rewritten."""
     from clusternet.reads import results_lock
 
     with results_lock(config.path_of("results"), exclusive=["models"]):
-        return _run_models(config, out_dir, processed_dir)
+        return _run_models(config, out_dir, processed_dir, only)
 
 
-def _run_models(config, out_dir, processed_dir) -> list[dict]:
+def _selected(config, specs: list[dict], only: list[str]) -> list[dict]:
+    import difflib
+
+    names = [s["name"] for s in specs]
+    unknown = [n for n in only if n not in names]
+    if unknown:
+        hints = {n: difflib.get_close_matches(n, names, n=3) for n in unknown}
+        raise ConfigError(f"{config.section_file(SECTION)}: --only names no specification: "
+                          + "; ".join(f"{n!r} (closest: {', '.join(h) or 'none'})" for n, h in hints.items()))
+    return [s for s in specs if s["name"] in only]
+
+
+def _run_models(config, out_dir, processed_dir, only=None) -> list[dict]:
     out_dir = Path(out_dir) if out_dir is not None else config.path_of("results") / SECTION
     specs = specifications(config)
     # circularity guard (config/network.yaml circularity): refuses before any fitting
     from clusternet.network.circularity import check_model_config
     overrides = check_model_config(config, specs)
+    if only:
+        specs = _selected(config, specs, only)
     data, inputs = load_analysis_panel(config, processed_dir)
-    inputs = [*inputs, config.path, config.section_file(SECTION)]
+    inputs = [*inputs, config.path]  # models.yaml: its specification's own hash (specification_sha256)
+    if only:
+        return _refit_only(config, specs, data, inputs, out_dir, overrides)
     index = []
     with atomic_directory(out_dir) as tmp:
         for spec in specs:
@@ -98,9 +129,38 @@ def _run_models(config, out_dir, processed_dir) -> list[dict]:
                 message = str(exc) if where in str(exc) else f"{where}: {exc}"
                 raise type(exc)(f"{config.section_file(SECTION)}: {message}") from exc
             write_result(tmp / f"{spec['name']}.json", doc)
-            index.append({
-                "name": spec["name"], "model": doc["model"], "label": doc["label"], "dependent": doc["dependent"],
-                "file": f"{spec['name']}.json", "nobs": doc["nobs"],
-            })
+            index.append(_index_entry(spec, doc))
         write_json(tmp / "index.json", {"specifications": index, "circularity_overrides": overrides})
+    return index
+
+
+def _index_entry(spec: dict, doc: dict) -> dict:
+    return {"name": spec["name"], "model": doc["model"], "label": doc["label"], "dependent": doc["dependent"],
+            "file": f"{spec['name']}.json", "nobs": doc["nobs"]}
+
+
+def _fit_named(config, spec, data, inputs) -> dict:
+    try:
+        return fit_specification(data, spec, inputs=inputs, config=config)
+    except ClusternetError as exc:
+        where = f"specification {spec['name']!r}"
+        message = str(exc) if where in str(exc) else f"{where}: {exc}"
+        raise type(exc)(f"{config.section_file(SECTION)}: {message}") from exc
+
+
+def _refit_only(config, specs, data, inputs, out_dir: Path, overrides) -> list[dict]:
+    """`clusternet models --only NAME`: rewrite NAME.json (atomically) and its entry of index.json;
+    the other documents are left as they are. Returns the updated index."""
+    from clusternet.io import read_json
+
+    index_path = out_dir / "index.json"
+    current = read_json(index_path) if index_path.is_file() else {"specifications": []}
+    entries = {e["name"]: e for e in current.get("specifications", [])}
+    docs = [(spec, _fit_named(config, spec, data, inputs)) for spec in specs]  # all fitted before any write
+    for spec, doc in docs:
+        write_result(out_dir / f"{spec['name']}.json", doc)
+        entries[spec["name"]] = _index_entry(spec, doc)
+    order = [s["name"] for s in specifications(config)]
+    index = [entries[n] for n in order if n in entries]
+    write_json(index_path, {"specifications": index, "circularity_overrides": overrides})
     return index

@@ -36,7 +36,7 @@ def _dag(args) -> int:
 
 
 def register(sub) -> None:
-    p = sub.add_parser("dag", help="the pipeline's stage table; --dvc writes dvc.yaml and params.yaml generated from it")
+    p = sub.add_parser("dag", help="the pipeline's stage table; --dvc writes dvc.yaml and params.yaml from it")
     add_config_argument(p)
     p.add_argument("--dvc", action="store_true", help="write dvc.yaml from the stage table")
     p.add_argument("--output", default="dvc.yaml", help="file to write with --dvc (default: %(default)s)")

@@ -10,7 +10,7 @@ To add a stage: add a :class:`Stage` here, a rule in workflow/rules/<domain>.smk
 ``stage_input(name)`` / ``stage_output(name)``, and regenerate dvc.yaml (``clusternet dag --dvc``)."""
 from __future__ import annotations
 
-from dataclasses import dataclass, field
+from dataclasses import dataclass
 
 DEFAULT_CONFIG = "config/config.yaml"
 
@@ -58,7 +58,8 @@ _WEIGHTS = "data/interim/weights"
 _STAGES: tuple[Stage, ...] = (
     Stage("acquire", "acquire", ("sources",), _schemas("sources"), (), ("data/raw/upstream",),
           directories=frozenset({"data/raw/upstream"}), entry=("clusternet.data.sources",), targets=()),
-    Stage("panel", "panel", ("sources", "items", "codebook", "panel"), _schemas("sources", "items", "codebook", "panel"),
+    Stage("panel", "panel", ("sources", "items", "codebook", "panel"),
+          _schemas("sources", "items", "codebook", "panel"),
           ("data/raw/upstream",),
           (_PANEL, "data/processed/panel.csv", "data/processed/panel.dta", "data/processed/imputed.parquet",
            "results/data/quality.json", "results/data/quality.md", "results/data/coverage.csv",
