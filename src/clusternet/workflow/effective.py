@@ -45,7 +45,10 @@ def effective_config(merged: dict, configfiles=(), default: str | os.PathLike = 
     module docstring), loaded and validated; with ``validate_sections`` every section file is read
     and validated now (a typo fails ``snakemake -n`` with the file and the key)."""
     default = Path(default)
-    files = [default, *[Path(f) for f in configfiles]]
+    # Snakemake gives --configfile paths as absolute paths; the commands (and the provenance of
+    # their outputs) name them relative to the working directory when they are inside it
+    files = [default, *[Path(os.path.relpath(f)) if Path(f).resolve().is_relative_to(Path.cwd().resolve())
+                        else Path(f) for f in configfiles]]
     resolved = {"schemas": default.parent / "schemas"}
     for f in files:
         resolved.update(_relative_keys(f))
