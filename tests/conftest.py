@@ -49,12 +49,16 @@ def snakemake_test_run(tmp_path_factory, mirror_dir):
     issue 14) after `snakemake --cores 2`: (directory, environment). The e2e tests of workflow
     mechanics (DVC mirror, replication package, code-aware reruns, overrides) use it, so the suite
     runs the real configuration only once (`snakemake_run`). CLUSTERNET_IMPORT_TRACE records what
-    each stage imported (checked against the stage table's code dependencies)."""
+    each stage imported (checked against the stage table's code dependencies) in ../imports.
+    CLUSTERNET_E2E_TEST_REUSE: the directory of such a finished run (developers; CI never sets it)."""
     import sys
 
     sys.path.insert(0, str(ROOT / "tests" / "workflow"))
     from workflow_e2e import BIN, _copy_workflow, _env, _run
 
+    reuse = os.environ.get("CLUSTERNET_E2E_TEST_REUSE")  # as CLUSTERNET_E2E_REUSE, for this small run
+    if reuse:
+        return Path(reuse), _env(mirror_dir)
     work = _copy_workflow(tmp_path_factory.mktemp("e2e-test-config") / "snakemake", test_config=True)
     env = _env(mirror_dir)
     env["CLUSTERNET_IMPORT_TRACE"] = str(work.parent / "imports")
