@@ -123,12 +123,40 @@ def test_models_stage_writes_documents_and_index(tmp_path):
     assert [c["name"] for c in base["coefficients"]] == ["x", "digital_index"]
     assert set(base["provenance"]["inputs"]) == {
         str(tmp_path / p) for p in ("data/processed/panel.parquet", "data/processed/indices.parquet")
-    } | {str(config), str(config.parent / "models.yaml")}
+    } | {str(config)}  # issue 14: not models.yaml, but the specification's own hash
+    assert len(base["provenance"]["specification_sha256"]) == 64
     late = read_result(out / "late_dk.json")
     assert late["nobs"] == 20 * 8 and late["covariance"]["options"]["bandwidth"] == 2
     first = {p.name: p.read_bytes() for p in out.iterdir()}
     assert main(["models", "--config", str(config)]) == 0
     assert {p.name: p.read_bytes() for p in out.iterdir()} == first  # byte-identical rerun
+
+
+def test_models_only_refits_one_specification_and_leaves_the_others_byte_identical(tmp_path, capsys):
+    """Issue 14: editing one specification and `clusternet models --only NAME` rewrite that document
+    and its index entry; the other documents keep their bytes (provenance hashes each
+    specification's own resolved dict, not models.yaml)."""
+    config = _project(tmp_path, SPECS)
+    assert main(["models", "--config", str(config)]) == 0
+    out = tmp_path / "results" / "models"
+    before = {p.name: p.read_bytes() for p in out.iterdir()}
+    models = yaml.safe_load((config.parent / "models.yaml").read_text())
+    models["specifications"][0]["controls"] = []  # base: drop its control
+    (config.parent / "models.yaml").write_text(yaml.safe_dump(models, sort_keys=False))
+    assert main(["models", "--config", str(config), "--only", "base"]) == 0
+    after = {p.name: p.read_bytes() for p in out.iterdir()}
+    assert sorted(n for n in after if after[n] != before[n]) == ["base.json"]  # index entry unchanged
+    assert after["late_dk.json"] == before["late_dk.json"]
+    base = json.loads(after["base.json"])
+    assert [c["name"] for c in base["coefficients"]] == ["x"]
+    assert base["provenance"]["specification_sha256"] != json.loads(before["base.json"])["provenance"][
+        "specification_sha256"]
+    # the full stage gives the same bytes as --only did
+    assert main(["models", "--config", str(config)]) == 0
+    assert {p.name: p.read_bytes() for p in out.iterdir()} == after
+    assert main(["models", "--config", str(config), "--only", "bse"]) == 2
+    err = capsys.readouterr().err
+    assert "models.yaml" in err and "'bse'" in err and "base" in err
 
 
 def test_models_stage_failure_leaves_previous_results(tmp_path, capsys):

@@ -53,7 +53,8 @@ def fit_specification(data: pd.DataFrame, spec: dict, *, inputs=(), config=None,
     # resolved dict, not the whole section file, so that editing one specification leaves every
     # other document byte-identical
     doc["provenance"] = provenance(inputs, config, sections=[] if config is not None else None)
-    doc["provenance"]["specification_sha256"] = specification_sha256(spec)
+    if config is not None:  # a stage's document (`clusternet fit` records its spec in the document only)
+        doc["provenance"]["specification_sha256"] = specification_sha256(spec)
     if not doc.get("label"):
         doc["label"] = str(spec.get("label", spec.get("name", "")))
     validate_result(doc, f"specification {spec.get('name', spec['model'])!r}")
