@@ -24,7 +24,8 @@ NOT_SUBMITTED = {"all"}
 @pytest.fixture(scope="module")
 def workflow_copy(tmp_path_factory) -> Path:
     dst = tmp_path_factory.mktemp("slurm-profile")
-    for name in ("Snakefile", "config", "workflow", "profiles", "environment.yml"):
+    # src/: the rules list the source files each stage imports as inputs (code-aware reruns)
+    for name in ("Snakefile", "config", "workflow", "profiles", "environment.yml", "src"):
         src = ROOT / name
         (shutil.copytree if src.is_dir() else shutil.copy2)(src, dst / name)
     return dst
