@@ -36,3 +36,14 @@ rule all:
     input:
         ALL_TARGETS,
     default_target: True
+
+
+# Passed on to every job, also by executors that do not share the submitting shell's environment
+# (SLURM: profiles/slurm). Declared only when set: without the offline mirror the pipeline downloads,
+# and an `envvars:` declaration would make the variable mandatory.
+import os
+
+if "CLUSTERNET_MIRROR" in os.environ:
+
+    envvars:
+        "CLUSTERNET_MIRROR",
