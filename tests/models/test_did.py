@@ -145,8 +145,12 @@ def test_did_errors():
         did.fit_did_cs(df, {"name": "cs", "model": "did_cs", "y": "y", "x": []})
     with pytest.raises(DataError, match=r"names entities \[99\]"):
         did.fit_did_cs(df, cs_spec(adoption_years={99: 2015}))
-    with pytest.raises(ConfigError, match="without covariates"):
+    with pytest.raises(DataError, match="'z' not found"):
         did.fit_did_cs(df, {**cs_spec(), "controls": ["z"]})
+    with pytest.raises(ConfigError, match="est_method must be one of"):
+        did.fit_did_cs(df, cs_spec(est_method="ols"))
+    with pytest.raises(ConfigError, match="needs a seed"):
+        did.fit_did_cs(df, cs_spec(bootstrap_draws=99))
     with pytest.raises(ConfigError, match="control must be never or notyet"):
         did.fit_did_cs(df, cs_spec(control="later"))
     with pytest.raises(DataError, match="balanced panel"):
