@@ -68,7 +68,7 @@ def test_always_treated_group_and_each_2x2_against_two_group_twfe():
                          for i in range(len(g)) for j, t in enumerate(years)])
     check_identities(res, long, "y", "D")
     # the always-treated group appears only as a control of later-vs-earlier comparisons
-    assert not ((res.table.treated == 2000)).any()
+    assert not (res.table.treated == 2000).any()
     assert set(res.table[res.table.control == "2000"].type) == {"later_vs_earlier"}
     for r in res.table.itertuples():
         if r.type == "treated_vs_untreated":

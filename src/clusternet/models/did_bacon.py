@@ -67,15 +67,15 @@ def bacon_decomposition(Y: np.ndarray, periods: list[int], cohort: np.ndarray) -
     if np.isnan(Y).any():
         raise DataError("the Bacon decomposition needs a balanced panel without missing outcomes")
     periods = [int(p) for p in periods]
-    P = np.array(periods)
+    per = np.array(periods)
     g = np.asarray(cohort, dtype=float)
-    g = np.where(g > P[-1], np.nan, g)           # treated after the sample: untreated within it
-    g = np.where(g < P[0], P[0], g)              # treated before the sample: treated throughout
-    D = (~np.isnan(g))[:, None] & (P[None, :] >= np.nan_to_num(g, nan=np.inf)[:, None])
+    g = np.where(g > per[-1], np.nan, g)           # treated after the sample: untreated within it
+    g = np.where(g < per[0], per[0], g)              # treated before the sample: treated throughout
+    D = (~np.isnan(g))[:, None] & (per[None, :] >= np.nan_to_num(g, nan=np.inf)[:, None])
     twfe, vd = _twfe_balanced(Y, D.astype(float))
     groups = sorted({int(v) for v in g[~np.isnan(g)]})
     share = {k: float(np.mean(g == k)) for k in groups}
-    dbar = {k: float(np.mean(P >= k)) for k in groups}
+    dbar = {k: float(np.mean(per >= k)) for k in groups}
     members = {k: g == k for k in groups}
     never = np.isnan(g)
     rows = []
@@ -91,19 +91,19 @@ def bacon_decomposition(Y: np.ndarray, periods: list[int], cohort: np.ndarray) -
                 continue
             nku = share[k] / (share[k] + nu)
             w = (share[k] + nu) ** 2 * nku * (1 - nku) * dbar[k] * (1 - dbar[k]) / vd
-            rows.append(("treated_vs_untreated", k, NEVER, w, dd(members[k], never, P < k, P >= k)))
+            rows.append(("treated_vs_untreated", k, NEVER, w, dd(members[k], never, per < k, per >= k)))
     for i, k in enumerate(groups):
         for l_ in groups[i + 1:]:
             nkl = share[k] / (share[k] + share[l_])
             dk, dl = dbar[k], dbar[l_]
-            mid = (P >= k) & (P < l_)
+            mid = (per >= k) & (per < l_)
             if dk < 1:  # k is observed untreated: earlier vs later
                 w = (((share[k] + share[l_]) * (1 - dl)) ** 2 * nkl * (1 - nkl)
                      * (dk - dl) / (1 - dl) * (1 - dk) / (1 - dl) / vd)
-                rows.append(("earlier_vs_later", k, str(l_), w, dd(members[k], members[l_], P < k, mid)))
+                rows.append(("earlier_vs_later", k, str(l_), w, dd(members[k], members[l_], per < k, mid)))
             if dl > 0:  # l is observed treated: later vs earlier (k as the control)
                 w = ((share[k] + share[l_]) * dk) ** 2 * nkl * (1 - nkl) * (dl / dk) * (dk - dl) / dk / vd
-                rows.append(("later_vs_earlier", l_, str(k), w, dd(members[l_], members[k], mid, P >= l_)))
+                rows.append(("later_vs_earlier", l_, str(k), w, dd(members[l_], members[k], mid, per >= l_)))
     if not rows:
         raise EstimationError("no 2x2 comparison: the panel needs two timing groups")
     table = pd.DataFrame(rows, columns=["type", "treated", "control", "weight", "estimate"])
