@@ -113,7 +113,7 @@ def fit_did_twfe(data: pd.DataFrame, spec: dict) -> dict:
     extra = {"did": {
         "estimator": "twfe", "n_dropped_missing": dropped, "reference_period": -1, "leads": leads,
         "lags": lags, "binned_endpoints": True,
-        "cohorts": _cohort_sizes(frame, g, common["entity"]), "source": opts["source"],
+        "cohorts": cohort_sizes(frame, g, common["entity"]), "source": opts["source"],
         "warning": "TWFE weights can be negative under staggered adoption with dynamic effects; "
                    "compare with did_cs",
     }}
@@ -126,7 +126,7 @@ def fit_did_twfe(data: pd.DataFrame, spec: dict) -> dict:
     )
 
 
-def _cohort_sizes(frame: pd.DataFrame, g: pd.Series, entity: str) -> dict:
+def cohort_sizes(frame: pd.DataFrame, g: pd.Series, entity: str) -> dict:
     per_entity = pd.Series(g.to_numpy(), index=frame[entity]).groupby(level=0).first()
     counts = per_entity.fillna(0).astype(int).value_counts().sort_index()
     return {("never" if k == 0 else str(k)): int(v) for k, v in counts.items()}
@@ -260,7 +260,7 @@ def fit_did_cs(data: pd.DataFrame, spec: dict) -> dict:
         "estimator": "callaway_santanna", "control": opts["control"], "base_period": opts["base_period"],
         "est_method": opts["est_method"], "anticipation": int(opts["anticipation"]), "covariates": controls,
         "reference_period": -1 - int(opts["anticipation"]) if opts["base_period"] == "universal" else None,
-        "att_gt": gt, "cohorts": _cohort_sizes(frame, g, entity), "dropped_cohorts": cs.dropped_cohorts,
+        "att_gt": gt, "cohorts": cohort_sizes(frame, g, entity), "dropped_cohorts": cs.dropped_cohorts,
         "skipped_cells": cs.skipped, "analytic_std_error": analytic, "uniform_bands": bands,
         "inference": (f"multiplier bootstrap, {draws} Rademacher draws, entity level (R did default: 1000)"
                       if draws else "analytic influence function, entity level (normal); R did default is a "

@@ -144,7 +144,7 @@ def fit_did_bacon(data: pd.DataFrame, spec: dict) -> dict:
     """The ``did_bacon`` estimator of config/models.yaml: the decomposition as a result
     document (coefficients: ``att_twfe`` and the weighted mean per comparison type; the 2x2
     table in ``extra.did.bacon``). No standard errors (the decomposition is descriptive)."""
-    from clusternet.models.did import _cohort_sizes, adoption_series
+    from clusternet.models.did import cohort_sizes, adoption_series
     from clusternet.models.mechanisms import (
         as_list, common_args, prepare_sample, single_outcome_name, spec_name, spec_options,
     )
@@ -177,7 +177,7 @@ def fit_did_bacon(data: pd.DataFrame, spec: dict) -> dict:
         "bacon": res.table.to_dict("records"),
         "weights_by_type": {t: float(w) for t, w in summary.weight.items()},
         "variance_of_demeaned_treatment": res.variance_d,
-        "cohorts": _cohort_sizes(frame, gser, entity), "source": opts["source"],
+        "cohorts": cohort_sizes(frame, gser, entity), "source": opts["source"],
     }}
     return make_result(
         model="did.bacon", dependent=yname, coefficients=rows, covariance={"type": "unadjusted"},

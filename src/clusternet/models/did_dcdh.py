@@ -117,7 +117,7 @@ def fit_did_dcdh(data: pd.DataFrame, spec: dict) -> dict:
     """The ``did_dcdh`` estimator of config/models.yaml.  The treatment is the column
     ``options.treatment`` (binary or discrete, may switch off) or, with ``adoption_years``,
     the absorbing dummy 1[t >= G_i]."""
-    from clusternet.models.did import _cohort_sizes, adoption_series
+    from clusternet.models.did import cohort_sizes, adoption_series
     from clusternet.models.mechanisms import (
         as_list, common_args, prepare_sample, single_outcome_name, spec_ci_level, spec_name, spec_options,
     )
@@ -143,7 +143,7 @@ def fit_did_dcdh(data: pd.DataFrame, spec: dict) -> dict:
         gser = adoption_series(frame, spec, opts)
         frame["_treated"] = ((frame[time] >= gser) & gser.notna()).astype(float)
         dcol = "_treated"
-        cohorts = _cohort_sizes(frame, gser, entity)
+        cohorts = cohort_sizes(frame, gser, entity)
     wide_y = frame.pivot(index=entity, columns=time, values=yname)
     wide_d = frame.pivot(index=entity, columns=time, values=dcol).reindex_like(wide_y)
     if wide_y.isna().any().any() or wide_d.isna().any().any():

@@ -173,7 +173,7 @@ IMPUTATION_OPTIONS = {"adoption_years": None, "anticipation": 0, "se": "bjs", "p
 def fit_did_imputation(data: pd.DataFrame, spec: dict) -> dict:
     """The ``did_imputation`` estimator of config/models.yaml (options: adoption_years,
     anticipation, se bjs|gardner, pretrend_leads, missing, source)."""
-    from clusternet.models.did import _cohort_sizes, adoption_series
+    from clusternet.models.did import cohort_sizes, adoption_series
     from clusternet.models.mechanisms import (
         as_list, common_args, prepare_sample, single_outcome_name, spec_ci_level, spec_name, spec_options,
     )
@@ -209,7 +209,7 @@ def fit_did_imputation(data: pd.DataFrame, spec: dict) -> dict:
         "std_error_bjs": dict(zip(res.names, map(float, res.se_bjs))),
         "std_error_gardner": dict(zip(res.names, map(float, res.se_gardner))),
         "n_treated_obs": res.n_treated, "n_not_imputable": res.n_not_imputable,
-        "cohorts": _cohort_sizes(frame, gser, common["entity"]), "n_dropped_missing": dropped,
+        "cohorts": cohort_sizes(frame, gser, common["entity"]), "n_dropped_missing": dropped,
         "covariates": controls, "pretest": res.pretest, "source": opts["source"],
     }}
     return make_result(

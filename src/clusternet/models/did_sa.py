@@ -115,7 +115,7 @@ SA_OPTIONS = {"adoption_years": None, "control": "never", "source": None, "missi
 def fit_did_sa(data: pd.DataFrame, spec: dict) -> dict:
     """The ``did_sa`` estimator of config/models.yaml (options: adoption_years, control
     never|last, missing error|drop, source)."""
-    from clusternet.models.did import _cohort_sizes, adoption_series, event_name
+    from clusternet.models.did import cohort_sizes, adoption_series, event_name
     from clusternet.models.mechanisms import (
         as_list, common_args, prepare_sample, single_outcome_name, spec_ci_level, spec_name, spec_options,
     )
@@ -146,7 +146,7 @@ def fit_did_sa(data: pd.DataFrame, spec: dict) -> dict:
             for (c, k), b, v, n in zip(res.cells, res.catt, np.diag(res.catt_vcov), res.counts)]
     extra = {"did": {
         "estimator": "sun_abraham", "control": res.control, "reference_period": -1, "catt": catt,
-        "cohorts": _cohort_sizes(frame, gser, common["entity"]), "n_dropped_missing": dropped,
+        "cohorts": cohort_sizes(frame, gser, common["entity"]), "n_dropped_missing": dropped,
         "covariates": controls, "weights": "cohort shares of the observations at each relative time",
         "inference": "entity-clustered, fixest small-sample factor, t(G-1); weights treated as known",
         "source": opts["source"],
