@@ -211,3 +211,17 @@ def test_twfe_pretrend_test_is_the_joint_wald_of_the_leads():
     test = {t["name"]: t for t in doc["tests"]}["pretrends_joint_zero"]
     assert test["statistic"] == pytest.approx(b @ np.linalg.solve(V, b) / 2, rel=1e-10)
     assert test["df"] == [2, 11]  # q and G - 1 (12 entities)
+
+
+def test_cs_missing_drop_entities_balances_the_panel_like_r_did():
+    """options.missing: drop_entities drops every entity with a gap (R did's makeBalancedPanel);
+    the result equals the fit on the panel without that entity."""
+    df = hand_panel(noise=1.0, seed=8)
+    gappy = df.copy()
+    gappy.loc[(gappy.region_code == 9) & (gappy.year == 2013), "y"] = np.nan
+    with pytest.raises(DataError, match="missing values"):
+        did.fit_did_cs(gappy, cs_spec())
+    a = did.fit_did_cs(gappy, cs_spec(missing="drop_entities"))
+    b = did.fit_did_cs(df[df.region_code != 9], cs_spec())
+    assert a["extra"]["did"]["dropped_entities"] == [9]
+    assert [r["estimate"] for r in a["coefficients"]] == pytest.approx([r["estimate"] for r in b["coefficients"]])

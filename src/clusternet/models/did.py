@@ -44,7 +44,8 @@ from clusternet.seeds import required_seed, seed_sequence
 
 TWFE_OPTIONS = {"adoption_years": None, "leads": 4, "lags": 5, "source": None, "missing": "error"}
 CS_OPTIONS = {"adoption_years": None, "control": "notyet", "base_period": "varying", "source": None,
-              "est_method": "dr", "anticipation": 0, "trim_level": 0.995, "bootstrap_draws": 0, "seed": None}
+              "est_method": "dr", "anticipation": 0, "trim_level": 0.995, "bootstrap_draws": 0, "seed": None,
+              "missing": "error"}
 
 
 def event_name(k: int) -> str:
@@ -68,6 +69,27 @@ def adoption_series(frame: pd.DataFrame, spec: dict, opts: dict) -> pd.Series:
         raise DataError(f"specification {spec_name(spec)!r}: options.adoption_years names entities {unknown} "
                         f"that are not in the data (column {entity!r})")
     return frame[entity].astype(int).map(mapping).astype(float)
+
+
+def balanced_sample(data: pd.DataFrame, spec: dict, columns: list[str], missing: str) -> tuple[pd.DataFrame, list]:
+    """The used columns for estimators that need a balanced panel. ``missing: error`` (default)
+    stops at a missing value; ``missing: drop_entities`` drops every entity with a missing
+    value or period (as R did's ``makeBalancedPanel``), returning the dropped entity codes."""
+    if missing not in ("error", "drop_entities"):
+        raise ConfigError(f"specification {spec_name(spec)!r}: options.missing must be error or drop_entities "
+                          f"(drop every entity with a missing value), got {missing!r}")
+    if missing == "error":
+        return prepare_sample(data, spec, columns)[0], []
+    common = common_args(spec)
+    entity, time = common["entity"], common["time"]
+    frame, _ = prepare_sample(data, spec, columns, "drop")
+    counts = frame.groupby(entity)[time].nunique()
+    full = counts.index[counts == data[time].nunique()]
+    dropped = sorted(set(data[entity]) - set(full))
+    frame = frame[frame[entity].isin(full)]
+    if frame.empty:
+        raise DataError(f"specification {spec_name(spec)!r}: no entity is complete in {columns}")
+    return frame, [int(v) if isinstance(v, (int, np.integer)) else v for v in dropped]
 
 
 # ---------------------------------------------------------------- TWFE
@@ -173,7 +195,7 @@ def fit_did_cs(data: pd.DataFrame, spec: dict) -> dict:
     controls = as_list(spec.get("controls"))
     common = common_args(spec)
     entity, time = common["entity"], common["time"]
-    frame, _ = prepare_sample(data, spec, [y, *controls])
+    frame, dropped_entities = balanced_sample(data, spec, [y, *controls], opts["missing"])
     wide = frame.pivot(index=entity, columns=time, values=y)
     if wide.isna().any().any():
         raise DataError(f"specification {spec_name(spec)!r}: did_cs needs a balanced panel of {y!r}")
@@ -261,7 +283,8 @@ def fit_did_cs(data: pd.DataFrame, spec: dict) -> dict:
         "est_method": opts["est_method"], "anticipation": int(opts["anticipation"]), "covariates": controls,
         "reference_period": -1 - int(opts["anticipation"]) if opts["base_period"] == "universal" else None,
         "att_gt": gt, "cohorts": cohort_sizes(frame, g, entity), "dropped_cohorts": cs.dropped_cohorts,
-        "skipped_cells": cs.skipped, "analytic_std_error": analytic, "uniform_bands": bands,
+        "skipped_cells": cs.skipped, "dropped_entities": dropped_entities, "analytic_std_error": analytic,
+        "uniform_bands": bands,
         "inference": (f"multiplier bootstrap, {draws} Rademacher draws, entity level (R did default: 1000)"
                       if draws else "analytic influence function, entity level (normal); R did default is a "
                                     "multiplier bootstrap"),

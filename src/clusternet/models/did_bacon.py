@@ -137,16 +137,16 @@ def bacon_scatter(result: BaconResult, ax=None, title: str | None = None):
     return fig
 
 
-BACON_OPTIONS = {"adoption_years": None, "source": None}
+BACON_OPTIONS = {"adoption_years": None, "source": None, "missing": "error"}
 
 
 def fit_did_bacon(data: pd.DataFrame, spec: dict) -> dict:
     """The ``did_bacon`` estimator of config/models.yaml: the decomposition as a result
     document (coefficients: ``att_twfe`` and the weighted mean per comparison type; the 2x2
     table in ``extra.did.bacon``). No standard errors (the decomposition is descriptive)."""
-    from clusternet.models.did import cohort_sizes, adoption_series
+    from clusternet.models.did import adoption_series, balanced_sample, cohort_sizes
     from clusternet.models.mechanisms import (
-        as_list, common_args, prepare_sample, single_outcome_name, spec_name, spec_options,
+        as_list, common_args, single_outcome_name, spec_name, spec_options,
     )
     from clusternet.results import make_result
 
@@ -157,7 +157,7 @@ def fit_did_bacon(data: pd.DataFrame, spec: dict) -> dict:
     yname = single_outcome_name(spec)
     common = common_args(spec)
     entity, time = common["entity"], common["time"]
-    frame, _ = prepare_sample(data, spec, [yname])
+    frame, dropped_entities = balanced_sample(data, spec, [yname], opts["missing"])
     wide = frame.pivot(index=entity, columns=time, values=yname)
     if wide.isna().any().any():
         raise DataError(f"specification {spec_name(spec)!r}: did_bacon needs a balanced panel of {yname!r}")
@@ -177,7 +177,8 @@ def fit_did_bacon(data: pd.DataFrame, spec: dict) -> dict:
         "bacon": res.table.to_dict("records"),
         "weights_by_type": {t: float(w) for t, w in summary.weight.items()},
         "variance_of_demeaned_treatment": res.variance_d,
-        "cohorts": cohort_sizes(frame, gser, entity), "source": opts["source"],
+        "cohorts": cohort_sizes(frame, gser, entity), "dropped_entities": dropped_entities,
+        "source": opts["source"],
     }}
     return make_result(
         model="did.bacon", dependent=yname, coefficients=rows, covariance={"type": "unadjusted"},

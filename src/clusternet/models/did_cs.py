@@ -241,7 +241,7 @@ def multiplier_bootstrap(inf: np.ndarray, n_draws: int = 999, seed: int | np.ran
     live = np.all(np.isfinite(draws), axis=0) & np.any(draws != 0, axis=0)
     se = np.full(k, np.nan)
     if not live.any():
-        return Bootstrap(se, float("nan"), n_draws, None if seed is None else int(np.asarray(seed).sum()))
+        return Bootstrap(se, float("nan"), n_draws, seed if isinstance(seed, int) else None)
     b = draws[:, live]
     q75 = np.quantile(b, 0.75, axis=0, method="inverted_cdf")
     q25 = np.quantile(b, 0.25, axis=0, method="inverted_cdf")

@@ -110,16 +110,16 @@ def did_multiple(Y: np.ndarray, D: np.ndarray, *, placebo: bool = True, bootstra
 
 
 DCDH_OPTIONS = {"treatment": None, "adoption_years": None, "placebo": True, "bootstrap_draws": 0, "seed": None,
-                "source": None}
+                "source": None, "missing": "error"}
 
 
 def fit_did_dcdh(data: pd.DataFrame, spec: dict) -> dict:
     """The ``did_dcdh`` estimator of config/models.yaml.  The treatment is the column
     ``options.treatment`` (binary or discrete, may switch off) or, with ``adoption_years``,
     the absorbing dummy 1[t >= G_i]."""
-    from clusternet.models.did import cohort_sizes, adoption_series
+    from clusternet.models.did import adoption_series, balanced_sample, cohort_sizes
     from clusternet.models.mechanisms import (
-        as_list, common_args, prepare_sample, single_outcome_name, spec_ci_level, spec_name, spec_options,
+        as_list, common_args, single_outcome_name, spec_ci_level, spec_name, spec_options,
     )
     from clusternet.results import coefficient_table, make_result
     from clusternet.seeds import required_seed, seed_sequence
@@ -135,7 +135,7 @@ def fit_did_dcdh(data: pd.DataFrame, spec: dict) -> dict:
     common = common_args(spec)
     entity, time = common["entity"], common["time"]
     cols = [yname] + ([opts["treatment"]] if opts["treatment"] else [])
-    frame, _ = prepare_sample(data, spec, cols)
+    frame, dropped_entities = balanced_sample(data, spec, cols, opts["missing"])
     cohorts = None
     if opts["treatment"]:
         dcol = opts["treatment"]
@@ -167,6 +167,7 @@ def fit_did_dcdh(data: pd.DataFrame, spec: dict) -> dict:
     extra = {"did": {
         "estimator": "de_chaisemartin_dhaultfoeuille", "n_switchers": res.n_switchers, "cells": cells,
         "treatment": opts["treatment"] or "absorbing adoption dummy", "cohorts": cohorts,
+        "dropped_entities": dropped_entities,
         "inference": f"entity bootstrap, {draws} draws" if draws else "none (set options.bootstrap_draws)",
         "source": opts["source"],
     }}
