@@ -273,17 +273,21 @@ def fit_did_cs(data: pd.DataFrame, spec: dict) -> dict:
                            "upper": list(cs.att + crit * gt_se)}
     tests = []
     pre = cs.pretest()
+    single = [int(c) for c in cs.cohorts if int(np.sum(cs.cohort == c)) == 1]
     if pre:
+        warn = (f"; cohort(s) {single} have one unit, whose within-cohort variance the influence function "
+                "cannot see: the statistic is then too large" if single else "")
         tests.append({"name": "pretrends_joint_zero", "statistic": pre["statistic"], "df": [pre["df"]],
                       "p_value": pre["p_value"],
                       "note": "H0: every pre-treatment ATT(g,t) = 0; Wald with the analytic covariance "
-                              "(R did's W) against chi-square"})
+                              "(R did's W) against chi-square" + warn})
     extra = {"did": {
         "estimator": "callaway_santanna", "control": opts["control"], "base_period": opts["base_period"],
         "est_method": opts["est_method"], "anticipation": int(opts["anticipation"]), "covariates": controls,
         "reference_period": -1 - int(opts["anticipation"]) if opts["base_period"] == "universal" else None,
         "att_gt": gt, "cohorts": cohort_sizes(frame, g, entity), "dropped_cohorts": cs.dropped_cohorts,
-        "skipped_cells": cs.skipped, "dropped_entities": dropped_entities, "analytic_std_error": analytic,
+        "skipped_cells": cs.skipped, "dropped_entities": dropped_entities, "single_unit_cohorts": single,
+        "analytic_std_error": analytic,
         "uniform_bands": bands,
         "inference": (f"multiplier bootstrap, {draws} Rademacher draws, entity level (R did default: 1000)"
                       if draws else "analytic influence function, entity level (normal); R did default is a "
