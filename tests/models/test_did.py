@@ -145,8 +145,12 @@ def test_did_errors():
         did.fit_did_cs(df, {"name": "cs", "model": "did_cs", "y": "y", "x": []})
     with pytest.raises(DataError, match=r"names entities \[99\]"):
         did.fit_did_cs(df, cs_spec(adoption_years={99: 2015}))
-    with pytest.raises(ConfigError, match="without covariates"):
+    with pytest.raises(DataError, match="'z' not found"):
         did.fit_did_cs(df, {**cs_spec(), "controls": ["z"]})
+    with pytest.raises(ConfigError, match="est_method must be one of"):
+        did.fit_did_cs(df, cs_spec(est_method="ols"))
+    with pytest.raises(ConfigError, match="needs a seed"):
+        did.fit_did_cs(df, cs_spec(bootstrap_draws=99))
     with pytest.raises(ConfigError, match="control must be never or notyet"):
         did.fit_did_cs(df, cs_spec(control="later"))
     with pytest.raises(DataError, match="balanced panel"):
@@ -207,3 +211,17 @@ def test_twfe_pretrend_test_is_the_joint_wald_of_the_leads():
     test = {t["name"]: t for t in doc["tests"]}["pretrends_joint_zero"]
     assert test["statistic"] == pytest.approx(b @ np.linalg.solve(V, b) / 2, rel=1e-10)
     assert test["df"] == [2, 11]  # q and G - 1 (12 entities)
+
+
+def test_cs_missing_drop_entities_balances_the_panel_like_r_did():
+    """options.missing: drop_entities drops every entity with a gap (R did's makeBalancedPanel);
+    the result equals the fit on the panel without that entity."""
+    df = hand_panel(noise=1.0, seed=8)
+    gappy = df.copy()
+    gappy.loc[(gappy.region_code == 9) & (gappy.year == 2013), "y"] = np.nan
+    with pytest.raises(DataError, match="missing values"):
+        did.fit_did_cs(gappy, cs_spec())
+    a = did.fit_did_cs(gappy, cs_spec(missing="drop_entities"))
+    b = did.fit_did_cs(df[df.region_code != 9], cs_spec())
+    assert a["extra"]["did"]["dropped_entities"] == [9]
+    assert [r["estimate"] for r in a["coefficients"]] == pytest.approx([r["estimate"] for r in b["coefficients"]])

@@ -19,6 +19,11 @@ if [ "${WITH_PYTHON_REFERENCES:-1}" = 1 ]; then
   "$tmp/xthreg/bin/python" tests/reference/panel_threshold_pyxthreg.py
   "$PY" -m venv "$tmp/csdid" && "$tmp/csdid/bin/pip" install -q csdid==0.4.3
   "$tmp/csdid/bin/python" tests/reference/did_csdid.py
+  # staggered DID estimators (issue 15): csdid + differences (CS), pyfixest (Sun-Abraham, did2s)
+  "$tmp/csdid/bin/pip" install -q differences==0.3.0 pyfixest==0.60.0
+  for script in did_cs_mpdta did_pyfixest; do
+    [ -f "tests/reference/$script.py" ] && "$tmp/csdid/bin/python" "tests/reference/$script.py"
+  done
   rm -rf "$tmp"
 fi
 git --no-pager diff --stat -- tests/reference/fixtures || true

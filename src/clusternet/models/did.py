@@ -38,10 +38,14 @@ from clusternet.models.mechanisms import (
     as_list, common_args, effects_document, fit_fe, prepare_sample, single_outcome_name, spec_ci_level, spec_cov,
     spec_name, spec_options, wald_zero,
 )
+from clusternet.models import did_cs
 from clusternet.results import coefficient_table, make_result
+from clusternet.seeds import required_seed, seed_sequence
 
 TWFE_OPTIONS = {"adoption_years": None, "leads": 4, "lags": 5, "source": None, "missing": "error"}
-CS_OPTIONS = {"adoption_years": None, "control": "notyet", "base_period": "varying", "source": None}
+CS_OPTIONS = {"adoption_years": None, "control": "notyet", "base_period": "varying", "source": None,
+              "est_method": "dr", "anticipation": 0, "trim_level": 0.995, "bootstrap_draws": 0, "seed": None,
+              "missing": "error"}
 
 
 def event_name(k: int) -> str:
@@ -65,6 +69,27 @@ def adoption_series(frame: pd.DataFrame, spec: dict, opts: dict) -> pd.Series:
         raise DataError(f"specification {spec_name(spec)!r}: options.adoption_years names entities {unknown} "
                         f"that are not in the data (column {entity!r})")
     return frame[entity].astype(int).map(mapping).astype(float)
+
+
+def balanced_sample(data: pd.DataFrame, spec: dict, columns: list[str], missing: str) -> tuple[pd.DataFrame, list]:
+    """The used columns for estimators that need a balanced panel. ``missing: error`` (default)
+    stops at a missing value; ``missing: drop_entities`` drops every entity with a missing
+    value or period (as R did's ``makeBalancedPanel``), returning the dropped entity codes."""
+    if missing not in ("error", "drop_entities"):
+        raise ConfigError(f"specification {spec_name(spec)!r}: options.missing must be error or drop_entities "
+                          f"(drop every entity with a missing value), got {missing!r}")
+    if missing == "error":
+        return prepare_sample(data, spec, columns)[0], []
+    common = common_args(spec)
+    entity, time = common["entity"], common["time"]
+    frame, _ = prepare_sample(data, spec, columns, "drop")
+    counts = frame.groupby(entity)[time].nunique()
+    full = counts.index[counts == data[time].nunique()]
+    dropped = sorted(set(data[entity]) - set(full))
+    frame = frame[frame[entity].isin(full)]
+    if frame.empty:
+        raise DataError(f"specification {spec_name(spec)!r}: no entity is complete in {columns}")
+    return frame, [int(v) if isinstance(v, (int, np.integer)) else v for v in dropped]
 
 
 # ---------------------------------------------------------------- TWFE
@@ -110,7 +135,7 @@ def fit_did_twfe(data: pd.DataFrame, spec: dict) -> dict:
     extra = {"did": {
         "estimator": "twfe", "n_dropped_missing": dropped, "reference_period": -1, "leads": leads,
         "lags": lags, "binned_endpoints": True,
-        "cohorts": _cohort_sizes(frame, g, common["entity"]), "source": opts["source"],
+        "cohorts": cohort_sizes(frame, g, common["entity"]), "source": opts["source"],
         "warning": "TWFE weights can be negative under staggered adoption with dynamic effects; "
                    "compare with did_cs",
     }}
@@ -123,7 +148,7 @@ def fit_did_twfe(data: pd.DataFrame, spec: dict) -> dict:
     )
 
 
-def _cohort_sizes(frame: pd.DataFrame, g: pd.Series, entity: str) -> dict:
+def cohort_sizes(frame: pd.DataFrame, g: pd.Series, entity: str) -> dict:
     per_entity = pd.Series(g.to_numpy(), index=frame[entity]).groupby(level=0).first()
     counts = per_entity.fillna(0).astype(int).value_counts().sort_index()
     return {("never" if k == 0 else str(k)): int(v) for k, v in counts.items()}
@@ -131,137 +156,148 @@ def _cohort_sizes(frame: pd.DataFrame, g: pd.Series, entity: str) -> dict:
 
 # ---------------------------------------------------------------- Callaway & Sant'Anna
 class CallawaySantAnna:
-    """ATT(g,t) with influence functions on a balanced panel (wide form)."""
+    """Compatibility wrapper over :func:`clusternet.models.did_cs.att_gt` without covariates
+    (``wide``: entities x periods outcome table, ``cohort``: first treated period by entity)."""
 
     def __init__(self, wide: pd.DataFrame, cohort: pd.Series, *, control: str, base_period: str):
-        if control not in ("never", "notyet"):
-            raise ConfigError(f"options.control must be never or notyet, got {control!r}")
-        if base_period not in ("varying", "universal"):
-            raise ConfigError(f"options.base_period must be varying or universal, got {base_period!r}")
-        self.Y = wide.to_numpy(dtype=float)  # n entities x T periods
-        self.periods = [int(p) for p in wide.columns]
-        self.G = cohort.reindex(wide.index).to_numpy(dtype=float)  # NaN never treated
-        self.n = self.Y.shape[0]
-        self.control = control
-        self.base_period = base_period
-        first = self.periods[0]
-        cohorts = sorted({int(v) for v in self.G[~np.isnan(self.G)]})
-        # cohorts treated in the first period have no pre-period: R did drops them too
-        self.dropped_cohorts = [c for c in cohorts if c <= first]
-        self.cohorts = [c for c in cohorts if c > first]
-        if not self.cohorts:
-            raise EstimationError("no treated cohort has a pre-treatment period in the sample")
-        self.Gf = np.where(np.isnan(self.G), np.inf, self.G)
-        self.pg = {g: float(np.mean(self.Gf == g)) for g in self.cohorts}
-        self.cells: list[tuple[int, int]] = []
-        self.att: list[float] = []
-        self.inf: list[np.ndarray] = []
-        self._estimate()
-
-    def _col(self, year: int) -> int:
-        return self.periods.index(year)
-
-    def _estimate(self) -> None:
-        for g in self.cohorts:
-            for t in self.periods:
-                if t >= g:
-                    b = g - 1
-                elif self.base_period == "varying":
-                    b = t - 1
-                else:
-                    b = g - 1
-                    if t == b:
-                        continue  # the universal base period itself (ATT = 0 by construction)
-                if b not in self.periods:
-                    continue
-                treat = self.Gf == g
-                if self.control == "never":
-                    ctrl = np.isinf(self.Gf)
-                else:
-                    ctrl = (self.Gf > max(t, b)) & ~treat
-                if not ctrl.any():
-                    continue  # no comparison units left (e.g. the last cohort under notyet)
-                dy = self.Y[:, self._col(t)] - self.Y[:, self._col(b)]
-                mg, mc = dy[treat].mean(), dy[ctrl].mean()
-                inf = np.zeros(self.n)
-                inf[treat] = (self.n / treat.sum()) * (dy[treat] - mg)
-                inf[ctrl] = -(self.n / ctrl.sum()) * (dy[ctrl] - mc)
-                self.cells.append((g, t))
-                self.att.append(mg - mc)
-                self.inf.append(inf)
+        self.res = did_cs.att_gt(wide.to_numpy(dtype=float), [int(p) for p in wide.columns],
+                                 cohort.reindex(wide.index).to_numpy(dtype=float), control=control,
+                                 base_period=base_period, est_method="reg")
+        self.periods = self.res.periods
+        self.n = self.res.n
+        self.cells = self.res.cells
+        self.att = list(self.res.att)
+        self.inf = [self.res.inf[:, k] for k in range(len(self.cells))]
+        self.dropped_cohorts = self.res.dropped_cohorts
+        self.cohorts = self.res.cohorts
 
     def se(self, inf: np.ndarray) -> float:
-        return float(np.sqrt(np.sum(inf**2)) / self.n)
+        return float(self.res.se(inf))
 
     def aggregate(self, keep: list[int]) -> tuple[float, np.ndarray]:
-        """Cohort-share weighted average of the cells ``keep`` and its influence
-        function, including the estimated-weight term (R did's ``wif``)."""
-        pg = np.array([self.pg[self.cells[k][0]] for k in keep])
-        w = pg / pg.sum()
-        att = np.array([self.att[k] for k in keep])
-        inf = np.column_stack([self.inf[k] for k in keep]) @ w
-        ind = np.column_stack([(self.Gf == self.cells[k][0]).astype(float) for k in keep])
-        if1 = (ind - pg) / pg.sum()
-        if2 = np.outer((ind - pg).sum(axis=1), pg / pg.sum() ** 2)
-        inf = inf + (if1 - if2) @ att
-        return float(w @ att), inf
+        return self.res.combine(keep)
 
     def simple(self) -> tuple[float, np.ndarray]:
-        return self.aggregate([k for k, (g, t) in enumerate(self.cells) if t >= g])
+        agg = self.res.aggregate("simple")
+        return agg.overall_att, agg.overall_inf
 
     def dynamic(self) -> dict[int, tuple[float, np.ndarray]]:
-        out = {}
-        for e in sorted({t - g for g, t in self.cells}):
-            out[e] = self.aggregate([k for k, (g, t) in enumerate(self.cells) if t - g == e])
-        return out
+        agg = self.res.aggregate("dynamic")
+        return {e: (float(agg.att[k]), agg.inf[:, k]) for k, e in enumerate(agg.labels)}
+
+
+CS_AGGREGATE_NAMES = {"group": "group", "calendar": "calendar", "dynamic": "event"}
 
 
 def fit_did_cs(data: pd.DataFrame, spec: dict) -> dict:
     opts = spec_options(spec, CS_OPTIONS)
     y = single_outcome_name(spec)
-    if as_list(spec.get("controls")):
-        raise ConfigError(f"specification {spec_name(spec)!r}: did_cs is implemented without covariates; "
-                          "remove `controls`")
+    controls = as_list(spec.get("controls"))
     common = common_args(spec)
     entity, time = common["entity"], common["time"]
-    frame, _ = prepare_sample(data, spec, [y])
+    frame, dropped_entities = balanced_sample(data, spec, [y, *controls], opts["missing"])
     wide = frame.pivot(index=entity, columns=time, values=y)
     if wide.isna().any().any():
         raise DataError(f"specification {spec_name(spec)!r}: did_cs needs a balanced panel of {y!r}")
+    X = None
+    if controls:
+        X = np.stack([frame.pivot(index=entity, columns=time, values=c).reindex(index=wide.index,
+                                                                              columns=wide.columns).to_numpy(float)
+                      for c in controls], axis=-1)
+        if np.isnan(X).any():
+            raise DataError(f"specification {spec_name(spec)!r}: did_cs needs the controls {controls} in every "
+                            "region-year of the balanced panel")
     g = adoption_series(frame, spec, opts)
     cohort = pd.Series(g.to_numpy(), index=frame[entity]).groupby(level=0).first()
-    cs = CallawaySantAnna(wide, cohort, control=opts["control"], base_period=opts["base_period"])
+    try:
+        cs = did_cs.att_gt(wide.to_numpy(dtype=float), [int(p) for p in wide.columns],
+                           cohort.reindex(wide.index).to_numpy(dtype=float), X, control=opts["control"],
+                           base_period=opts["base_period"], anticipation=opts["anticipation"],
+                           est_method=opts["est_method"], trim_level=float(opts["trim_level"]))
+    except ConfigError as exc:
+        raise ConfigError(f"specification {spec_name(spec)!r}: {exc}") from exc
+    except EstimationError as exc:
+        raise EstimationError(f"specification {spec_name(spec)!r}: {exc}") from exc
     level = spec_ci_level(spec)
-    names, est, se = [], [], []
-    att, inf = cs.simple()
-    names.append("att")
-    est.append(att)
-    se.append(cs.se(inf))
-    dyn = cs.dynamic()
-    post = [e for e in dyn if e >= 0]
-    if post:
-        inf_dyn = np.mean([dyn[e][1] for e in post], axis=0)
-        names.append("att_dynamic")
-        est.append(float(np.mean([dyn[e][0] for e in post])))
-        se.append(cs.se(inf_dyn))
-    for e, (a, i) in dyn.items():
-        names.append(event_name(e))
-        est.append(a)
-        se.append(cs.se(i))
+    alpha = 1 - level
+    draws = int(opts["bootstrap_draws"])
+    seed = required_seed(spec, opts, "the Callaway-Sant'Anna multiplier bootstrap") if draws else None
+
+    def boot(inf: np.ndarray, task: str) -> did_cs.Bootstrap | None:
+        if not draws:
+            return None
+        assert seed is not None
+        return did_cs.multiplier_bootstrap(inf, draws, seed_sequence(seed, f"{spec_name(spec)}:{task}"),
+                                           alpha=alpha)
+
+    q = float(stats.norm.ppf(0.5 + level / 2))
+    names: list[str] = []
+    est: list[float] = []
+    se: list[float] = []
+    bands: dict[str, dict] = {}
+    analytic: dict[str, float] = {}
+    for kind in ("simple", "group", "calendar", "dynamic"):
+        try:
+            agg = cs.aggregate(kind)
+        except EstimationError:
+            continue
+        overall = "att" if kind == "simple" else f"att_{kind}"
+        b_overall = boot(agg.overall_inf, overall)
+        names.append(overall)
+        est.append(agg.overall_att)
+        analytic[overall] = float(cs.se(agg.overall_inf))
+        se.append(float(b_overall.se[0]) if b_overall else analytic[overall])
+        if kind == "simple":
+            continue
+        label = [f"{CS_AGGREGATE_NAMES[kind]}[{v}]" for v in agg.labels]
+        a_se = np.atleast_1d(cs.se(agg.inf))
+        b = boot(agg.inf, kind)
+        k_se = b.se if b else a_se
+        names += label
+        est += [float(v) for v in agg.att]
+        se += [float(v) for v in k_se]
+        analytic.update({n_: float(v) for n_, v in zip(label, a_se)})
+        if b:
+            crit = max(b.crit_val, q)  # R did falls back to pointwise when the band is narrower
+            bands[kind] = {"names": label, "critical_value": crit, "lower": list(agg.att - crit * k_se),
+                           "upper": list(agg.att + crit * k_se)}
     rows = coefficient_table(names, est, se, df_resid=None, ci_level=level)
-    q = stats.norm.ppf(0.5 + level / 2)
-    gt = [{"cohort": g_, "period": t_, "att": a, "std_error": cs.se(i), "ci_lower": a - q * cs.se(i),
-           "ci_upper": a + q * cs.se(i)} for (g_, t_), a, i in zip(cs.cells, cs.att, cs.inf)]
+    b_gt = boot(cs.inf, "att_gt")
+    gt_se = b_gt.se if b_gt else np.atleast_1d(cs.se(cs.inf))
+    gt = [{"cohort": g_, "period": t_, "base_period": b_, "att": float(a), "std_error": float(s),
+           "ci_lower": float(a - q * s), "ci_upper": float(a + q * s)}
+          for (g_, t_), b_, a, s in zip(cs.cells, cs.base, cs.att, gt_se)]
+    if b_gt:
+        crit = max(b_gt.crit_val, q)
+        bands["att_gt"] = {"critical_value": crit, "lower": list(cs.att - crit * gt_se),
+                           "upper": list(cs.att + crit * gt_se)}
+    tests = []
+    pre = cs.pretest()
+    single = [int(c) for c in cs.cohorts if int(np.sum(cs.cohort == c)) == 1]
+    if pre:
+        warn = (f"; cohort(s) {single} have one unit, whose within-cohort variance the influence function "
+                "cannot see: the statistic is then too large" if single else "")
+        tests.append({"name": "pretrends_joint_zero", "statistic": pre["statistic"], "df": [pre["df"]],
+                      "p_value": pre["p_value"],
+                      "note": "H0: every pre-treatment ATT(g,t) = 0; Wald with the analytic covariance "
+                              "(R did's W) against chi-square" + warn})
     extra = {"did": {
         "estimator": "callaway_santanna", "control": opts["control"], "base_period": opts["base_period"],
-        "att_gt": gt, "cohorts": _cohort_sizes(frame, g, entity), "dropped_cohorts": cs.dropped_cohorts,
-        "inference": "analytic influence function, entity level (normal); R did default is a multiplier "
-                     "bootstrap",
+        "est_method": opts["est_method"], "anticipation": int(opts["anticipation"]), "covariates": controls,
+        "reference_period": -1 - int(opts["anticipation"]) if opts["base_period"] == "universal" else None,
+        "att_gt": gt, "cohorts": cohort_sizes(frame, g, entity), "dropped_cohorts": cs.dropped_cohorts,
+        "skipped_cells": cs.skipped, "dropped_entities": dropped_entities, "single_unit_cohorts": single,
+        "analytic_std_error": analytic,
+        "uniform_bands": bands,
+        "inference": (f"multiplier bootstrap, {draws} Rademacher draws, entity level (R did default: 1000)"
+                      if draws else "analytic influence function, entity level (normal); R did default is a "
+                                    "multiplier bootstrap"),
         "source": opts["source"],
     }}
     return make_result(
         model="did.cs", dependent=y, coefficients=rows,
-        covariance={"type": "influence_function", "options": {"level": entity}, "n_clusters": cs.n},
+        covariance={"type": "multiplier_bootstrap" if draws else "influence_function",
+                    "options": {"level": entity, "draws": draws}, "n_clusters": cs.n},
         nobs=int(wide.size), n_entities=cs.n, n_periods=len(cs.periods), effects={"entity": True, "time": True},
-        extra=extra, spec=spec, provenance={}, ci_level=level, label=spec.get("label", spec_name(spec)),
+        tests=tests, extra=extra, spec=spec, provenance={}, ci_level=level, label=spec.get("label", spec_name(spec)),
     )
