@@ -70,6 +70,8 @@ ESTIMATORS: Mapping[str, Estimator] = _rows(
     Estimator("heterogeneity", "mechanisms", "clusternet.models.mechanisms:fit_heterogeneity"),
     Estimator("did_twfe", "did", "clusternet.models.did:fit_did_twfe"),
     Estimator("did_cs", "did", "clusternet.models.did:fit_did_cs"),
+    Estimator("synth", "synth", "clusternet.models.synth_spec:fit_synth_spec"),
+    Estimator("synth_did", "synth", "clusternet.models.synth_spec:fit_synth_did_spec"),
     Estimator("gmm_difference", "gmm", "clusternet.models.gmm:fit_gmm_difference", "gmm_options"),
     Estimator("gmm_system", "gmm", "clusternet.models.gmm:fit_gmm_system", "gmm_options"),
     Estimator("threshold", "threshold", "clusternet.models.threshold:fit_threshold_spec", "threshold_options"),
