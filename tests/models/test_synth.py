@@ -7,7 +7,7 @@ from pathlib import Path
 import numpy as np
 import pytest
 
-from clusternet.models.synth import fit_synth, inner_weights, placebo_in_space, scale_predictors, simplex_least_squares
+from clusternet.models.synth import fit_synth, placebo_in_space, scale_predictors, simplex_least_squares
 
 FIXTURE = Path(__file__).parents[1] / "reference" / "fixtures" / "synth_pysyncon.json"
 

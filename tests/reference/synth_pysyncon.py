@@ -17,7 +17,6 @@ from __future__ import annotations
 import json
 from pathlib import Path
 
-import numpy as np
 import pandas as pd
 from pysyncon import Dataprep, Synth
 from pysyncon.utils import PlaceboTest

@@ -197,6 +197,30 @@ def linear_extras(data: pd.DataFrame, spec: dict, coef: str, *, expected: int, a
     return out
 
 
+def event_study_sensitivity(store, h: dict) -> dict | None:
+    """Joint pre-trend test and Rambachan-Roth smoothness sensitivity (breakdown value M̄) of the
+    first event-study document (``did.twfe``) among a hypothesis's estimand and robustness checks
+    (:mod:`clusternet.models.honest_did`); None when it cites none."""
+    from clusternet.hypotheses import registry as H
+    from clusternet.models.honest_did import sensitivity_from_document
+
+    for ref in [h.get("estimand") or {}, *(h.get("robustness") or [])]:
+        try:
+            doc, path = store.get(H.Estimand.from_dict(ref), h["id"])
+        except (ClusternetError, KeyError, TypeError):
+            continue
+        names = (doc.get("vcov") or {}).get("names") or []
+        if doc.get("model") != "did.twfe" or not any(n.startswith("event[-") for n in names):
+            continue
+        try:
+            out = sensitivity_from_document(doc)
+        except ClusternetError as exc:
+            return {"specification": ref.get("specification"), "note": f"sensitivity skipped: {exc}"}
+        out["specification"] = ref.get("specification")
+        return out
+    return None
+
+
 def curve_grid(h: dict, spec: dict, coef: str, st: dict, columns) -> tuple[dict, dict, dict]:
     """(grid over speccurve.DIMENSIONS, primary choice, control sets) for a hypothesis."""
     from clusternet.models.speccurve import index_columns
@@ -303,6 +327,9 @@ def evaluate_all(reg: dict, results_dir, data: pd.DataFrame | None = None, seed:
         estimate, se = row.get("estimate"), row.get("std_error")
         e.update(estimate=estimate, ci_lower=row.get("ci_lower"), ci_upper=row.get("ci_upper"),
                  p_raw=_row_p(row), p_value=_row_p(row), p_governing_source="document")
+        pretrends = event_study_sensitivity(store, h)
+        if pretrends is not None:
+            e["pretrends"] = pretrends  # joint pre-test and Rambachan-Roth breakdown (issue 15)
         spec = dict(doc.get("spec") or {})
         df = _df_of(doc)
         power_target = float(st["power"]["target"])
@@ -335,6 +362,8 @@ def evaluate_all(reg: dict, results_dir, data: pd.DataFrame | None = None, seed:
             e["n_clusters"] = extras["n_clusters"]
         elif factor and se and sign != 0 and estimate is not None:
             e["tost_p"] = tost_t(estimate, se, sesoi / factor, df, sign)
+        e["governed_by"] = {"specification": primary["specification"], "estimator": doc.get("model"),
+                            "coefficient": est.coefficient, "inference": e["p_governing_source"]}
         if factor:
             e["scale"] = scale
             e["estimate_sd"] = None if estimate is None else estimate * factor

@@ -167,7 +167,7 @@ def sensitivity_from_document(doc: dict, grid: list[float] | None = None, alpha:
     post = [t for t in times if t >= 0]
     sd = float(np.sqrt(np.mean(np.diag(sigma))))
     grid = grid if grid is not None else [round(sd * k, 12) for k in (0, 0.1, 0.25, 0.5, 1.0)]
-    out = {"joint_pretrend": joint_pretrend_test(beta, sigma, times), "restriction": "smoothness (Delta^SD)",
+    out: dict = {"joint_pretrend": joint_pretrend_test(beta, sigma, times), "restriction": "smoothness (Delta^SD)",
            "method": "FLCI (Rambachan & Roth 2023, section 4.1)", "alpha": alpha, "targets": {}}
     for label, l_post in (("first_post", None), ("average_post", np.full(len(post), 1.0 / len(post)))):
         out["targets"][label] = {

@@ -29,9 +29,9 @@ from clusternet.errors import ConfigError, DataError
 from clusternet.models.mechanisms import common_args, single_outcome_name, spec_name, spec_options
 from clusternet.results import make_result
 
-SYNTH_OPTIONS = {"treated": None, "adoption_years": None, "treatment_year": None, "exclude": [], "predictors": None,
+SYNTH_OPTIONS: dict[str, object] = {"treated": None, "adoption_years": None, "treatment_year": None, "exclude": [], "predictors": None,
                  "loss_years": None, "placebo": True, "source": None}
-SDID_OPTIONS = {"treated": None, "adoption_years": None, "treatment_year": None, "exclude": [], "source": None}
+SDID_OPTIONS: dict[str, object] = {"treated": None, "adoption_years": None, "treatment_year": None, "exclude": [], "source": None}
 
 
 def _years(block, available: list[int], where: str) -> list[int]:
@@ -144,8 +144,8 @@ def fit_synth_spec(data: pd.DataFrame, spec: dict) -> dict:
         "inference": "placebo in space (permutation p-value of the post/pre RMSPE ratio); no standard error",
     }}
     return make_result(model="synth.adh", dependent=y, coefficients=rows_out,
-                       covariance={"type": "placebo_permutation", "options": {}}, nobs=int(Yall.size), n_entities=len(units),
-                       n_periods=len(years), tests=tests, extra=extra, spec=spec, provenance={},
+                       covariance={"type": "placebo_permutation", "options": {}}, nobs=int(Yall.size),
+                       n_entities=len(units), n_periods=len(years), tests=tests, extra=extra, spec=spec, provenance={},
                        label=spec.get("label", name))
 
 
