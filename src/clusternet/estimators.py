@@ -74,6 +74,8 @@ ESTIMATORS: Mapping[str, Estimator] = _rows(
     Estimator("did_imputation", "did", "clusternet.models.did_imputation:fit_did_imputation"),
     Estimator("did_bacon", "did", "clusternet.models.did_bacon:fit_did_bacon"),
     Estimator("did_dcdh", "did", "clusternet.models.did_dcdh:fit_did_dcdh"),
+    Estimator("synth", "synth", "clusternet.models.synth_spec:fit_synth_spec"),
+    Estimator("synth_did", "synth", "clusternet.models.synth_spec:fit_synth_did_spec"),
     Estimator("gmm_difference", "gmm", "clusternet.models.gmm:fit_gmm_difference", "gmm_options"),
     Estimator("gmm_system", "gmm", "clusternet.models.gmm:fit_gmm_system", "gmm_options"),
     Estimator("threshold", "threshold", "clusternet.models.threshold:fit_threshold_spec", "threshold_options"),

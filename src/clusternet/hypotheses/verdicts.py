@@ -9,8 +9,11 @@ stage also
 - rebuilds the estimator's design and computes the restricted wild cluster bootstrap p-value
   (:mod:`clusternet.models.wildboot`), which governs the verdict when the number of clusters is
   below ``inference.wild_bootstrap.cluster_threshold``;
-- for a policy dummy, the randomisation-inference p-value (:mod:`clusternet.models.randomisation`),
-  which then governs;
+- for a policy treatment (a dummy or an intensity of ``config/policies.yaml``), the
+  randomisation-inference p-value (:mod:`clusternet.models.randomisation`), which governs under
+  ``inference.governing: auto`` (the default) when fewer than
+  ``inference.randomisation.treated_threshold`` (20) clusters are treated; ``governing`` may
+  also name ``randomisation``, ``wild_bootstrap`` or ``cluster_t`` for every estimand;
 - simulates power on the real design (:func:`clusternet.models.power.simulate_power`): MDE and
   the simulated size of the nominal and of the wild test;
 - fits the specification curve (:mod:`clusternet.models.speccurve`).
@@ -42,7 +45,8 @@ DEFAULTS: dict[str, Any] = {
     "sesoi": 0.2,
     "power": {"target": 0.8, "simulations": 99, "inner_reps": 99, "grid_se": [0, 0.5, 1, 1.5, 2, 2.5, 3, 3.5, 4, 5, 6]},
     "wild_bootstrap": {"reps": 999, "weights": "webb", "cluster_threshold": 50},
-    "randomisation": {"reps": 499},
+    "randomisation": {"reps": 499, "treated_threshold": 20},
+    "governing": "auto",
     "adjustment": "holm",
     "spec_curve": {"enabled": True, "max_specifications": 100, "wild_reps": 199,
                    "downgrade": False, "min_share": 0.5, "share": "expected_sign"},
@@ -61,6 +65,7 @@ def settings(reg: dict) -> dict:
     sc["control_sets"] = dict(sc_cfg.get("control_sets") or {})
     mt = reg.get("multiple_testing") or {}
     return {"sesoi": float(reg.get("sesoi", DEFAULTS["sesoi"])), "power": pw, "wild": wb, "ri": ri,
+            "governing": str(inf.get("governing", DEFAULTS["governing"])),
             "adjustment": mt.get("adjustment", DEFAULTS["adjustment"]), "spec_curve": sc}
 
 
@@ -176,13 +181,44 @@ def linear_extras(data: pd.DataFrame, spec: dict, coef: str, *, expected: int, a
         out["tost_p"] = tost_wild(design, coef, bound, sign, w) if use_wild else tost_t(est, se, bound, G - 1, sign)
     policy = spec.get("policy_dummy") or {}
     if policy.get("name") == coef:
-        ri = randomisation_pvalue(design, coef, _seed(seed, hid, "ri"), int(st["ri"]["reps"]),
-                                  {int(k): int(v) for k, v in policy["adoption_years"].items()})
+        adoption = {int(k): int(v) for k, v in (policy.get("adoption_years") or {}).items()}
+        ri = randomisation_pvalue(design, coef, _seed(seed, hid, "ri"), int(st["ri"]["reps"]), adoption,
+                                  paths=policy.get("intensity"))
         out["randomisation"] = ri
-        out["governing"] = "randomisation"
-        out["p_governing"] = ri["p_value"]
+        few_treated = ri["n_treated_clusters"] < int(st["ri"].get("treated_threshold", 20))
+        if st.get("governing", "auto") == "randomisation" or (st.get("governing", "auto") == "auto" and few_treated):
+            out["governing"] = "randomisation"
+            out["p_governing"] = ri["p_value"]
+    if st.get("governing", "auto") == "wild_bootstrap":
+        out["governing"], out["p_governing"] = "wild_bootstrap", wild["p_value"]
+    elif st.get("governing", "auto") == "cluster_t":
+        out["governing"], out["p_governing"] = "cluster_t", None
     out["mde_analytic_raw"] = analytic_mde(se, alpha=alpha, power=float(pw["target"]), df=G - 1)
     return out
+
+
+def event_study_sensitivity(store, h: dict) -> dict | None:
+    """Joint pre-trend test and Rambachan-Roth smoothness sensitivity (breakdown value M̄) of the
+    first event-study document (``did.twfe``) among a hypothesis's estimand and robustness checks
+    (:mod:`clusternet.models.honest_did`); None when it cites none."""
+    from clusternet.hypotheses import registry as H
+    from clusternet.models.honest_did import sensitivity_from_document
+
+    for ref in [h.get("estimand") or {}, *(h.get("robustness") or [])]:
+        try:
+            doc, path = store.get(H.Estimand.from_dict(ref), h["id"])
+        except (ClusternetError, KeyError, TypeError):
+            continue
+        names = (doc.get("vcov") or {}).get("names") or []
+        if doc.get("model") != "did.twfe" or not any(n.startswith("event[-") for n in names):
+            continue
+        try:
+            out = sensitivity_from_document(doc)
+        except ClusternetError as exc:
+            return {"specification": ref.get("specification"), "note": f"sensitivity skipped: {exc}"}
+        out["specification"] = ref.get("specification")
+        return out
+    return None
 
 
 def curve_grid(h: dict, spec: dict, coef: str, st: dict, columns) -> tuple[dict, dict, dict]:
@@ -291,6 +327,9 @@ def evaluate_all(reg: dict, results_dir, data: pd.DataFrame | None = None, seed:
         estimate, se = row.get("estimate"), row.get("std_error")
         e.update(estimate=estimate, ci_lower=row.get("ci_lower"), ci_upper=row.get("ci_upper"),
                  p_raw=_row_p(row), p_value=_row_p(row), p_governing_source="document")
+        pretrends = event_study_sensitivity(store, h)
+        if pretrends is not None:
+            e["pretrends"] = pretrends  # joint pre-test and Rambachan-Roth breakdown (issue 15)
         spec = dict(doc.get("spec") or {})
         df = _df_of(doc)
         power_target = float(st["power"]["target"])
@@ -323,6 +362,8 @@ def evaluate_all(reg: dict, results_dir, data: pd.DataFrame | None = None, seed:
             e["n_clusters"] = extras["n_clusters"]
         elif factor and se and sign != 0 and estimate is not None:
             e["tost_p"] = tost_t(estimate, se, sesoi / factor, df, sign)
+        e["governed_by"] = {"specification": primary["specification"], "estimator": doc.get("model"),
+                            "coefficient": est.coefficient, "inference": e["p_governing_source"]}
         if factor:
             e["scale"] = scale
             e["estimate_sd"] = None if estimate is None else estimate * factor

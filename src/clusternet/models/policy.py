@@ -5,7 +5,11 @@ A specification may declare::
     policy_dummy: {name: pilot_zone, adoption_years: {520000: 2016, 110000: 2017, ...}}
 
 and use ``pilot_zone`` (1 from the adoption year on, 0 before and for never-adopters) as a
-regressor: a static two-way FE difference-in-differences.
+regressor: a static two-way FE difference-in-differences. ``policy_dummy: {name, policy: <key>}``
+names a policy of ``config/policies.yaml`` instead (resolved by
+``clusternet.models.treatments.resolve_specification`` before fitting); an intensity policy gives
+``intensity`` ({code: {year: share from that year on}}) and the column is the province-year share
+of treated prefectures (a dose-response static TWFE).
 ``clusternet.models.randomisation.randomisation_pvalue`` is Fisher's randomisation test of the
 sharp null of no effect: the observed vector of adoption years (never-adopters included) is
 permuted across regions, the dummy rebuilt and the coefficient refitted;
@@ -27,9 +31,14 @@ def add_policy_dummy(data: pd.DataFrame, spec: dict) -> pd.DataFrame:
     name = spec.get("name", "?")
     col = block.get("name")
     adoption = block.get("adoption_years") or {}
-    if not col or not adoption:
-        raise ConfigError(f"specification {name!r}: policy_dummy needs `name` and `adoption_years`")
     entity, time = spec.get("entity", "region_code"), spec.get("time", "year")
+    if col and block.get("intensity") is not None:
+        return _add_intensity(data, col, block["intensity"], entity, time)
+    if not col or not adoption:
+        if block.get("policy") is not None:
+            raise ConfigError(f"specification {name!r}: policy_dummy.policy {block['policy']!r} was not resolved; "
+                              "fit through clusternet.models.runner (it reads config/policies.yaml)")
+        raise ConfigError(f"specification {name!r}: policy_dummy needs `name` and `adoption_years` (or `policy`)")
     codes = {int(k): int(v) for k, v in adoption.items()}
     unknown = sorted(set(codes) - set(data[entity].astype(int)))
     if unknown:
@@ -37,4 +46,19 @@ def add_policy_dummy(data: pd.DataFrame, spec: dict) -> pd.DataFrame:
     out = data.copy()
     first = out[entity].astype(int).map(codes)
     out[col] = (first.notna() & (out[time] >= first.fillna(np.inf))).astype(float)
+    return out
+
+
+def _add_intensity(data: pd.DataFrame, col: str, steps: dict, entity: str, time: str) -> pd.DataFrame:
+    out = data.copy()
+    table = {int(c): sorted((int(t), float(v)) for t, v in by_year.items()) for c, by_year in steps.items()}
+
+    def share(code: int, year: int) -> float:
+        value = 0.0
+        for t, v in table.get(code, []):
+            if year >= t:
+                value = v
+        return value
+
+    out[col] = [share(int(c), int(t)) for c, t in zip(out[entity], out[time])]
     return out

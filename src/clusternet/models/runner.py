@@ -74,6 +74,10 @@ def specifications(config) -> list[dict]:
     section = config.section(SECTION)
     defaults = section.get("defaults") or {}
     specs = [apply_defaults(s, defaults) for s in section.get("specifications") or []]
+    from clusternet.models.treatments import load_policies, resolve_specification
+
+    policies = load_policies(config)  # named policies (config/policies.yaml) -> adoption years
+    specs = [resolve_specification(s, policies) for s in specs]
     seen: set[str] = set()
     for s in specs:
         if s["name"] in seen:

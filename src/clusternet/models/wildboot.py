@@ -217,6 +217,17 @@ def bootstrap_t(design: LinearDesign, coef: str | int, weights: np.ndarray, beta
     return t_obs, dbeta[k] / se
 
 
+TIE_RTOL = 1e-9
+
+
+def symmetric_pvalue(t_obs: float, t_star: np.ndarray) -> float:
+    """``P*(|t*| ≥ |t|)`` with ties (|t*| equal to |t| up to rounding, ``TIE_RTOL``) counted as
+    hits: under enumerated Rademacher weights v = ±1 reproduce the sample, so exact ties are
+    certain and must not depend on the last bit. ``wildboottest`` counts ``|t*| > |t|`` in
+    floating point (a tie falls either way); Stata's boottest counts ties as here."""
+    return float(np.mean(np.abs(t_star) >= abs(t_obs) * (1 - TIE_RTOL)))
+
+
 def wild_pvalue(design: LinearDesign, coef: str | int, *, reps: int = 999, kind: str = "webb",
                 rng: np.random.Generator | None = None, weights: np.ndarray | None = None,
                 beta0: float = 0.0) -> dict:
@@ -226,6 +237,62 @@ def wild_pvalue(design: LinearDesign, coef: str | int, *, reps: int = 999, kind:
             raise ConfigError("wild_pvalue needs an rng or a weights matrix")
         weights = draw_weights(rng, design.n_clusters, reps, kind)
     t_obs, t_star = bootstrap_t(design, coef, weights, beta0)
-    p = float(np.mean(np.abs(t_star) >= abs(t_obs)))
+    p = symmetric_pvalue(t_obs, t_star)
     return {"p_value": p, "t": t_obs, "reps": int(weights.shape[1]), "weights": kind,
             "n_clusters": design.n_clusters, "method": "wild cluster bootstrap, restricted (WCR), symmetric"}
+
+
+def enumerated_rademacher(n_clusters: int, max_clusters: int = 16) -> np.ndarray:
+    """All ``2^G`` Rademacher weight vectors (G × 2^G), the exact bootstrap distribution that
+    Stata's boottest and ``wildboottest`` use when 2^G is below the number of draws asked for."""
+    if n_clusters > max_clusters:
+        raise ConfigError(f"full enumeration of Rademacher weights for {n_clusters} clusters (2^{n_clusters} "
+                          f"replicates) exceeds the limit of {max_clusters} clusters; draw weights instead")
+    grid = (np.arange(2 ** n_clusters)[:, None] >> np.arange(n_clusters)[None, :]) & 1
+    return (grid.T * 2.0 - 1.0)
+
+
+def event_study_design(data: pd.DataFrame, spec: dict) -> tuple[LinearDesign, list[str], list[str]]:
+    """The regression of a ``did_twfe`` specification's event study as a ``LinearDesign``:
+    (design, event-time coefficient names, pre-period names). The event dummies are built as
+    ``clusternet.models.did.fit_did_twfe`` builds them (relative time binned at ``-leads`` and
+    ``+lags``, reference period −1), so the coefficients and CR1 standard errors are the
+    document's (tests/models/test_wildboot_event.py)."""
+    from clusternet.models.did import TWFE_OPTIONS, adoption_series, event_name
+    from clusternet.models.mechanisms import as_list, common_args, prepare_sample, spec_options
+    from clusternet.data.analysis import select_sample
+
+    opts = spec_options(spec, TWFE_OPTIONS)
+    data = select_sample(data, spec)
+    y = spec["y"]
+    controls = as_list(spec.get("controls"))
+    frame, _ = prepare_sample(data, spec, [y, *controls], opts["missing"])
+    g = adoption_series(frame, spec, opts)
+    t = frame[common_args(spec)["time"]].astype(int)
+    treated = g.notna()
+    leads, lags = int(opts["leads"]), int(opts["lags"])
+    rel = (t - g).clip(lower=-leads, upper=lags)
+    terms, pre = [], []
+    for k in range(-leads, lags + 1):
+        if k == -1:
+            continue
+        col = event_name(k)
+        frame[col] = (treated & (rel == k)).astype(float)
+        if frame[col].any():
+            terms.append(col)
+            if k < -1:
+                pre.append(col)
+    linear = {key: spec[key] for key in ("name", "entity", "time", "cov") if key in spec}
+    linear.update({"model": "twfe", "y": y, "x": terms, "controls": controls, "options": {"missing": "error"}})
+    linear.pop("sample", None)
+    return linear_design(frame, linear), terms, pre
+
+
+def wild_pvalues(design: LinearDesign, coefs: list[str], weights: np.ndarray, beta0: float = 0.0) -> dict[str, dict]:
+    """Symmetric WCR p-value of each coefficient (each imposes its own null), common draws."""
+    pre = precompute(design)
+    out = {}
+    for c in coefs:
+        t_obs, t_star = bootstrap_t(design, c, weights, beta0, pre)
+        out[c] = {"t": t_obs, "p_value": symmetric_pvalue(t_obs, t_star), "reps": int(weights.shape[1])}
+    return out

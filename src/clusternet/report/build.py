@@ -373,6 +373,11 @@ def hypothesis_sections(b: Builder) -> list[Section]:
             s.items.append(Item("figure", f"spec_curve_{safe_name(h['id'])}", f"{h['id']}: specification curve",
                                 caption="Sorted estimates (within-SD units) with CIs; choices below "
                                         "(Simonsohn, Simmons & Nelson 2020)", image=curve[0], files=curve[1]))
+        from clusternet.report.policy_section import policy_items  # pilot-zone evaluation (issue 15)
+
+        paragraphs, items = policy_items(b, h)
+        s.paragraphs.extend(paragraphs)
+        s.items.extend(items)
         out.append(s)
     return out
 

@@ -1,0 +1,206 @@
+"""The policy-evaluation part of a hypothesis section (issue 15; M2, the pilot zones): ATT table
+across estimators, one event-study figure with every estimator and uniform bands (the
+Rambachan-Roth breakdown value in its caption), the synthetic-control path and placebo figure,
+the randomisation-inference p-value and which estimator and inference govern the verdict.
+
+Reads result documents and the verdict entry only (it fits nothing). The documents of a policy
+are those whose specification names it: ``policy_dummy.policy`` or an ``options.source``
+written by ``clusternet.models.treatments`` ("policies.<key>"). Hooked into
+``clusternet.report.build.hypothesis_sections``; returns nothing for other hypotheses.
+"""
+from __future__ import annotations
+
+import numpy as np
+
+from clusternet import plotting
+from clusternet.report.tables import Table
+
+EVENT_PREFIX = "event["
+UNIFORM_DRAWS = 10_000
+
+
+def policy_key(doc: dict) -> str | None:
+    spec = doc.get("spec") or {}
+    key = (spec.get("policy_dummy") or {}).get("policy")
+    if key:
+        return str(key)
+    for block in (spec.get("options") or {}, (doc.get("extra") or {}).get("did") or {}):
+        src = str(block.get("source") or "")
+        if "policies." in src:
+            return src.split("policies.", 1)[1].split()[0].rstrip(":;,")
+    return None
+
+
+def _att_row(doc: dict) -> dict | None:
+    rows = {r["name"]: r for r in doc.get("coefficients") or []}
+    spec = doc.get("spec") or {}
+    for name in ("att", (spec.get("policy_dummy") or {}).get("name"), "did_m", "twfe"):
+        if name and name in rows:
+            return rows[name]
+    return None
+
+
+def _fmt(v, nd=3) -> str:
+    return "—" if v is None or (isinstance(v, float) and not np.isfinite(v)) else f"{v:.{nd}f}"
+
+
+def uniform_critical_value(vcov: np.ndarray, level: float, seed: int) -> float:
+    """Sup-t critical value: the ``level`` quantile of max_k |Z_k| / sd_k, Z ~ N(0, vcov)
+    (Montiel Olea & Plagborg-Møller 2019), by seeded simulation."""
+    sd = np.sqrt(np.diag(vcov))
+    corr = vcov / np.outer(sd, sd)
+    vals, vecs = np.linalg.eigh(corr)
+    root = vecs * np.sqrt(np.clip(vals, 0, None))
+    z = np.random.default_rng(np.random.SeedSequence([int(seed), 15])).standard_normal((UNIFORM_DRAWS, len(sd)))
+    return float(np.quantile(np.abs(z @ root.T).max(axis=1), level))
+
+
+def _event_rows(doc: dict) -> list[tuple[int, dict]]:
+    out = []
+    for r in doc.get("coefficients") or []:
+        if r["name"].startswith(EVENT_PREFIX):
+            out.append((int(r["name"][len(EVENT_PREFIX):-1]), r))
+    return sorted(out, key=lambda x: x[0])
+
+
+def policy_items(b, h: dict) -> tuple[list[str], list]:
+    """(paragraphs, items) for hypothesis entry ``h``; empty unless it cites a policy document."""
+    docs, paths = b.inputs.docs, b.inputs.doc_paths
+    cited = [e.get("specification") for e in [*h.get("evidence", []), *h.get("robustness", [])]]
+    keys = sorted({k for s in cited if s in docs and (k := policy_key(docs[s])) is not None})
+    if not keys:
+        return [], []
+    paragraphs, items = [], []
+    for key in keys:
+        mine = {n: d for n, d in sorted(docs.items()) if policy_key(d) == key}
+        items.append(b.table(_att_table(b, h, key, mine)))
+        es = {n: d for n, d in mine.items() if _event_rows(d)}
+        if es:
+            fig, caption = _event_figure(b, h, es)
+            items.append(b.figure(fig, f"{_safe(h['id'])}_{key}_event_study", f"{h['id']}: event studies ({key})",
+                                  [paths[n] for n in es], caption=caption))
+        for n, d in mine.items():
+            if d.get("model") == "synth.adh":
+                fig, caption = _synth_figure(d)
+                items.append(b.figure(fig, f"{_safe(h['id'])}_{n}_synth", f"{h['id']}: synthetic control ({n})",
+                                      [paths[n]], caption=caption))
+    paragraphs.append(_governing_text(h))
+    return paragraphs, items
+
+
+def _safe(text: str) -> str:
+    return "".join(c if c.isalnum() else "_" for c in text)
+
+
+def _att_table(b, h, key: str, mine: dict) -> Table:
+    body = []
+    for n, d in mine.items():
+        r = _att_row(d)
+        if r is None:
+            continue
+        note = ""
+        if d.get("model") == "synth.adh":
+            note = "p: placebo in space"
+        elif d.get("model") == "synth.sdid":
+            note = "no SE"
+        body.append([n, str(d.get("model")), str(d.get("dependent")), _fmt(r.get("estimate")),
+                     _fmt(r.get("std_error")), _fmt(r.get("p_value")), note])
+    notes = [f"Treatment: config/policies.yaml policies.{key}. Estimates of the average effect on the treated "
+             "(static TWFE: the policy coefficient; event-study and CS: the simple ATT; synthetic control: mean "
+             "post-period gap). p: the document's own inference (analytic unless noted); the verdict's governing "
+             "p-value is stated below the table."]
+    if h.get("p_randomisation") is not None:
+        ri = h.get("randomisation") or {}
+        notes.append(f"Randomisation inference (adoption years permuted across provinces, {ri.get('reps')} draws): "
+                     f"p = {_fmt(h['p_randomisation'])} for {h['evidence'][0]['specification']}.")
+    return Table(name=f"{_safe(h['id'])}_{key}_att", title=f"{h['id']}: ATT across estimators ({key})",
+                 header=[["specification", "estimator", "outcome", "ATT", "SE", "p", "note"]], body=body,
+                 notes=notes, provenance=b.prov(b.inputs.doc_paths[n] for n in mine))
+
+
+def _event_figure(b, h, es: dict):
+    import matplotlib.pyplot as plt
+
+    plotting.setup()
+    fig, ax = plt.subplots(figsize=(7.5, 4.2))
+    offsets = np.linspace(-0.25, 0.25, len(es)) if len(es) > 1 else [0.0]
+    level = 0.95
+    for off, (n, d) in zip(offsets, es.items()):
+        rows = _event_rows(d)
+        k = np.array([r[0] for r in rows], float) + off
+        est = np.array([r[1]["estimate"] for r in rows], float)
+        lo = np.array([r[1]["ci_lower"] if r[1]["ci_lower"] is not None else np.nan for r in rows], float)
+        hi = np.array([r[1]["ci_upper"] if r[1]["ci_upper"] is not None else np.nan for r in rows], float)
+        line = ax.errorbar(k, est, yerr=[est - lo, hi - est], fmt="o", ms=4, capsize=2, label=f"{n} ({d['model']})")
+        vc = d.get("vcov") or {}
+        names = [r[1]["name"] for r in rows]
+        if vc.get("names") and all(x in vc["names"] for x in names):
+            idx = [vc["names"].index(x) for x in names]
+            V = np.asarray(vc["matrix"], float)[np.ix_(idx, idx)]
+            c = uniform_critical_value(V, level, b.config.seed)
+            se = np.sqrt(np.diag(V))
+            ax.fill_between(k, est - c * se, est + c * se, alpha=0.12, color=line[0].get_color(), step=None)
+    ax.axhline(0, color="k", lw=0.8)
+    ax.axvline(-0.5, color="grey", lw=0.8, ls=":")
+    ax.set_xlabel("years since adoption (reference −1; endpoints binned)")
+    ax.set_ylabel("effect")
+    ax.legend(fontsize=7, loc="best")
+    pre = h.get("pretrends") or {}
+    parts = ["Points: estimates with pointwise 95 % CIs; shaded: uniform (sup-t) 95 % bands from each "
+             "document's event-study covariance (simulated, seeded)."]
+    if pre.get("joint_pretrend", {}).get("p_value") is not None:
+        jt = pre["joint_pretrend"]
+        parts.append(f"Joint pre-trend test ({pre.get('specification')}): χ²({jt['df']}) = {_fmt(jt['statistic'], 2)}, "
+                     f"p = {_fmt(jt['p_value'])}.")
+    for label, t in (pre.get("targets") or {}).items():
+        bm = t.get("breakdown_M")
+        parts.append(f"Rambachan–Roth smoothness (Δ^SD) breakdown M̄ for the {label.replace('_', ' ')} effect: "
+                     + (f"{_fmt(bm, 4)}" if t.get("significant_at_0") else "0 (not significant even under linear "
+                        "trends, M = 0)") + ".")
+    return fig, " ".join(parts)
+
+
+def _synth_figure(d: dict):
+    import matplotlib.pyplot as plt
+
+    plotting.setup()
+    sc = d["extra"]["synth"]
+    years = [p["year"] for p in sc["path"]]
+    fig, (a1, a2) = plt.subplots(1, 2, figsize=(9, 3.6))
+    a1.plot(years, [p["treated"] for p in sc["path"]], "k-", label=f"treated {sc['treated']}")
+    a1.plot(years, [p["synthetic"] for p in sc["path"]], "k--", label="synthetic")
+    a1.axvline(sc["treatment_year"] - 0.5, color="grey", ls=":")
+    a1.set_title("path")
+    a1.legend(fontsize=7)
+    for p in sc.get("placebo") or []:
+        if p["unit"] != sc["treated"]:
+            a2.plot(years, p["gaps"], color="0.75", lw=0.8)
+    a2.plot(years, [p["gap"] for p in sc["path"]], "k-", lw=1.6)
+    a2.axhline(0, color="k", lw=0.6)
+    a2.axvline(sc["treatment_year"] - 0.5, color="grey", ls=":")
+    a2.set_title("gap: treated (black) and placebos in space (grey)")
+    test = next((t for t in d.get("tests") or [] if t["name"] == "placebo_rmspe_ratio"), None)
+    top = sorted(sc["weights"].items(), key=lambda kv: -kv[1])[:4]
+    caption = (f"Synthetic control for {sc['treated']} (treated from {sc['treatment_year']}); donor weights "
+               + ", ".join(f"{k}: {v:.3f}" for k, v in top) + f"; pre-RMSPE {_fmt(sc['pre_rmspe'])}, "
+               f"post-RMSPE {_fmt(sc['post_rmspe'])}.")
+    if test:
+        caption += (f" Post/pre RMSPE ratio {_fmt(test['statistic'], 2)}; placebo-in-space permutation p = "
+                    f"{_fmt(test['p_value'])}.")
+    return fig, caption
+
+
+def _governing_text(h: dict) -> str:
+    g = h.get("governed_by") or {}
+    src = g.get("inference") or h.get("p_governing_source") or "document"
+    words = {"randomisation": "randomisation inference (adoption years permuted across provinces)",
+             "wild_bootstrap": "the restricted wild cluster bootstrap", "cluster_t": "the cluster-robust t test",
+             "document": "the estimator's own standard error"}
+    text = (f"The verdict ({h.get('verdict')}) is governed by {g.get('specification', '?')} "
+            f"({g.get('estimator', '?')}, coefficient {g.get('coefficient')}) with {words.get(src, src)}: "
+            f"p = {_fmt(h.get('p_raw') if src == 'document' else h.get('p_value'))} before the registry-wide "
+            "adjustment.")
+    if h.get("p_randomisation") is not None:
+        n = (h.get("randomisation") or {}).get("n_treated_clusters")
+        text += f" Randomisation p = {_fmt(h['p_randomisation'])}" + (f" ({n} treated clusters)." if n else ".")
+    return text
