@@ -8,7 +8,9 @@ Specification keys (besides name, model, y, x, controls, entity, time, ci_level,
 * ``effects``: ``[entity, time]`` (default: both, i.e. two-way fixed effects), ``[entity]``,
   ``[time]`` or ``[]`` (pooled with an intercept).
 * ``options``: ``lee_yu`` (default true), ``logdet`` (auto | eigen | lu | mc), ``effects_draws``
-  (default 1000), ``mc_order``, ``mc_probes``, ``lm_tests`` (default true).
+  (default 1000), ``mc_order``, ``mc_probes``, ``lm_tests`` (default true), ``effects_inference``
+  (``simulation``, the default, or ``delta_method``: which standard errors of the effects are the
+  row's own; the other is kept beside, see clusternet.spatial.effects_inference).
 * ``seed``: base seed (the caller passes config.seed); the effects simulation uses
   ``SeedSequence([seed, crc32(name)])``.
 """
@@ -23,12 +25,13 @@ from clusternet.errors import ConfigError
 from clusternet.models.specs import checked_options
 from clusternet.results import coefficient_table, make_result
 from clusternet.seeds import required_seed, sub_seed
+from clusternet.spatial.effects_inference import add_delta_method
 from clusternet.spatial.models import (ERROR_MODELS, LAG_MODELS, SpatialPanelResult, effects_table,
                                        fit_spatial_panel, lm_tests, lr_test, panel_arrays, wald_sdm_tests)
 from clusternet.spatial.weights import SpatialWeights, load_weights
 
 WEIGHTS_DIR = Path("data/interim/weights")
-OPTION_KEYS = {"lee_yu", "logdet", "effects_draws", "mc_order", "mc_probes", "lm_tests"}
+OPTION_KEYS = {"lee_yu", "logdet", "effects_draws", "mc_order", "mc_probes", "lm_tests", "effects_inference"}
 
 
 def resolve_weights(ref, weights_dir: Path = WEIGHTS_DIR) -> SpatialWeights:
@@ -73,6 +76,8 @@ def fit_spatial_spec(data: pd.DataFrame, spec: dict, weights=None):
                             mc_probes=int(opts.get("mc_probes", 50)))
     impacts = effects_table(res, panel.W, draws=int(opts.get("effects_draws", 1000)), seed=seed,
                             ci_level=float(spec.get("ci_level", 0.95)))
+    add_delta_method(impacts, res, panel.W, seed=seed, ci_level=float(spec.get("ci_level", 0.95)),
+                     primary=opts.get("effects_inference", "simulation"))
     tests = (lm_tests(panel, eff) if opts.get("lm_tests", True) else []) + wald_sdm_tests(res)
     return res, panel, impacts, tests, W
 
