@@ -81,6 +81,7 @@ ESTIMATORS: Mapping[str, Estimator] = _rows(
     Estimator("sar_re", "spatial", "clusternet.spatial.estimators_extended:fit_sar_re"),
     Estimator("sdm_re", "spatial", "clusternet.spatial.estimators_extended:fit_sdm_re"),
     Estimator("sem_re", "spatial", "clusternet.spatial.estimators_extended:fit_sem_re"),
+    Estimator("sac", "spatial", "clusternet.spatial.estimators_extended:fit_sac_spec"),
 )
 
 

@@ -9,6 +9,9 @@ intercept is added); time effects are not supported by the random-effects likeli
 Options: ``logdet``, ``effects_draws``, ``effects_inference``, ``lee_yu`` (of the FE model the
 Hausman test compares with), ``hausman`` (default true: also fit the FE model with individual
 effects and add the spatial Hausman test FE vs RE).
+
+SAC specifications: ``effects`` as for the core models (default two-way); options ``lee_yu``,
+``logdet``, ``effects_draws``, ``effects_inference``.
 """
 from __future__ import annotations
 
@@ -22,10 +25,13 @@ from clusternet.spatial.effects_inference import add_delta_method
 from clusternet.spatial.estimators import effects_kind, resolve_weights, spec_seed
 from clusternet.spatial.models import effects_table, fit_spatial_panel, panel_arrays
 from clusternet.spatial.random_effects import fit_spatial_re, hausman_test
+from clusternet.spatial.sac import fit_sac
 from clusternet.spatial.weights import SpatialWeights
 
 RE_OPTION_KEYS = {"logdet", "effects_draws", "effects_inference", "lee_yu", "hausman"}
-OPTION_KEYS = RE_OPTION_KEYS  # every key of the extended models (tests/models/test_specs.py: = the schema's)
+SAC_OPTION_KEYS = {"lee_yu", "logdet", "effects_draws", "effects_inference"}
+# every key of the extended models (tests/models/test_specs.py: with the core keys = the schema)
+OPTION_KEYS = RE_OPTION_KEYS | SAC_OPTION_KEYS
 
 
 def _panel(data: pd.DataFrame, spec: dict, weights):
@@ -71,7 +77,7 @@ def _make_re(model: str):
             covariance={"type": "ml_information",
                         "options": {"information": "observed (Hessian of the analytic score)"}},
             nobs=res.nobs, n_entities=res.N, n_periods=res.T,
-            effects={"entity": False, "time": False, "entity_random": True},
+            effects={"entity": False, "time": False},  # no fixed effects; random ones: extra.spatial
             fit=fit_block, tests=tests,
             extra={"spatial": {"weights": W.meta.get("name", ""), "weights_checks": W.checks(),
                                "fixed_effects": "none", "random_effects": "individual", "lee_yu": False,
@@ -90,3 +96,32 @@ def _make_re(model: str):
 fit_sar_re = _make_re("sar")
 fit_sdm_re = _make_re("sdm")
 fit_sem_re = _make_re("sem")
+
+
+def fit_sac_spec(data: pd.DataFrame, spec: dict, weights: SpatialWeights | None = None) -> dict:
+    """SAC/SARAR with fixed effects by ML (clusternet.spatial.sac)."""
+    spec = dict(spec, model="sac")
+    opts = checked_options(spec.get("options"), SAC_OPTION_KEYS, spec=spec)
+    panel, W = _panel(data, spec, weights)
+    eff = effects_kind(spec)
+    seed = spec_seed(spec)
+    ci = float(spec.get("ci_level", 0.95))
+    res = fit_sac(panel, eff, lee_yu=bool(opts.get("lee_yu", True)), logdet=opts.get("logdet", "auto"), seed=seed)
+    impacts = _effects(res.effects_view(), panel.W, opts, seed, ci)
+    rows = coefficient_table(res.names, res.params, res.std_errors, ci_level=ci)
+    k = len(res.params) + 1
+    fit_block = {"loglik": res.loglik, "sigma2": res.sigma2, "sigma2_se": res.sigma2_se, "n_effective": res.n_eff,
+                 "aic": -2 * res.loglik + 2 * k, "bic": -2 * res.loglik + np.log(res.n_eff) * k,
+                 "rho": float(res.params[-2]), "lambda": float(res.params[-1])}
+    return make_result(
+        model="spatial.sac", dependent=res.y_name, coefficients=rows,
+        covariance={"type": "ml_information",
+                    "options": {"lee_yu": res.lee_yu, "information": "observed (Hessian of the analytic score)"}},
+        nobs=res.nobs, n_entities=res.N, n_periods=res.T,
+        effects={"entity": eff in ("individual", "twoway"), "time": eff in ("time", "twoway")},
+        fit=fit_block, tests=[],
+        extra={"spatial": {"weights": W.meta.get("name", ""), "weights_checks": W.checks(), "fixed_effects": eff,
+                           "lee_yu": res.lee_yu, "logdet": res.logdet_method, "effects": impacts}},
+        vcov={"names": res.names, "matrix": res.vcov.tolist()},
+        spec=spec, provenance={}, label=str(spec.get("label", spec.get("name", ""))), ci_level=ci,
+    )
