@@ -64,3 +64,27 @@ def test_random_effects_with_time_effects_is_a_config_error():
     spec = {"name": "t", "model": "sar_re", "y": "y", "x": ["x1"], "effects": ["entity", "time"], "seed": 1}
     with pytest.raises(ConfigError, match=r"effects: \[entity\]"):
         estimators.get("sar_re")(synthetic_panel(), spec, weights=W)
+
+
+def test_elhorst_convention_and_fit_statistics_through_the_registry():
+    from clusternet import estimators
+    from clusternet.spatial.elhorst import fit_elhorst
+    from clusternet.spatial.models import panel_arrays
+    from clusternet.spatial.weights import build_weights
+
+    W = build_weights("q", {"type": "queen", "islands": {"rule": "nearest"}})
+    data = synthetic_panel()
+    spec = {"name": "t", "model": "sdm", "y": "y", "x": ["x1", "x2"], "seed": 1,
+            "options": {"convention": "elhorst_bc1", "effects_draws": 20}}
+    doc = estimators.get("sdm")(data, spec, weights=W)
+    direct, _ = fit_elhorst(panel_arrays(data, "y", ["x1", "x2"], W), "sdm", "twoway", "elhorst_bc1")
+    assert [r["estimate"] for r in doc["coefficients"]] == pytest.approx(list(direct.params), abs=1e-12)
+    assert doc["fit"]["convention"] == "elhorst_bc1"
+    assert 0 < doc["fit"]["r2"] < 1 and 0 < doc["fit"]["corr2"] < 1
+    names = {t["name"] for t in doc["tests"]}
+    assert {"lr_spatial_fixed_effects", "lr_time_fixed_effects", "lr_sdm_vs_sar"} <= names
+    assert "lr_sdm_vs_sem" not in names  # Elhorst's conventions cover the lag models only
+    fe = doc["extra"]["spatial"]["fixed_effect_estimates"]
+    assert len(fe["spatial"]) == 31 and len(fe["time"]) == 5
+    with pytest.raises(ConfigError, match="lag models"):
+        estimators.get("sem")(data, dict(spec, model="sem"), weights=W)
