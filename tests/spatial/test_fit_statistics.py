@@ -74,3 +74,19 @@ def test_fe_lr_tests_by_direct_fits():
     assert rows["lr_spatial_fixed_effects"]["df"] == 24
     assert rows["lr_time_fixed_effects"]["df"] == 5
     assert rows["lr_spatial_fixed_effects"]["p_value"] < 1e-6  # α_i ~ N(0, 1) in the simulation
+
+
+def test_fe_lr_tests_report_a_failed_restricted_fit():
+    from clusternet.errors import EstimationError
+
+    panel = simulate(n=25, t=6, rho=0.4, effects="twoway", seed=63)
+
+    def fit(panel, model, effects, **kw):
+        if effects == "time":
+            raise EstimationError("rho at the bound")
+        return fit_spatial_panel(panel, model, effects, **kw)
+
+    rows = {r["name"]: r for r in fe_lr_tests(panel, "sar", fit)}
+    assert np.isnan(rows["lr_spatial_fixed_effects"]["statistic"])
+    assert "time-effects fit failed" in rows["lr_spatial_fixed_effects"]["note"]
+    assert np.isfinite(rows["lr_time_fixed_effects"]["statistic"])

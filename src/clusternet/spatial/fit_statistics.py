@@ -19,6 +19,7 @@ from __future__ import annotations
 
 import numpy as np
 
+from clusternet.errors import EstimationError
 from clusternet.models.inference import chi2_p_value, test_row
 from clusternet.spatial.models import DURBIN_MODELS, LAG_MODELS, SpatialPanel, SpatialPanelResult, demean, lag
 
@@ -79,11 +80,21 @@ def fe_lr_tests(panel: SpatialPanel, model: str, fit, **fit_args) -> list[dict]:
     """LR tests of the joint significance of the spatial and of the time fixed effects (two-way
     models; ``fit(panel, model, effects, lee_yu=False, **fit_args)`` is the core fit)."""
     T, N = panel.y.shape
-    ll = {eff: fit(panel, model, eff, lee_yu=False, **fit_args).loglik for eff in ("twoway", "time", "individual")}
+    ll, failed = {}, {}
+    for eff in ("twoway", "time", "individual"):
+        try:
+            ll[eff] = fit(panel, model, eff, lee_yu=False, **fit_args).loglik
+        except EstimationError as exc:  # e.g. the spatial parameter at a bound without one set of effects
+            failed[eff] = str(exc)
     rows = []
     for name, restricted, df in (("lr_spatial_fixed_effects", "time", N - 1),
                                  ("lr_time_fixed_effects", "individual", T - 1)):
+        note = f"LR two-way vs {restricted} effects, {model.upper()}, uncorrected likelihoods"
+        bad = [e for e in ("twoway", restricted) if e in failed]
+        if bad:  # reported, not guessed: the statistic is missing and the note says why
+            rows.append(test_row(name, float("nan"), df, float("nan"),
+                                 f"{note}: not computed, the {bad[0]}-effects fit failed ({failed[bad[0]][:200]})"))
+            continue
         lr = 2 * (ll["twoway"] - ll[restricted])
-        rows.append(test_row(name, float(lr), df, chi2_p_value(max(lr, 0.0), df),
-                             f"LR two-way vs {restricted} effects, {model.upper()}, uncorrected likelihoods"))
+        rows.append(test_row(name, float(lr), df, chi2_p_value(max(lr, 0.0), df), note))
     return rows
