@@ -84,6 +84,10 @@ ESTIMATORS: Mapping[str, Estimator] = _rows(
     Estimator("sdm", "spatial", "clusternet.spatial.estimators:fit_sdm"),
     Estimator("sdem", "spatial", "clusternet.spatial.estimators:fit_sdem"),
     Estimator("slx", "spatial", "clusternet.spatial.estimators:fit_slx"),
+    Estimator("sar_re", "spatial", "clusternet.spatial.estimators_extended:fit_sar_re"),
+    Estimator("sdm_re", "spatial", "clusternet.spatial.estimators_extended:fit_sdm_re"),
+    Estimator("sem_re", "spatial", "clusternet.spatial.estimators_extended:fit_sem_re"),
+    Estimator("sac", "spatial", "clusternet.spatial.estimators_extended:fit_sac_spec"),
 )
 
 

@@ -255,8 +255,8 @@ def test_time_invariant_regressor_rejected(frame):
         get("threshold")(bad, _spec())
 
 
-def test_time_effects_rejected(frame):
+def test_effects_without_entity_rejected(frame):
     spec = _spec()
-    spec["effects"] = ["entity", "time"]
-    with pytest.raises(ConfigError, match="entity effects only"):
+    spec["effects"] = ["time"]  # time effects are allowed with entity effects (test_threshold_options.py)
+    with pytest.raises(ConfigError, match=r"\[entity\] or \[entity, time\]"):
         get("threshold")(frame, spec)

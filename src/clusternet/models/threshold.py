@@ -57,6 +57,15 @@ Defaults that differ from Hansen's GAUSS code / Stata ``xthreg``: trimming is th
 share of observations each regime must keep (``xthreg`` trims quantiles per
 threshold); the refinement is applied to every earlier threshold.
 
+Options beyond the defaults (issue 18): ``trim`` may be a list with one share per threshold (as
+xthreg's ``trim(0.01 0.01 0.05)``): the search for threshold k (and its refinement) admits only
+candidates with ceil(trim_k·nT) observations of q below and above them (the trim_k tails of q are
+excluded), and every regime keeps ceil(min_k trim_k·nT) observations; the candidate grid is built
+with the smallest share. ``grid: values`` with ``grid_values: [...]`` searches a user-supplied grid
+(e.g. the quantile grid of Hansen's paper), filtered to admissible values. ``effects: [entity,
+time]`` adds period dummies (all but the first) to the regime-independent regressors: with the
+within transformation this is the two-way fixed-effects threshold model, exactly (balanced panel).
+
 Reference: Hansen, B. E. (1999) "Threshold effects in non-dynamic panels:
 Estimation, testing, and inference", J. Econometrics 93, 345–368.
 """
@@ -86,8 +95,9 @@ def lr_critical_value(alpha: float) -> float:
 @dataclass(frozen=True)
 class ThresholdOptions:
     n_thresholds: int = 1
-    trim: float = 0.05
-    grid: str = "quantiles"  # or "full"
+    trim: float | tuple[float, ...] = 0.05  # a tuple: one per threshold (stage), as xthreg's trim(a b c)
+    grid: str = "quantiles"  # or "full", or "values" (grid_values, user-supplied)
+    grid_values: tuple[float, ...] | None = None
     grid_points: int = 400
     min_regime_obs: int | None = None  # None: regime-dependent regressors + 10 (issue 11: no near-empty regimes)
     min_grid_points: int = 10  # fewer candidate thresholds is no search (issue 11)
@@ -99,14 +109,29 @@ class ThresholdOptions:
     seed: int = 0
     task: int = 0  # stable id of the specification (crc32 of its name) mixed into the bootstrap seeds
 
+    def trims(self) -> tuple[float, ...]:
+        """The trimming share of each stage (threshold 1, 2, 3)."""
+        if isinstance(self.trim, (tuple, list)):
+            return tuple(float(t) for t in self.trim)
+        return (float(self.trim),) * self.n_thresholds
+
     def validate(self) -> None:
         if self.n_thresholds not in (1, 2, 3):
             raise ConfigError(f"options.n_thresholds must be 1, 2 or 3, got {self.n_thresholds}")
-        if not 0 < self.trim < 1 / (self.n_thresholds + 1):
-            upper = 1 / (self.n_thresholds + 1)
-            raise ConfigError(f"options.trim must be in (0, 1/(n_thresholds+1)) = (0, {upper:.3f}); got {self.trim}")
-        if self.grid not in ("quantiles", "full"):
-            raise ConfigError(f"options.grid must be 'quantiles' or 'full', got {self.grid!r}")
+        if isinstance(self.trim, (tuple, list)) and len(self.trim) != self.n_thresholds:
+            raise ConfigError(f"options.trim: a list needs one share per threshold ({self.n_thresholds}), "
+                              f"got {list(self.trim)}")
+        upper = 1 / (self.n_thresholds + 1)
+        for t in self.trims():
+            if not 0 < t < upper:
+                raise ConfigError(f"options.trim must be in (0, 1/(n_thresholds+1)) = (0, {upper:.3f}); "
+                                  f"got {self.trim}")
+        if self.grid not in ("quantiles", "full", "values"):
+            raise ConfigError(f"options.grid must be 'quantiles', 'full' or 'values', got {self.grid!r}")
+        if (self.grid == "values") != (self.grid_values is not None):
+            raise ConfigError("options.grid_values (the candidate thresholds) go with grid: values, and only with it")
+        if self.grid_values is not None and len(self.grid_values) < 2:
+            raise ConfigError("options.grid_values needs at least two candidate thresholds")
         if self.grid_points < 2:
             raise ConfigError("options.grid_points must be at least 2")
         if self.min_regime_obs is not None and self.min_regime_obs < 1:
@@ -230,7 +255,7 @@ class Stage:
     curves: dict[int, np.ndarray] = field(default_factory=dict)  # threshold grid index -> S(g) of its last search
 
 
-def sequential_fit(panel: ThresholdPanel, y: np.ndarray, n_thresholds: int, min_obs: int,
+def sequential_fit(panel: ThresholdPanel, y: np.ndarray, n_thresholds: int, min_obs: int | tuple[int, ...],
                    keep_curves: bool = False) -> list[Stage]:
     """Estimate thresholds 1..n_thresholds sequentially with refinement; F_k for each stage."""
     stages: list[Stage] = []
@@ -238,7 +263,7 @@ def sequential_fit(panel: ThresholdPanel, y: np.ndarray, n_thresholds: int, min_
     s_prev = None
     NT1 = panel.n * (panel.T - 1)
     for _ in range(n_thresholds):
-        new, s_new, s_without, curve = _best(panel, y, fixed, min_obs)
+        new, s_new, s_without, curve = _best(panel, y, fixed, min_obs, len(fixed))
         if s_prev is None:
             s_prev = s_without
         f_stat = (s_prev - s_new) / (s_new / NT1)
@@ -247,7 +272,7 @@ def sequential_fit(panel: ThresholdPanel, y: np.ndarray, n_thresholds: int, min_
         # Refinement: re-estimate each earlier threshold holding the others fixed.
         for j in range(len(fixed) - 1):
             others = fixed[:j] + fixed[j + 1:]
-            best, s_new, _, curve = _best(panel, y, others, min_obs)
+            best, s_new, _, curve = _best(panel, y, others, min_obs, j)
             fixed = others[:j] + (best,) + others[j:]
             if keep_curves:
                 curves[best] = curve
@@ -256,26 +281,37 @@ def sequential_fit(panel: ThresholdPanel, y: np.ndarray, n_thresholds: int, min_
     return stages
 
 
-def _best(panel, y, fixed, min_obs):
+def _best(panel, y, fixed, min_obs: int | tuple[int, ...], stage: int = 0):
+    """The best admissible grid point given ``fixed``. ``min_obs``: an int, the size every regime
+    keeps; or one size per stage (per-stage trimming): every regime keeps the smallest, and the
+    search for threshold ``stage`` (0-based) admits only candidates with ``min_obs[stage]``
+    observations below and above them (xthreg's per-threshold trimming of q's tails)."""
     search = panel.search(fixed)
     s, s_without = search.ssr(y)
-    s = np.where(panel.admissible(fixed, min_obs), s, np.inf)
+    common = min(min_obs) if isinstance(min_obs, tuple) else min_obs
+    ok = panel.admissible(fixed, common)
+    if isinstance(min_obs, tuple):
+        m = min_obs[stage]
+        ok = ok & (panel.grid_count >= m) & (len(panel.q) - panel.grid_count >= m)
+    s = np.where(ok, s, np.inf)
     g = int(np.argmin(s))
     if not np.isfinite(s[g]):
         raise EstimationError("no admissible threshold: every grid point leaves a regime with fewer than "
-                              f"{min_obs} observations; lower options.trim or options.n_thresholds")
+                              f"{common} observations (or lies in the trimmed tails of this stage, {min_obs}); "
+                              "lower options.trim or options.n_thresholds")
     return g, float(s[g]), s_without, s
 
 
-def make_grid(q: np.ndarray, trim: float, grid: str, grid_points: int) -> tuple[np.ndarray, int]:
+def make_grid(q: np.ndarray, trim: float, grid: str, grid_points: int,
+              grid_values=None) -> tuple[np.ndarray, int]:
     """Candidate thresholds and the minimum regime size ``ceil(trim * nT)``.
 
-    Candidates are distinct values of ``q`` leaving at least ``min_obs``
-    observations on each side; ``quantiles`` keeps ``grid_points`` of them evenly
-    spaced in rank."""
+    Candidates are distinct values of ``q`` (``grid: values``: the user's ``grid_values``)
+    leaving at least ``min_obs`` observations on each side; ``quantiles`` keeps
+    ``grid_points`` of them evenly spaced in rank."""
     q = np.sort(np.asarray(q, dtype=float).ravel())
     min_obs = max(1, math.ceil(trim * len(q)))
-    values = np.unique(q)
+    values = np.unique(q) if grid != "values" else np.unique(np.asarray(grid_values, dtype=float))
     below = np.searchsorted(q, values, side="right")
     values = values[(below >= min_obs) & (len(q) - below >= min_obs)]
     if len(values) == 0:
@@ -324,7 +360,7 @@ class ThresholdResult:
     bootstrap: list[dict]
     lr_curves: list[dict]
     grid_size: int
-    min_obs: int
+    min_obs: int | tuple[int, ...]
     regime_counts: list[int]
     selected: int
     n: int
@@ -336,7 +372,7 @@ class ThresholdResult:
 
 
 def _bootstrap_chunk(panel: ThresholdPanel, fitted: np.ndarray, resid: np.ndarray, stage: int,
-                     min_obs: int, seed: tuple[int, int], reps: list[int]) -> list[float]:
+                     min_obs: int | tuple[int, ...], seed: tuple[int, int], reps: list[int]) -> list[float]:
     """F_stage on bootstrap samples ``reps``; replication r uses SeedSequence([*seed, stage, r])."""
     out = []
     for r in reps:
@@ -347,7 +383,7 @@ def _bootstrap_chunk(panel: ThresholdPanel, fitted: np.ndarray, resid: np.ndarra
     return out
 
 
-def bootstrap_f(panel: ThresholdPanel, null_fixed: tuple[int, ...], stage: int, min_obs: int,
+def bootstrap_f(panel: ThresholdPanel, null_fixed: tuple[int, ...], stage: int, min_obs: int | tuple[int, ...],
                 reps: int, seed: tuple[int, int], n_jobs: int = 1) -> np.ndarray:
     """Bootstrap distribution of F_stage under the model with thresholds ``null_fixed``."""
     A = panel.design(null_fixed)
@@ -378,8 +414,12 @@ def fit_threshold(y: np.ndarray, x: np.ndarray, z: np.ndarray, q: np.ndarray, op
     options.validate()
     panel = ThresholdPanel(y, x, z, q)
     n, T = y.shape
-    grid, min_obs = make_grid(q, options.trim, options.grid, options.grid_points)
-    check_search_bounds(options, len(grid), min_obs, n * T, x.shape[2])
+    trims = options.trims()
+    grid, min_obs_grid = make_grid(q, min(trims), options.grid, options.grid_points, options.grid_values)
+    check_search_bounds(options, len(grid), min_obs_grid, n * T, x.shape[2])
+    # per-stage trimming (a list): the search for threshold k keeps ceil(trim_k nT) per regime
+    min_obs: int | tuple[int, ...] = (tuple(max(1, math.ceil(t * n * T)) for t in trims)
+                                      if isinstance(options.trim, (tuple, list)) else min_obs_grid)
     panel.set_grid(grid)
     stages = sequential_fit(panel, panel.y, options.n_thresholds, min_obs, keep_curves=True)
     final = stages[-1]
@@ -442,7 +482,7 @@ def fit_threshold(y: np.ndarray, x: np.ndarray, z: np.ndarray, q: np.ndarray, op
 # ---------------------------------------------------------------------------
 # Registry adapter
 
-OPTION_KEYS = {"threshold_variable", "regime_dependent", "n_thresholds", "trim", "grid", "grid_points",
+OPTION_KEYS = {"threshold_variable", "regime_dependent", "n_thresholds", "trim", "grid", "grid_values", "grid_points",
                "min_regime_obs", "min_grid_points", "bootstrap_reps", "ci_level", "test_level", "n_jobs", "seed"}
 
 
@@ -481,8 +521,11 @@ def options_from_spec(spec: dict) -> ThresholdOptions:
     options = checked_options(spec.get("options"), OPTION_KEYS, spec=spec, model="threshold")
     seed = required_seed(spec, options, "the threshold bootstrap")
     return ThresholdOptions(
-        n_thresholds=int(options.get("n_thresholds", 1)), trim=float(options.get("trim", 0.05)),
+        n_thresholds=int(options.get("n_thresholds", 1)),
+        trim=(tuple(float(t) for t in options["trim"]) if isinstance(options.get("trim"), list)
+              else float(options.get("trim", 0.05))),
         grid=str(options.get("grid", "quantiles")), grid_points=int(options.get("grid_points", 400)),
+        grid_values=None if options.get("grid_values") is None else tuple(float(v) for v in options["grid_values"]),
         min_regime_obs=None if options.get("min_regime_obs") is None else int(options["min_regime_obs"]),
         min_grid_points=int(options.get("min_grid_points", 10)),
         bootstrap_reps=int(options.get("bootstrap_reps", 300)),
@@ -503,9 +546,11 @@ def fit_threshold_spec(data: pd.DataFrame, spec: dict) -> dict:
     ``options.seed``, else ``spec.seed`` (the models stage passes ``config.seed``)."""
     if spec.get("weights"):
         raise ConfigError("weights: the threshold model is unweighted; remove the weights")
-    if "time" in (spec.get("effects") or []):
-        raise ConfigError("effects: the Hansen (1999) threshold model has entity effects only; remove `time` "
-                          "or add period dummies to `controls`")
+    bad_effects = set(spec.get("effects") or ["entity"]) - {"entity", "time"}
+    if bad_effects or "entity" not in (spec.get("effects") or ["entity"]):
+        raise ConfigError(f"effects: the threshold model has entity fixed effects and optionally time effects "
+                          f"([entity] or [entity, time]); got {spec.get('effects')}")
+    time_effects = "time" in (spec.get("effects") or [])
     opts = options_from_spec(spec)
     options = spec.get("options") or {}
     q_name = options.get("threshold_variable")
@@ -526,7 +571,12 @@ def fit_threshold_spec(data: pd.DataFrame, spec: dict) -> dict:
     n, T = arrays[spec["y"]].shape
     x = np.stack([arrays[c] for c in dependent], axis=2)
     z = np.stack([arrays[c] for c in fixed], axis=2) if fixed else np.zeros((n, T, 0))
-    res = fit_threshold(arrays[spec["y"]], x, z, arrays[q_name], opts, dependent, fixed)
+    fixed_names = list(fixed)
+    if time_effects:  # period dummies (all but the first) among the regime-independent regressors
+        periods = sorted(data[time].unique())
+        z = np.concatenate([z, np.broadcast_to(np.eye(T)[None, :, 1:], (n, T, T - 1))], axis=2)
+        fixed_names += [f"{time}[{p}]" for p in periods[1:]]
+    res = fit_threshold(arrays[spec["y"]], x, z, arrays[q_name], opts, dependent, fixed_names)
     ci_level = float(spec.get("ci_level", 0.95))
     return make_result(
         model="panel.threshold",
@@ -537,7 +587,7 @@ def fit_threshold_spec(data: pd.DataFrame, spec: dict) -> dict:
         covariance=opts.cov.document(res.cov_info),
         vcov={"names": res.names, "matrix": res.vcov},
         nobs=n * T, n_entities=n, n_periods=T,
-        effects={"entity": True, "time": False},
+        effects={"entity": True, "time": time_effects},
         fit={"ssr": res.ssr, "sigma2": res.sigma2, "n_thresholds": len(res.thresholds),
              "n_thresholds_selected": res.selected},
         tests=res.tests,
@@ -550,7 +600,9 @@ def fit_threshold_spec(data: pd.DataFrame, spec: dict) -> dict:
             "regime_counts": res.regime_counts,
             "bootstrap": {"reps": opts.bootstrap_reps, "seed": opts.seed, "task": opts.task,
                           "stages": res.bootstrap},
-            "grid": {"kind": opts.grid, "size": res.grid_size, "trim": opts.trim, "min_regime_obs": res.min_obs},
+            "grid": {"kind": opts.grid, "size": res.grid_size,
+                     "trim": list(opts.trim) if isinstance(opts.trim, tuple) else opts.trim,
+                     "min_regime_obs": list(res.min_obs) if isinstance(res.min_obs, tuple) else res.min_obs},
             "lr_curve": res.lr_curves,
         }},
         spec=spec,

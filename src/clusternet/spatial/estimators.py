@@ -8,7 +8,15 @@ Specification keys (besides name, model, y, x, controls, entity, time, ci_level,
 * ``effects``: ``[entity, time]`` (default: both, i.e. two-way fixed effects), ``[entity]``,
   ``[time]`` or ``[]`` (pooled with an intercept).
 * ``options``: ``lee_yu`` (default true), ``logdet`` (auto | eigen | lu | mc), ``effects_draws``
-  (default 1000), ``mc_order``, ``mc_probes``, ``lm_tests`` (default true).
+  (default 1000), ``mc_order``, ``mc_probes``, ``lm_tests`` (default true), ``effects_inference``
+  (``simulation``, the default, or ``delta_method``: which standard errors of the effects are the
+  row's own; the other is kept beside, see clusternet.spatial.effects_inference), ``convention``
+  (``clusternet``, the default, ``elhorst_bc0`` or ``elhorst_bc1``: Elhorst's direct approach with his
+  information matrix, LM tests and log-likelihood, without or with his bias correction; SAR/SDM
+  only; overrides ``lee_yu``; clusternet.spatial.elhorst), ``fe_lr_tests`` (default true: two-way
+  models add LR tests of the joint significance of the spatial and time fixed effects).
+  Every document's ``fit`` has R² and corr², ``extra.spatial.fixed_effect_estimates`` the fixed
+  effects with t-values (clusternet.spatial.fit_statistics).
 * ``seed``: base seed (the caller passes config.seed); the effects simulation uses
   ``SeedSequence([seed, crc32(name)])``.
 """
@@ -23,12 +31,15 @@ from clusternet.errors import ConfigError
 from clusternet.models.specs import checked_options
 from clusternet.results import coefficient_table, make_result
 from clusternet.seeds import required_seed, sub_seed
+from clusternet.spatial.effects_inference import add_delta_method
+from clusternet.spatial.fit_statistics import fe_lr_tests, fit_statistics
 from clusternet.spatial.models import (ERROR_MODELS, LAG_MODELS, SpatialPanelResult, effects_table,
                                        fit_spatial_panel, lm_tests, lr_test, panel_arrays, wald_sdm_tests)
 from clusternet.spatial.weights import SpatialWeights, load_weights
 
 WEIGHTS_DIR = Path("data/interim/weights")
-OPTION_KEYS = {"lee_yu", "logdet", "effects_draws", "mc_order", "mc_probes", "lm_tests"}
+OPTION_KEYS = {"lee_yu", "logdet", "effects_draws", "mc_order", "mc_probes", "lm_tests", "effects_inference",
+               "convention", "fe_lr_tests"}
 
 
 def resolve_weights(ref, weights_dir: Path = WEIGHTS_DIR) -> SpatialWeights:
@@ -68,17 +79,34 @@ def fit_spatial_spec(data: pd.DataFrame, spec: dict, weights=None):
     panel = panel_arrays(data, spec["y"], x, W, spec.get("entity", "region_code"), spec.get("time", "year"))
     eff = effects_kind(spec)
     seed = spec_seed(spec)
-    res = fit_spatial_panel(panel, spec["model"], eff, lee_yu=bool(opts.get("lee_yu", True)),
-                            logdet=opts.get("logdet", "auto"), seed=seed, mc_order=int(opts.get("mc_order", 50)),
-                            mc_probes=int(opts.get("mc_probes", 50)))
+    convention = opts.get("convention", "clusternet")
+    if convention == "clusternet":
+        res = fit_spatial_panel(panel, spec["model"], eff, lee_yu=bool(opts.get("lee_yu", True)),
+                                logdet=opts.get("logdet", "auto"), seed=seed, mc_order=int(opts.get("mc_order", 50)),
+                                mc_probes=int(opts.get("mc_probes", 50)))
+    else:  # Elhorst's conventions (direct approach, his information matrix and bias correction)
+        from clusternet.spatial.elhorst import fit_elhorst
+
+        res, _ = fit_elhorst(panel, spec["model"], eff, convention, logdet=opts.get("logdet", "auto"), seed=seed)
     impacts = effects_table(res, panel.W, draws=int(opts.get("effects_draws", 1000)), seed=seed,
                             ci_level=float(spec.get("ci_level", 0.95)))
-    tests = (lm_tests(panel, eff) if opts.get("lm_tests", True) else []) + wald_sdm_tests(res)
+    add_delta_method(impacts, res, panel.W, seed=seed, ci_level=float(spec.get("ci_level", 0.95)),
+                     primary=opts.get("effects_inference", "simulation"))
+    if opts.get("lm_tests", True):
+        if convention == "clusternet":
+            tests = lm_tests(panel, eff)
+        else:
+            from clusternet.spatial.elhorst import lm_tests_elhorst
+
+            tests = lm_tests_elhorst(panel, eff)
+    else:
+        tests = []
+    tests += wald_sdm_tests(res)
     return res, panel, impacts, tests, W
 
 
 def result_document(res: SpatialPanelResult, spec: dict, impacts: dict, tests: list, W: SpatialWeights,
-                    extra_tests: list | None = None) -> dict:
+                    extra_tests: list | None = None, statistics: dict | None = None) -> dict:
     ci = float(spec.get("ci_level", 0.95))
     names = res.names
     rows = coefficient_table(names, res.params, res.std_errors, ci_level=ci)
@@ -89,6 +117,11 @@ def result_document(res: SpatialPanelResult, spec: dict, impacts: dict, tests: l
         fit["rho"] = res.delta
     if res.model in ERROR_MODELS:
         fit["lambda"] = res.delta
+    statistics = dict(statistics or {})
+    fixed_effect_estimates = statistics.pop("fixed_effects", None)
+    fit.update(statistics)  # r2, corr2, intercept (clusternet.spatial.fit_statistics)
+    convention = (spec.get("options") or {}).get("convention", "clusternet")
+    fit["convention"] = convention
     return make_result(
         model=f"spatial.{res.model}", dependent=res.y_name, coefficients=rows,
         covariance={"type": "ml_information", "options": {"lee_yu": res.lee_yu}},
@@ -97,7 +130,7 @@ def result_document(res: SpatialPanelResult, spec: dict, impacts: dict, tests: l
         fit=fit, tests=tests + list(extra_tests or []),
         extra={"spatial": {"weights": W.meta.get("name", ""), "weights_checks": W.checks(),
                            "fixed_effects": res.effects, "lee_yu": res.lee_yu, "logdet": res.logdet_method,
-                           "effects": impacts}},
+                           "effects": impacts, "fixed_effect_estimates": fixed_effect_estimates}},
         vcov={"names": names, "matrix": res.vcov.tolist()},
         spec=spec, provenance={}, label=str(spec.get("label", spec.get("name", ""))), ci_level=ci,
     )
@@ -109,7 +142,8 @@ def comparison_tests(data: pd.DataFrame, spec: dict, res: SpatialPanelResult, W:
     if spec["model"] != "sdm" or not spec.get("compare", True):
         return []
     tests = []
-    for restricted in ("sar", "sem"):
+    elhorst = (spec.get("options") or {}).get("convention", "clusternet") != "clusternet"
+    for restricted in ("sar",) if elhorst else ("sar", "sem"):  # Elhorst's conventions cover lag models only
         r, *_ = fit_spatial_spec(data, dict(spec, model=restricted), weights=W)
         tests.append(lr_test(f"lr_sdm_vs_{restricted}", res, r, df=res.k_x))
     return tests
@@ -119,8 +153,12 @@ def _make(model: str):
     def fit(data: pd.DataFrame, spec: dict, weights: SpatialWeights | None = None) -> dict:
         """``weights``: the loaded matrix (the stage passes it); default: ``spec.weights``."""
         spec = dict(spec, model=model)
-        res, _, impacts, tests, W = fit_spatial_spec(data, spec, weights=weights)
-        return result_document(res, spec, impacts, tests, W, comparison_tests(data, spec, res, W))
+        res, panel, impacts, tests, W = fit_spatial_spec(data, spec, weights=weights)
+        extra_tests = comparison_tests(data, spec, res, W)
+        if res.effects == "twoway" and (spec.get("options") or {}).get("fe_lr_tests", True):
+            extra_tests += fe_lr_tests(panel, res.model, fit_spatial_panel, logdet=res.logdet_method
+                                       if res.logdet_method != "none" else "auto")
+        return result_document(res, spec, impacts, tests, W, extra_tests, fit_statistics(panel, res))
 
     fit.__name__ = f"fit_{model}"
     fit.__doc__ = f"Spatial panel {model.upper()} by ML (clusternet.spatial.models)."

@@ -1,0 +1,127 @@
+"""Estimator-table entries of the spatial models beyond the core five: random-effects SAR/SDM/SEM
+(``sar_re``, ``sdm_re``, ``sem_re``; clusternet.spatial.random_effects) and SAC/SARAR with fixed
+effects (``sac``; clusternet.spatial.sac). They share the core's specification keys
+(clusternet.spatial.estimators) and write the same result-document layout, so the report's spatial
+tables read them unchanged.
+
+Random-effects specifications: ``effects`` must be ``[entity]`` (random individual effects; an
+intercept is added); time effects are not supported by the random-effects likelihood here.
+Options: ``logdet``, ``effects_draws``, ``effects_inference``, ``lee_yu`` (of the FE model the
+Hausman test compares with), ``hausman`` (default true: also fit the FE model with individual
+effects and add the spatial Hausman test FE vs RE).
+
+SAC specifications: ``effects`` as for the core models (default two-way); options ``lee_yu``,
+``logdet``, ``effects_draws``, ``effects_inference``.
+"""
+from __future__ import annotations
+
+import numpy as np
+import pandas as pd
+
+from clusternet.errors import ConfigError
+from clusternet.models.specs import checked_options
+from clusternet.results import coefficient_table, make_result
+from clusternet.spatial.effects_inference import add_delta_method
+from clusternet.spatial.estimators import effects_kind, resolve_weights, spec_seed
+from clusternet.spatial.models import effects_table, fit_spatial_panel, panel_arrays
+from clusternet.spatial.random_effects import fit_spatial_re, hausman_test
+from clusternet.spatial.sac import fit_sac
+from clusternet.spatial.weights import SpatialWeights
+
+RE_OPTION_KEYS = {"logdet", "effects_draws", "effects_inference", "lee_yu", "hausman"}
+SAC_OPTION_KEYS = {"lee_yu", "logdet", "effects_draws", "effects_inference"}
+# every key of the extended models (tests/models/test_specs.py: with the core keys = the schema)
+OPTION_KEYS = RE_OPTION_KEYS | SAC_OPTION_KEYS
+
+
+def _panel(data: pd.DataFrame, spec: dict, weights):
+    W = resolve_weights(weights if weights is not None else spec.get("weights"))
+    x = list(spec["x"]) + list(spec.get("controls") or [])
+    return panel_arrays(data, spec["y"], x, W, spec.get("entity", "region_code"), spec.get("time", "year")), W
+
+
+def _effects(view, W, opts: dict, seed: int, ci: float) -> dict:
+    impacts = effects_table(view, W, draws=int(opts.get("effects_draws", 1000)), seed=seed, ci_level=ci)
+    return add_delta_method(impacts, view, W, seed=seed, ci_level=ci,
+                            primary=opts.get("effects_inference", "simulation"))
+
+
+def _make_re(model: str):
+    def fit(data: pd.DataFrame, spec: dict, weights: SpatialWeights | None = None) -> dict:
+        spec = dict(spec, model=f"{model}_re")
+        opts = checked_options(spec.get("options"), RE_OPTION_KEYS, spec=spec)
+        eff = effects_kind(dict(spec, effects=spec.get("effects", ["entity"])))
+        if eff != "individual":
+            raise ConfigError(f"specification {spec.get('name')!r}: model {model}_re has random individual effects; "
+                              f"set effects: [entity] (got {spec.get('effects')}); for time effects use the "
+                              "fixed-effects models")
+        panel, W = _panel(data, spec, weights)
+        seed = spec_seed(spec)
+        ci = float(spec.get("ci_level", 0.95))
+        res = fit_spatial_re(panel, model, logdet=opts.get("logdet", "auto"), seed=seed)
+        impacts = _effects(res.effects_view(), panel.W, opts, seed, ci)
+        tests = []
+        if opts.get("hausman", True):
+            fe = fit_spatial_panel(panel, model, "individual", lee_yu=bool(opts.get("lee_yu", True)),
+                                   logdet=opts.get("logdet", "auto"), seed=seed)
+            tests.append(hausman_test(fe, res))
+        rows = coefficient_table(res.names, res.params, res.std_errors, ci_level=ci)
+        k = len(res.params) + 2
+        fit_block = {"loglik": res.loglik, "sigma2": res.sigma2, "sigma2_se": float(res.variance_se[0]),
+                     "sigma2_mu": res.sigma2_mu, "phi": res.phi, "n_effective": res.nobs,
+                     "aic": -2 * res.loglik + 2 * k, "bic": -2 * res.loglik + np.log(res.nobs) * k,
+                     "random_effect_at_bound": "yes" if res.boundary else "no"}
+        fit_block["rho" if model != "sem" else "lambda"] = res.delta
+        return make_result(
+            model=f"spatial.{model}_re", dependent=res.y_name, coefficients=rows,
+            covariance={"type": "ml_information",
+                        "options": {"information": "observed (Hessian of the analytic score)"}},
+            nobs=res.nobs, n_entities=res.N, n_periods=res.T,
+            effects={"entity": False, "time": False},  # no fixed effects; random ones: extra.spatial
+            fit=fit_block, tests=tests,
+            extra={"spatial": {"weights": W.meta.get("name", ""), "weights_checks": W.checks(),
+                               "fixed_effects": "none", "random_effects": "individual", "lee_yu": False,
+                               "logdet": res.logdet_method, "effects": impacts, "notes": res.notes,
+                               "variance_parameters": {n: float(v) for n, v in zip(res.variance_names,
+                                                                                    res.variance_params)}}},
+            vcov={"names": res.names, "matrix": res.vcov.tolist()},
+            spec=spec, provenance={}, label=str(spec.get("label", spec.get("name", ""))), ci_level=ci,
+        )
+
+    fit.__name__ = f"fit_{model}_re"
+    fit.__doc__ = f"Random-effects spatial panel {model.upper()}-RE by ML (clusternet.spatial.random_effects)."
+    return fit
+
+
+fit_sar_re = _make_re("sar")
+fit_sdm_re = _make_re("sdm")
+fit_sem_re = _make_re("sem")
+
+
+def fit_sac_spec(data: pd.DataFrame, spec: dict, weights: SpatialWeights | None = None) -> dict:
+    """SAC/SARAR with fixed effects by ML (clusternet.spatial.sac)."""
+    spec = dict(spec, model="sac")
+    opts = checked_options(spec.get("options"), SAC_OPTION_KEYS, spec=spec)
+    panel, W = _panel(data, spec, weights)
+    eff = effects_kind(spec)
+    seed = spec_seed(spec)
+    ci = float(spec.get("ci_level", 0.95))
+    res = fit_sac(panel, eff, lee_yu=bool(opts.get("lee_yu", True)), logdet=opts.get("logdet", "auto"), seed=seed)
+    impacts = _effects(res.effects_view(), panel.W, opts, seed, ci)
+    rows = coefficient_table(res.names, res.params, res.std_errors, ci_level=ci)
+    k = len(res.params) + 1
+    fit_block = {"loglik": res.loglik, "sigma2": res.sigma2, "sigma2_se": res.sigma2_se, "n_effective": res.n_eff,
+                 "aic": -2 * res.loglik + 2 * k, "bic": -2 * res.loglik + np.log(res.n_eff) * k,
+                 "rho": float(res.params[-2]), "lambda": float(res.params[-1])}
+    return make_result(
+        model="spatial.sac", dependent=res.y_name, coefficients=rows,
+        covariance={"type": "ml_information",
+                    "options": {"lee_yu": res.lee_yu, "information": "observed (Hessian of the analytic score)"}},
+        nobs=res.nobs, n_entities=res.N, n_periods=res.T,
+        effects={"entity": eff in ("individual", "twoway"), "time": eff in ("time", "twoway")},
+        fit=fit_block, tests=[],
+        extra={"spatial": {"weights": W.meta.get("name", ""), "weights_checks": W.checks(), "fixed_effects": eff,
+                           "lee_yu": res.lee_yu, "logdet": res.logdet_method, "effects": impacts}},
+        vcov={"names": res.names, "matrix": res.vcov.tolist()},
+        spec=spec, provenance={}, label=str(spec.get("label", spec.get("name", ""))), ci_level=ci,
+    )
