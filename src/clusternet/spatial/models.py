@@ -359,7 +359,7 @@ class SpatialPanelResult:
     y_name: str
     logdet_method: str
     trace_method: str = "dense"  # how tr(G), tr(G²), tr(G'G) were computed (fit_spatial_panel ``traces``)
-    trace_se: float = 0.0  # Monte Carlo standard error of tr(G'G) (Hutchinson), 0 when exact
+    trace_se: float = 0.0  # relative Monte Carlo standard error of tr(G'G) (Hutchinson), 0 when exact
     logdet_interp: object = None  # sparse_numerics.ChebyshevLogDet around δ̂ (large N), reused by the effects
 
     @property
@@ -396,7 +396,7 @@ def fit_spatial_panel(panel: SpatialPanel, model: str, effects: str = "individua
     ``traces`` (tr(G), tr(G²), tr(G'G) of the information matrix): ``dense`` (G = W(I - δW)⁻¹
     formed densely), ``exact`` (sparse solves by column blocks), ``hutchinson`` (tr(G), tr(G²)
     from the exact log-determinant interpolant, tr(G'G) by ``trace_probes`` seeded probes with
-    its standard error in ``trace_se``), ``auto``: dense for N ≤ EIGEN_MAX_N, exact for
+    its relative standard error in ``trace_se``), ``auto``: dense for N ≤ EIGEN_MAX_N, exact for
     N ≤ EXACT_TRACE_MAX_N, else hutchinson."""
     if traces not in TRACES:
         raise ConfigError(f"traces {traces!r}: one of {', '.join(TRACES)}")
@@ -517,7 +517,8 @@ def fit_spatial_panel(panel: SpatialPanel, model: str, effects: str = "individua
             if interp is None or not interp.contains(d):
                 interp = _logdet_interpolant(W, d, lo, hi)
             t1, t2 = -float(interp.derivative(d)), -float(interp.second_derivative(d))
-            t3, trace_se = sn.hutchinson_gtg(W, d, lu, probes=trace_probes, seed=seed)
+            t3, t3_se = sn.hutchinson_gtg(W, d, lu, probes=trace_probes, seed=seed)
+            trace_se = t3_se / t3
             colsum2 = sn.column_sum_norm2(W, lu)
         tr1, tr2, tr3 = t1 - c / (1 - d), t2 - c / (1 - d) ** 2, t3 - c * colsum2 / N
 
