@@ -4,10 +4,10 @@ from __future__ import annotations
 import sys
 
 from clusternet.cli.common import add_config_argument
-from clusternet.config import load_config
 
 
 def _acquire(args) -> int:
+    from clusternet.config import load_config  # imported here: `clusternet --help` needs no jsonschema
     from clusternet.data.sources import acquire, raw_dir
 
     config = load_config(args.config)
@@ -21,6 +21,7 @@ def _acquire(args) -> int:
 
 
 def _panel(args) -> int:
+    from clusternet.config import load_config
     from clusternet.data.outputs import write_outputs
     from clusternet.data.panel import build_panel
 
@@ -33,6 +34,7 @@ def _panel(args) -> int:
 
 
 def _codebook(args) -> int:
+    from clusternet.config import load_config
     from clusternet.data.codebook import write_codebook
 
     path = write_codebook(load_config(args.config))

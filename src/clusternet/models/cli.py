@@ -5,8 +5,6 @@ from __future__ import annotations
 import argparse
 from pathlib import Path
 
-import yaml
-
 from clusternet.cli.common import add_config_argument
 from clusternet.errors import ClusternetError, ConfigError
 
@@ -15,6 +13,8 @@ def _parse_option(text: str) -> tuple[str, object]:
     if "=" not in text:
         raise ConfigError(f"--option {text!r}: expected key=value (value in YAML, e.g. n_thresholds=2, "
                           "endogenous=[x1], missing=drop)")
+    import yaml  # here, not at the top: `clusternet --help` imports no YAML parser
+
     key, value = text.split("=", 1)
     try:
         return key.strip(), yaml.safe_load(value)

@@ -29,7 +29,7 @@ import numpy as np
 
 from clusternet.errors import EstimationError
 
-PERMUTATION_BLOCK = 64  # permutations handled together as one matrix product
+PERMUTATION_BLOCK = 32  # permutations gathered together (32 x n² cells) for one matrix product
 TOL_T = 1e-12  # |T_perm| >= |T_obs| - TOL_T: ties by rounding count as "as extreme"
 
 
@@ -148,32 +148,40 @@ def mrqap(y: np.ndarray, xs: dict[str, np.ndarray], *, permutations: int, seed) 
     r2 = 1 - resid @ resid / tss
     k = design.shape[1]
     rng = np.random.default_rng(seed)
-    # flat positions of the permuted off-diagonal cells, one row per permutation
-    flat = np.arange(n * n).reshape(n, n)
-    perm_index = np.empty((permutations, len(yv)), dtype=np.int64)
-    for b in range(permutations):
-        perm = rng.permutation(n)
-        perm_index[b] = flat[np.ix_(perm, perm)][off]
+    # the permutations themselves (P x n), drawn in the same order as ever; the permuted cells are
+    # gathered block by block, never as a P x dyads table
+    perms = (np.stack([rng.permutation(n) for _ in range(permutations)]) if permutations
+             else np.empty((0, n), dtype=np.intp))
+    flat_off = np.flatnonzero(off.ravel())
+    partials = []
+    for j in range(1, k):
+        others = np.delete(design, j, axis=1)
+        qz, _ = np.linalg.qr(others)
+        e_off = design[:, j] - qz @ (qz.T @ design[:, j])  # residual of X_j on the other regressors
+        y_res = yv - qz @ (qz.T @ yv)
+        e_flat = np.zeros(n * n)  # as an n x n matrix with a zero diagonal (a permutation keeps it zero)
+        e_flat[flat_off] = e_off
+        proj = np.zeros((n * n, 1 + qz.shape[1]))  # [y_res, Q_z] on the same cells
+        proj[flat_off, 0] = y_res
+        proj[flat_off, 1:] = qz
+        partials.append((e_flat, proj, float(e_off @ e_off), float(y_res @ y_res)))
+    nulls = np.empty((k - 1, permutations))
+    for start in range(0, permutations, PERMUTATION_BLOCK):
+        block = perms[start:start + PERMUTATION_BLOCK]  # intp: np.take converts any other index type
+        cells = (block[:, :, None] * n + block[:, None, :]).reshape(len(block), n * n)  # E[perm][:, perm]
+        for j, (e_flat, proj, ee_all, yy) in enumerate(partials):
+            # FWL: with e the permuted residual and M = I - Q_z Q_z', e'My = e'y_res (y_res ⟂ Q_z) and
+            # e'Me = e'e - ‖Q_z'e‖², where e'e is the same for every permutation
+            ep = np.take(e_flat, cells) @ proj
+            ee = ee_all - np.sum(ep[:, 1:] ** 2, axis=1)
+            coef = ep[:, 0] / ee
+            rss = yy - coef * coef * ee
+            nulls[j, start:start + len(block)] = coef / np.sqrt(rss / df / ee)
     pv = np.full(k, np.nan)
     pg = np.full(k, np.nan)
     pl = np.full(k, np.nan)
     for j in range(1, k):
-        others = np.delete(design, j, axis=1)
-        qz, _ = np.linalg.qr(others)
-        # residual matrix of X_j on the other regressors (diagonal unused)
-        e_flat = np.zeros(n * n)
-        e_flat[flat[off]] = design[:, j] - qz @ (qz.T @ design[:, j])
-        y_res = yv - qz @ (qz.T @ yv)
-        yy = y_res @ y_res
-        null = np.empty(permutations)
-        for start in range(0, permutations, PERMUTATION_BLOCK):
-            e = e_flat[perm_index[start:start + PERMUTATION_BLOCK]]  # (block, dyads)
-            e_t = e - (e @ qz) @ qz.T  # FWL: partial the permuted residual on the others again
-            ee = np.einsum("bi,bi->b", e_t, e_t)
-            coef = (e_t @ y_res) / ee
-            rss = yy - coef * coef * ee
-            null[start:start + PERMUTATION_BLOCK] = coef / np.sqrt(rss / df / ee)
-        res = _p_values(t_obs[j], null)
+        res = _p_values(t_obs[j], nulls[j - 1])
         pv[j], pg[j], pl[j] = res["p_value"], res["p_greater"], res["p_less"]
     return MRQAPResult(
         names=["intercept"] + names, coef=beta, std_error=se, t=t_obs, p_value=pv, p_greater=pg, p_less=pl,

@@ -71,6 +71,7 @@ from scipy.sparse.linalg import splu
 
 from clusternet.errors import ConfigError, DataError, EstimationError
 from clusternet.models.inference import chi2_p_value, chi2_test, test_row, wald_statistic
+from clusternet.spatial import sparse_numerics as sn
 from clusternet.spatial.weights import SpatialWeights
 
 MODELS = ("sar", "sem", "sdm", "sdem", "slx")
@@ -78,7 +79,11 @@ LAG_MODELS = ("sar", "sdm")
 ERROR_MODELS = ("sem", "sdem")
 DURBIN_MODELS = ("sdm", "sdem", "slx")
 EFFECTS = ("none", "individual", "time", "twoway")
-EIGEN_MAX_N = 2000
+EIGEN_MAX_N = 400  # logdet/traces "auto": eigenvalues and dense G up to here, sparse LU above (measured
+# crossover, benchmarks/README.md "Spatial panel models at large N")
+EXACT_TRACE_MAX_N = 5000  # traces "auto": exact by sparse solves up to here, Hutchinson above
+TWO_STAGE_MIN_N = EIGEN_MAX_N  # sparse-LU fits above this size locate ρ in two stages (_two_stage_root)
+TRACES = ("auto", "dense", "exact", "hutchinson")
 
 
 # ----------------------------------------------------------------------------- panel arrays
@@ -177,14 +182,13 @@ class LogDet:
 
     def derivative(self, delta: float) -> float:
         """d/dδ log|I - δW| = -tr((I - δW)⁻¹W), exactly for ``eigen`` (-Σ ω/(1-δω)) and ``lu``
-        (dense solve of (I - δW)X = W, O(N²) memory per call: fine for the sizes where ``lu``
-        is practical), and the term-by-term derivative of the series for ``mc``."""
+        (complex step on the sparse LU, ``sparse_numerics.logdet_derivative``: exact to rounding,
+        no dense object), and the term-by-term derivative of the series for ``mc``."""
         if self.method == "eigen":
             assert self.eig is not None  # set by the eigen method's constructor
             return float(-np.sum(self.eig / (1 - delta * self.eig)).real)
         if self.method == "lu":
-            lu = splu((sp.identity(self.n, format="csc") - delta * self.W).tocsc())
-            return float(-np.trace(lu.solve(self.W.toarray())))
+            return sn.logdet_derivative(self.W, delta)[1]
         j = np.arange(1, len(self.traces) + 1)
         return float(-np.sum(delta ** (j - 1) * self.traces))
 
@@ -193,8 +197,7 @@ class LogDet:
             assert self.eig is not None
             return float(np.sum(np.log(1 - delta * self.eig)).real)
         if self.method == "lu":
-            lu = splu((sp.identity(self.n, format="csc") - delta * self.W).tocsc())
-            return float(np.sum(np.log(np.abs(lu.U.diagonal()))))
+            return sn.sparse_logdet(self.W, delta)
         j = np.arange(1, len(self.traces) + 1)
         return float(-np.sum(delta ** j * self.traces / j))
 
@@ -265,15 +268,62 @@ def _score_root(score, loglik, lo, hi, tol=1e-14, name="spatial parameter"):
         edge.append(hi)  # ... towards the upper bound
     edge = [e for e in edge if best is None or loglik(e) > loglik(best)]
     if edge:
-        e = max(edge, key=loglik)
-        side = "lower" if e == lo else "upper"
-        raise EstimationError(
-            f"the {name} has no interior maximum likelihood estimate: the concentrated score does not "
-            f"change sign from + to - before the {side} bound of the admissible interval ({lo:.6f}, {hi:.6f}), "
-            f"so the likelihood is maximised at the bound ({e:.6f}); the model may be misspecified or W "
-            "poorly scaled")
+        _raise_edge_maximum(name, max(edge, key=loglik), lo, hi)
     assert best is not None  # no root and no edge maximum raised above
     return float(best)
+
+
+def _raise_edge_maximum(name, e, lo, hi):
+    side = "lower" if e == lo else "upper"
+    raise EstimationError(
+        f"the {name} has no interior maximum likelihood estimate: the concentrated score does not "
+        f"change sign from + to - before the {side} bound of the admissible interval ({lo:.6f}, {hi:.6f}), "
+        f"so the likelihood is maximised at the bound ({e:.6f}); the model may be misspecified or W "
+        "poorly scaled")
+
+
+def _logdet_interpolant(W, r0, lo, hi):
+    """``ChebyshevLogDet`` on [r0 - w, r0 + w] ∩ [lo, hi], w = min(0.05, (1 - |r0|)/4): the nearest
+    singularity of log|I - δW| (|δ| ≥ 1) is then at least 3w away (module sparse_numerics)."""
+    w = min(0.05, (1 - abs(r0)) / 4)
+    return sn.ChebyshevLogDet(W, max(lo, r0 - w), min(hi, r0 + w))
+
+
+def _two_stage_root(make_score, loglik, lo, hi, tol, name, W, approx_derivative):
+    """The root of the concentrated score for large N without a complex factorisation per evaluation.
+
+    Stage 1 brackets and solves the score with an approximate log-determinant derivative
+    (Barry–Pace series) on the ``SCORE_GRID`` grid; stage 2 solves the score again (Brent,
+    ``xtol=tol``) on [r0 - w, r0 + w] with the derivative of a Chebyshev interpolant of exact
+    sparse-LU log-determinants (relative error ~1e-13, ``_logdet_interpolant``). The bounds are
+    checked with the exact likelihood. Returns (root, interpolant), or None when stage 1 finds no
+    interior root or a root near ±1 or stage 2 no sign change (the caller then runs the exact
+    one-stage search)."""
+    approx = make_score(approx_derivative)
+    grid = np.linspace(lo, hi, SCORE_GRID + 1)
+    sc = np.array([approx(g) for g in grid])
+    if not np.all(np.isfinite(sc)):
+        return None
+    found = []
+    for i in range(SCORE_GRID):
+        if sc[i] > 0 and sc[i + 1] < 0:
+            r0 = optimize.brentq(approx, grid[i], grid[i + 1], xtol=1e-10)
+            if 1 - abs(r0) < 0.02:
+                return None
+            interp = _logdet_interpolant(W, r0, lo, hi)
+            score = make_score(interp.derivative)
+            a, b = interp.a, interp.b
+            if not (score(a) > 0 and score(b) < 0):
+                return None
+            r = optimize.brentq(score, a, b, xtol=tol, rtol=4 * np.finfo(float).eps, maxiter=500)
+            found.append((float(r), interp))
+    if not found:
+        return None
+    best = max(found, key=lambda ri: loglik(ri[0]))
+    edge = [e for e in (lo, hi) if loglik(e) > loglik(best[0])]
+    if edge:
+        _raise_edge_maximum(name, max(edge, key=loglik), lo, hi)
+    return best
 
 
 def transformed_traces(G: np.ndarray, delta: float, c: float) -> tuple[float, float, float]:
@@ -308,6 +358,9 @@ class SpatialPanelResult:
     x_names: list
     y_name: str
     logdet_method: str
+    trace_method: str = "dense"  # how tr(G), tr(G²), tr(G'G) were computed (fit_spatial_panel ``traces``)
+    trace_se: float = 0.0  # relative Monte Carlo standard error of tr(G'G) (Hutchinson), 0 when exact
+    logdet_interp: object = None  # sparse_numerics.ChebyshevLogDet around δ̂ (large N), reused by the effects
 
     @property
     def delta(self) -> float | None:
@@ -337,8 +390,16 @@ def _check_lee_yu(W: sp.csr_matrix, effects: str, lee_yu: bool):
 
 def fit_spatial_panel(panel: SpatialPanel, model: str, effects: str = "individual", lee_yu: bool = True,
                       logdet: str = "auto", seed: int = 0, tol: float = 1e-14, mc_order: int = 50,
-                      mc_probes: int = 50) -> SpatialPanelResult:
-    """Fit one spatial panel model by ML (see the module docstring for formulas)."""
+                      mc_probes: int = 50, traces: str = "auto", trace_probes: int = 100) -> SpatialPanelResult:
+    """Fit one spatial panel model by ML (see the module docstring for formulas).
+
+    ``traces`` (tr(G), tr(G²), tr(G'G) of the information matrix): ``dense`` (G = W(I - δW)⁻¹
+    formed densely), ``exact`` (sparse solves by column blocks), ``hutchinson`` (tr(G), tr(G²)
+    from the exact log-determinant interpolant, tr(G'G) by ``trace_probes`` seeded probes with
+    its relative standard error in ``trace_se``), ``auto``: dense for N ≤ EIGEN_MAX_N, exact for
+    N ≤ EXACT_TRACE_MAX_N, else hutchinson."""
+    if traces not in TRACES:
+        raise ConfigError(f"traces {traces!r}: one of {', '.join(TRACES)}")
     if model not in MODELS:
         raise ConfigError(f"spatial model {model!r}: one of {', '.join(MODELS)}")
     if effects not in EFFECTS:
@@ -423,20 +484,52 @@ def fit_spatial_panel(panel: SpatialPanel, model: str, effects: str = "individua
     def loglik(d):
         return const - n_eff / 2 * np.log(ssr(d) / n_eff) + T_eff * (ld(d) - (c * np.log(1 - d) if c else 0.0))
 
-    def score(d):  # dℓc/dδ
-        return n_eff * ssr_score(d) / ssr(d) + T_eff * (ld.derivative(d) + (c / (1 - d) if c else 0.0))
+    def make_score(dlogdet):
+        def score(d):  # dℓc/dδ
+            return n_eff * ssr_score(d) / ssr(d) + T_eff * (dlogdet(d) + (c / (1 - d) if c else 0.0))
+        return score
 
-    d = _score_root(score, loglik, lo, hi, tol, name="rho" if model in LAG_MODELS else "lambda")
+    pname = "rho" if model in LAG_MODELS else "lambda"
+    staged = None
+    if ld.method == "lu" and N > TWO_STAGE_MIN_N:
+        approx = LogDet(W, "mc", seed=seed, mc_order=mc_order, mc_probes=mc_probes)
+        staged = _two_stage_root(make_score, loglik, lo, hi, tol, pname, W, approx.derivative)
+    if staged is not None:
+        d, interp = staged
+    else:
+        d, interp = _score_root(make_score(ld.derivative), loglik, lo, hi, tol, name=pname), None
     ll = float(loglik(d))
-    Wd = W.toarray()
-    G = Wd @ np.linalg.inv(np.eye(N) - d * Wd)
-    tr1, tr2, tr3 = transformed_traces(G, d, c)
+    if traces == "auto":
+        traces = "dense" if N <= EIGEN_MAX_N else "exact" if N <= EXACT_TRACE_MAX_N else "hutchinson"
+    trace_se = 0.0
+    if traces == "dense":
+        Wd = W.toarray()
+        G = Wd @ np.linalg.inv(np.eye(N) - d * Wd)
+        tr1, tr2, tr3 = transformed_traces(G, d, c)
+
+        def apply_g(B):
+            return G @ B
+    else:
+        lu = sn.factor(W, d)
+        if traces == "exact":
+            t1, t2, t3, colsum2 = sn.exact_traces(W, d)
+        else:
+            if interp is None or not interp.contains(d):
+                interp = _logdet_interpolant(W, d, lo, hi)
+            t1, t2 = -float(interp.derivative(d)), -float(interp.second_derivative(d))
+            t3, t3_se = sn.hutchinson_gtg(W, d, lu, probes=trace_probes, seed=seed)
+            trace_se = t3_se / t3
+            colsum2 = sn.column_sum_norm2(W, lu)
+        tr1, tr2, tr3 = t1 - c / (1 - d), t2 - c / (1 - d) ** 2, t3 - c * colsum2 / N
+
+        def apply_g(B):
+            return sn.apply_g(lu, W, B)
     if model in LAG_MODELS:
         b = b0 - d * b1
         e = e0 - d * e1
         s2 = e @ e / n_eff
         xb = (Xt @ b).reshape(T, N)
-        Gxb = demean((G @ xb.T).T, effects).reshape(-1)
+        Gxb = demean(apply_g(xb.T).T, effects).reshape(-1)
         info = np.zeros((k + 2, k + 2))
         info[:k, :k] = XtX / s2
         info[:k, k] = info[k, :k] = Xt.T @ Gxb / s2
@@ -457,18 +550,20 @@ def fit_spatial_panel(panel: SpatialPanel, model: str, effects: str = "individua
         vcov[k, k] = Vb[0, 0]
         s2_se = np.sqrt(Vb[1, 1])
     params = np.append(b, d)
-    pname = "rho" if model in LAG_MODELS else "lambda"
     return SpatialPanelResult(model, effects, corr, names + [pname], params, vcov, float(s2), float(s2_se), ll,
-                              T * N, n_eff, N, T, e, len(panel.x_names), panel.x_names, panel.y_name, ld.method)
+                              T * N, n_eff, N, T, e, len(panel.x_names), panel.x_names, panel.y_name, ld.method,
+                              traces, float(trace_se), interp)
 
 
 # ----------------------------------------------------------------------------- effects
-def _effect_factors(W: sp.csr_matrix, rhos: np.ndarray, seed: int, eig=None):
+def _effect_factors(W: sp.csr_matrix, rhos: np.ndarray, seed: int, eig=None, interp=None):
     """For each ρ: a = tr(S⁻¹)/N, b = tr(S⁻¹W)/N, t0 = 1'S⁻¹1/N, t1 = 1'S⁻¹W1/N (S = I - ρW).
 
     Exact from the eigenvalues ``eig`` of W when given (a = mean 1/(1-ρω), b = mean ω/(1-ρω));
-    otherwise the power series Σ_j ρ^j tr(W^j)/N to order 100 with Monte Carlo traces
-    (50 seeded Gaussian probes; tr(W) and tr(W²) exact), as in LeSage & Pace (2009, §4.2)."""
+    else from ``interp`` (a ``sparse_numerics.ChebyshevLogDet`` spanning the ρ's: b = -ℓ'(ρ)/N,
+    a = 1 + ρb since S⁻¹ = I + ρWS⁻¹; relative error ~1e-13); otherwise the power series
+    Σ_j ρ^j tr(W^j)/N to order 100 with Monte Carlo traces (50 seeded Gaussian probes; tr(W) and
+    tr(W²) exact), as in LeSage & Pace (2009, §4.2)."""
     N = W.shape[0]
     ones = np.ones(N)
     rowsum = np.asarray(W.sum(axis=1)).ravel()
@@ -478,6 +573,9 @@ def _effect_factors(W: sp.csr_matrix, rhos: np.ndarray, seed: int, eig=None):
         if eig is not None:
             a = np.mean(1 / (1 - rho * eig)).real
             b = np.mean(eig / (1 - rho * eig)).real
+        elif interp is not None:
+            b = -float(interp.derivative(rho)) / N
+            a = 1 + rho * b
         else:  # power series with Monte Carlo traces (large N)
             a, b = _mc_trace_factors(W, rho, seed)
         if row_std:
@@ -556,10 +654,20 @@ def effects_table(res: SpatialPanelResult, W: sp.csr_matrix, draws: int = 1000, 
         return direct, total - direct, total
 
     eig = np.linalg.eigvals(W.toarray()) if W.shape[0] <= EIGEN_MAX_N else None  # once for all draws
-    point = compute(res.params[None, :], _effect_factors(W, np.array([res.delta]), seed, eig))
     rng = np.random.default_rng(seed)
     sims = rng.multivariate_normal(res.params, res.vcov, size=draws, method="cholesky")
-    sim = compute(sims, _effect_factors(W, sims[:, -1], seed, eig))
+    interp, how = None, ""
+    if eig is None:  # large N: one interpolant of exact sparse-LU log-determinants spanning the draws
+        need = np.append(sims[:, -1], res.delta)
+        interp = res.logdet_interp
+        if interp is None or not interp.contains(need):
+            pad = max(1e-3, 0.05 * float(np.ptp(need)))
+            interp = sn.ChebyshevLogDet(W, max(float(need.min()) - pad, -1 + 1e-7),
+                                        min(float(need.max()) + pad, 1 - 1e-7))
+        how = ("; tr(S^-1 W) from a Chebyshev interpolant of exact sparse-LU log-determinants "
+               f"(log-determinant error {interp.value_error:.1e} at a check point)")
+    point = compute(res.params[None, :], _effect_factors(W, np.array([res.delta]), seed, eig, interp))
+    sim = compute(sims, _effect_factors(W, sims[:, -1], seed, eig, interp))
     alpha = (1 - ci_level) / 2
     for j, name in enumerate(res.x_names):
         row = {}
@@ -570,7 +678,8 @@ def effects_table(res: SpatialPanelResult, W: sp.csr_matrix, draws: int = 1000, 
                          "ci_lower": float(np.quantile(s[:, j], alpha)),
                          "ci_upper": float(np.quantile(s[:, j], 1 - alpha)), "sim_mean": float(np.mean(s[:, j]))}
         out[name] = row
-    return {"method": f"simulation from N(theta_hat, V_hat), {draws} draws, percentile intervals", "variables": out}
+    return {"method": f"simulation from N(theta_hat, V_hat), {draws} draws, percentile intervals{how}",
+            "variables": out}
 
 
 # ----------------------------------------------------------------------------- tests
