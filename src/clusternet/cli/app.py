@@ -83,6 +83,9 @@ def _start_stage(args) -> None:
         roots = [config.path_of(k) for k in ("raw", "interim", "processed", "results")]
     except (ClusternetError, KeyError, TypeError):
         return
+    from clusternet.data import regions
+
+    regions.configure(config)  # the region level of this run (issue 17); an unknown code is an error here
     removed = clean_stale_temporaries(roots, args.command)
     if removed:
         print(f"clusternet {args.command}: removed {len(removed)} temporary file(s)/director(ies) left by an "
