@@ -33,41 +33,9 @@ import re
 from functools import lru_cache
 
 from clusternet.data import regions as _registry
-from clusternet.data.regions import regions
+from clusternet.data.regions import ETHNIC, LOWER_SUFFIXES, regions, strip_suffix  # noqa: F401 (re-exported)
 from clusternet.errors import DataError
 
-#: The 56 ethnic groups' names as they appear in autonomous-unit names (longest first).
-ETHNIC = tuple(sorted((
-    "蒙古", "回", "藏", "维吾尔", "苗", "彝", "壮", "布依", "朝鲜", "满", "侗", "瑶", "白", "土家", "哈尼",
-    "哈萨克", "傣", "黎", "傈僳", "佤", "畲", "高山", "拉祜", "水", "东乡", "纳西", "景颇", "柯尔克孜", "土",
-    "达斡尔", "仫佬", "羌", "布朗", "撒拉", "毛南", "仡佬", "锡伯", "阿昌", "普米", "塔吉克", "怒", "乌孜别克",
-    "俄罗斯", "鄂温克", "德昂", "保安", "裕固", "京", "塔塔尔", "独龙", "鄂伦春", "赫哲", "门巴", "珞巴", "基诺",
-    "各"), key=len, reverse=True))
-
-#: Suffixes of units below the province (autonomous ones lose their ethnic names too), longest first.
-LOWER_SUFFIXES = ("自治州", "自治县", "自治旗", "林区", "特区", "地区", "市", "盟", "区", "县", "旗", "州")
-
-
-def strip_suffix(name: str) -> str:
-    """A prefecture or county name without its administrative suffix and the ethnic names of an
-    autonomous unit: 恩施土家族苗族自治州 -> 恩施, 阿克苏地区 -> 阿克苏, 合肥市 -> 合肥, and the
-    yearbooks' abbreviation 恩施州 -> 恩施. A name that would become a single character keeps its
-    suffix (矿区, 郊区, 广州, 德州 stay whole)."""
-    s = _SPACES.sub("", str(name))
-    for suffix in LOWER_SUFFIXES:
-        if s.endswith(suffix) and len(s) > len(suffix) + 1:
-            s = s[: -len(suffix)]
-            if suffix.startswith("自治"):
-                changed = True
-                while changed:
-                    changed = False
-                    for e in ETHNIC:
-                        if s.endswith(e + "族") and len(s) > len(e) + 2:
-                            s = s[: -len(e) - 1]
-                            changed = True
-                            break
-            break
-    return s
 
 _SPACES = re.compile(r"[\s\u3000\u00a0]+")
 
