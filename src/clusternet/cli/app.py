@@ -25,11 +25,12 @@ from clusternet.modes import cli as modes_cli
 from clusternet.network import cli as network_cli
 from clusternet.replication import cli as replication_cli
 from clusternet.report import cli as report_cli
+from clusternet.simulate import cli as simulate_cli
 from clusternet.spatial import cli as spatial_cli
 
 # Order of the sub-commands in `clusternet --help` (the pipeline's order).
 DOMAIN_CLIS = (data_cli, indices_cli, network_cli, models_cli, spatial_cli, efficiency_cli, modes_cli, hypotheses_cli,
-               report_cli, replication_cli)
+               report_cli, replication_cli, simulate_cli)
 
 
 def build_parser() -> argparse.ArgumentParser:

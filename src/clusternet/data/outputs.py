@@ -161,6 +161,9 @@ def quality_markdown(q: dict, codebook: dict) -> str:
         lines.append(f"- {f}: rows {rows} outside the table (no region, no year) ignored")
     lines += ["", "## Sources", "", "| id | file | commit | sha256 | licence |", "|---|---|---|---|---|"]
     for s in q["sources"]:
+        if "repo" not in s:  # a user's own file (issue 17): name, layout and hash only
+            lines.append(f"| {s['id']} | user file ({s['format']}, {s['layout']}) | - | {s['sha256'][:16]}... | - |")
+            continue
         lines.append(f"| {s['id']} | {s['repo']} `{s['path']}` | {s['commit'][:10]} | {s['sha256'][:16]}... | "
                      f"{s['licence']} |")
     return "\n".join(lines) + "\n"
