@@ -54,5 +54,6 @@ def truth_markdown(entries: list[dict]) -> str:
         what = f"{ev.get('specification', '—')}: {ev.get('coefficient') or ev.get('test') or ev.get('effect') or '—'}"
         covers = "—" if e.get("true_in_ci") is None else ("yes" if e["true_in_ci"] else "no")
         lines.append(f"| {e['id']} | {what} | {f(e.get('true_value'))} | {f(e.get('estimate'))} | "
-                     f"[{f(e.get('ci_lower'))}, {f(e.get('ci_upper'))}] | {covers} | {e['verdict'].replace('_', ' ')} |")
+                     f"[{f(e.get('ci_lower'))}, {f(e.get('ci_upper'))}] | {covers} | "
+                     f"{e['verdict'].replace('_', ' ')} |")
     return "\n".join(lines) + "\n"

@@ -24,7 +24,8 @@ def register(sub) -> None:
     """Add this domain's sub-commands to the `clusternet` parser."""
     p = sub.add_parser("simulate", help="write a simulated prefecture-level project with known parameters")
     add_config_argument(p)
-    p.add_argument("--out", default="simulated", help="project directory to write (replaced whole; default %(default)s)")
+    p.add_argument("--out", default="simulated",
+                   help="project directory to write (replaced whole; default %(default)s)")
     p.add_argument("--dgp", default="config/simulated/dgp.yaml", help="declared parameters (default %(default)s)")
     p.add_argument("--seed", type=int, default=None, help="seed (default: the seed of the DGP file)")
     p.add_argument("--level", choices=["prefecture", "province"], default=None,

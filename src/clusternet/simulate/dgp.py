@@ -207,7 +207,7 @@ def simulate_core(rng, codes: list[int], W: np.ndarray, p: Parameters) -> tuple[
            + centred(p.beta_sdm * v["dig_finance_index"] + p.theta_sdm * WD) + controls + shock())
     v["ln_patent_app"] = sdm_solve(W, p.rho, rhs)
     D = v["dig_finance_index"]
-    v["ln_rd_fte"] = (np.log(5000.0) + size + centred(np.where(D <= p.gamma, p.kappa_low, p.kappa_high) * D)
+    v["ln_rd_fte"] = (np.log(5000.0) + size + centred(np.where(p.gamma >= D, p.kappa_low, p.kappa_high) * D)
                       + rng.normal(0, 0.1, (n, T)))
     v["_size"] = size
     return v, adopt

@@ -228,7 +228,8 @@ def write_project(out: Path, template: Path, seed: int, params: Parameters, leve
         main["simulation"] = {"truth": "../truth.json"}
         _dump(cfg / "config.yaml", main, "# Simulated project written by `clusternet simulate` (docs/simulate.md).\n")
         _dump(cfg / "user_panel.yaml", {"files": [{
-            "path": "../private/panel.parquet", "layout": "region_year", "region": {"column": "region_code", "by": "code"},
+            "path": "../private/panel.parquet", "layout": "region_year",
+            "region": {"column": "region_code", "by": "code"},
             "year": {"column": "year"},
             "columns": {name: {"variable": name, "unit": codebook[name]["unit"]} for name in item_vars}}]})
         _dump(cfg / main["sections"]["codebook"], {"variables": city_codebook(codebook, derived)})
@@ -241,7 +242,8 @@ def write_project(out: Path, template: Path, seed: int, params: Parameters, leve
                 spec.update(y="ln_rd_fte", x=["dig_finance_index"], controls=[])
                 spec["options"]["threshold_variable"] = "dig_finance_index"
         mcfg["specifications"].append({
-            "name": "sim_mediation", "label": "Simulation: dig_integration_index -> college_per_10k -> tech-market inflow",
+            "name": "sim_mediation",
+            "label": "Simulation: dig_integration_index -> college_per_10k -> tech-market inflow",
             "model": "mediation", "y": "ln_techmkt_buyer_value_real", "x": ["dig_integration_index"],
             "options": {"mediator": "college_per_10k", "bootstrap": 199, "seed": int(seed)}})
         _dump(cfg / main["sections"]["models"], mcfg)

@@ -23,6 +23,7 @@ def run_simulate(config: Config, out: Path, dgp_path: str | Path, seed: int | No
     doc = load_dgp(config, dgp_path)
     params = Parameters.from_dict(doc.get("parameters", {}))
     if params.first_year > params.last_year:
-        raise ConfigError(f"{dgp_path}: parameters.first_year {params.first_year} is after last_year {params.last_year}")
+        raise ConfigError(f"{dgp_path}: parameters.first_year {params.first_year} is after "
+                          f"last_year {params.last_year}")
     return write_project(Path(out), config.dir, int(doc["seed"] if seed is None else seed), params,
                          level or doc.get("level", "prefecture"))
