@@ -252,6 +252,10 @@ def write_project(out: Path, template: Path, seed: int, params: Parameters, leve
             if spec["name"] == "sdm_invention_queen":  # the SDM mechanism is on patent applications
                 spec["y"] = "ln_patent_app"
         _dump(cfg / main["sections"]["spatial"], scfg)
+        icfg = copy.deepcopy(sections["indicators"])
+        # min-max normalised indices are 0 at the minimum region-year of 296 cities: convergence in levels
+        icfg["disparity"]["convergence"]["transform"] = "level"
+        _dump(cfg / main["sections"]["indicators"], icfg)
         (tmp / "private").mkdir()
         panel.to_parquet(tmp / "private" / "panel.parquet", index=False)
         flow_frame.to_parquet(tmp / "flows.parquet", index=False)
