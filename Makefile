@@ -7,7 +7,7 @@ VENV ?= .venv
 BIN := $(VENV)/bin
 CORES ?= 2
 
-.PHONY: all setup system-deps pipeline test test-fast lint report-snakemake benchmarks fixtures lock clean
+.PHONY: all setup system-deps pipeline test test-fast lint report-snakemake benchmarks fixtures lock clean simulated
 
 all: setup pipeline
 
@@ -45,6 +45,11 @@ lint: $(VENV)/.installed
 
 report-snakemake: $(VENV)/.installed
 	PATH="$(abspath $(BIN)):$$PATH" $(BIN)/snakemake --cores 1 --report results/snakemake-report.zip
+
+# Simulated prefecture project (issue 17, docs/simulate.md): write it, then run the whole DAG on it.
+simulated: $(VENV)/.installed
+	$(BIN)/clusternet simulate --out simulated
+	PATH="$(abspath $(BIN)):$$PATH" $(BIN)/snakemake -s Snakefile -d simulated --cores 2
 
 benchmarks: $(VENV)/.installed
 	for b in benchmarks/bench_*.py; do PATH="$(abspath $(BIN)):$$PATH" $(BIN)/python $$b || exit 1; done

@@ -225,6 +225,11 @@ class Config:
     def years(self) -> tuple[int, int]:
         return int(self.main["years"]["first"]), int(self.main["years"]["last"])
 
+    @property
+    def region_level(self) -> str:
+        """``regions.level`` (province by default): the administrative level of the panel (issue 17)."""
+        return str((self.main.get("regions") or {}).get("level", "province"))
+
     def path_of(self, key: str) -> Path:
         """A directory from ``paths`` (raw, interim, processed, results)."""
         return Path(self.main["paths"][key])

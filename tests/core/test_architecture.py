@@ -19,7 +19,7 @@ import pytest
 SRC = Path(__file__).resolve().parents[2] / "src" / "clusternet"
 
 GROUND = 0
-FLOORS = {"data": 1, "indices": 2, "network": 2, "spatial": 2, "models": 2, "efficiency": 2, "modes": 2,
+FLOORS = {"data": 1, "indices": 2, "network": 2, "spatial": 2, "models": 2, "efficiency": 2, "modes": 2, "simulate": 2,
           "hypotheses": 3, "report": 4,
           "replication": 4,
           "workflow": GROUND}  # issue 14: the stage table reads source files with ast, imports no stage  # replication reads the report's files, never imports it

@@ -25,12 +25,13 @@ from clusternet.modes import cli as modes_cli
 from clusternet.network import cli as network_cli
 from clusternet.replication import cli as replication_cli
 from clusternet.report import cli as report_cli
+from clusternet.simulate import cli as simulate_cli
 from clusternet.spatial import cli as spatial_cli
 from clusternet.workflow import cli as workflow_cli
 
 # Order of the sub-commands in `clusternet --help` (the pipeline's order).
 DOMAIN_CLIS = (data_cli, indices_cli, network_cli, models_cli, spatial_cli, efficiency_cli, modes_cli, hypotheses_cli,
-               report_cli, replication_cli,
+               report_cli, replication_cli, simulate_cli,
                workflow_cli)  # issue 14: `clusternet dag`
 
 
@@ -87,6 +88,9 @@ def _start_stage(args) -> None:
         roots = [config.path_of(k) for k in ("raw", "interim", "processed", "results")]
     except (ClusternetError, KeyError, TypeError):
         return
+    from clusternet.data import regions
+
+    regions.configure(config)  # the region level of this run (issue 17); an unknown code is an error here
     removed = clean_stale_temporaries(roots, args.command)
     if removed:
         print(f"clusternet {args.command}: removed {len(removed)} temporary file(s)/director(ies) left by an "

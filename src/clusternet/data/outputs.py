@@ -70,16 +70,29 @@ def spike_outliers(panel: pd.DataFrame, variables: list, ratio: float) -> list[d
 
 def quality_report(config: Config, build: PanelBuild) -> dict:
     first, last = config.years
-    items = config.section("items")["items"]
-    raw_vars = list(dict.fromkeys(it["variable"] for it in items))
+    from clusternet.data.user_panel import uses_user_panel
+
+    user = uses_user_panel(config)  # issue 17: the user's own files instead of the public items
+    items = [] if user else config.section("items")["items"]
+    raw_vars = (list(dict.fromkeys(v for f in build.notes["user_panel"]["files"] for v in f["variables"])) if user
+                else list(dict.fromkeys(it["variable"] for it in items)))
     variables = [c for c in build.panel.columns if c not in ID_COLUMNS]
     observed = coverage_table(build.observed, raw_vars, first, last)
     final = coverage_table(build.panel, variables, first, last)
     imputed_counts = build.imputed.groupby(["variable", "method"]).size().rename("cells").reset_index()
     missing_cells = build.panel[variables].isna().sum()
     spike_ratio = config.section("panel")["outliers"]["spike_ratio"]
-    by_id = {f.id: f for f in load_sources(config)}
+    by_id = {} if user else {f.id: f for f in load_sources(config)}
     used = sorted({it["source"] for it in items})
+    if user:  # the private files by name and hash only (never their location or contents)
+        sources = [{"id": f["file"], "sha256": f["sha256"], "format": f["format"], "layout": f["layout"]}
+                   for f in build.notes["user_panel"]["files"]]
+        prov_inputs, prov_sections = list(build.inputs), [*SECTIONS[2:], "user_panel"]
+    else:
+        sources = [{"id": sid, "repo": by_id[sid].repo, "commit": by_id[sid].commit, "path": by_id[sid].path,
+                    "sha256": by_id[sid].sha256, "url": by_id[sid].url, "licence": by_id[sid].licence}
+                   for sid in used]
+        prov_inputs, prov_sections = [raw_path(config, by_id[sid]) for sid in used], SECTIONS
     return {
         "years": {"first": first, "last": last},
         "regions": int(build.panel["region_code"].nunique()),
@@ -94,11 +107,9 @@ def quality_report(config: Config, build: PanelBuild) -> dict:
         },
         "outliers": {"rule": f"positive value > {spike_ratio} x both neighbours or < both / {spike_ratio}",
                      "cells": spike_outliers(build.panel, raw_vars, spike_ratio)},
-        "sources": [{"id": sid, "repo": by_id[sid].repo, "commit": by_id[sid].commit, "path": by_id[sid].path,
-                     "sha256": by_id[sid].sha256, "url": by_id[sid].url, "licence": by_id[sid].licence}
-                    for sid in used],
+        "sources": sources,
         "notes": build.notes,
-        "provenance": provenance([raw_path(config, by_id[sid]) for sid in used], config, SECTIONS),
+        "provenance": provenance(prov_inputs, config, prov_sections),
     }
 
 
@@ -150,6 +161,9 @@ def quality_markdown(q: dict, codebook: dict) -> str:
         lines.append(f"- {f}: rows {rows} outside the table (no region, no year) ignored")
     lines += ["", "## Sources", "", "| id | file | commit | sha256 | licence |", "|---|---|---|---|---|"]
     for s in q["sources"]:
+        if "repo" not in s:  # a user's own file (issue 17): name, layout and hash only
+            lines.append(f"| {s['id']} | user file ({s['format']}, {s['layout']}) | - | {s['sha256'][:16]}... | - |")
+            continue
         lines.append(f"| {s['id']} | {s['repo']} `{s['path']}` | {s['commit'][:10]} | {s['sha256'][:16]}... | "
                      f"{s['licence']} |")
     return "\n".join(lines) + "\n"

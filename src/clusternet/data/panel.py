@@ -333,9 +333,15 @@ def build_panel(config: Config) -> PanelBuild:
     pcfg = config.section("panel")
     codebook = config.section("codebook")["variables"]
 
-    long, notes, inputs = read_items(config)
+    from clusternet.data.user_panel import read_user_items, uses_user_panel
+
+    reg.configure(config)  # the region level of the panel (issue 17; provinces by default)
+    if uses_user_panel(config):  # the user's own files instead of the public items (issue 17)
+        long, notes, inputs, variables = read_user_items(config)
+    else:
+        long, notes, inputs = read_items(config)
+        variables = list(dict.fromkeys(it["variable"] for it in config.section("items")["items"]))
     long = merge_duplicates(long, pcfg["duplicates"]["rtol"], pcfg["duplicates"]["atol"])
-    variables = list(dict.fromkeys(it["variable"] for it in config.section("items")["items"]))
 
     empty_years = sorted(set(range(first, last + 1)) - set(long["year"]))
     if empty_years:
@@ -442,12 +448,17 @@ def _check_plausibility(config: Config, wide, long, imputed, codebook: dict, var
     derived = {d["name"]: list(d["inputs"]) for d in pcfg["derived"]}
     derived.update({v + dcfg["suffix"]: [v, dcfg["level_variable"]] for v in dcfg["variables"]})
     derived[dcfg["level_variable"]] = [dcfg["price_index"]]
-    sources = source_by_id(config)
     sources_of: dict[str, list[str]] = {}
-    for item in config.section("items")["items"]:
-        src = sources[item["source"]]
-        sources_of.setdefault(item["variable"], []).append(
-            f"{raw_path(config, src)} item {item.get('code', '')!r} (unit {item['unit']!r}, scale {item['scale']})")
+    from clusternet.data.user_panel import user_sources_of, uses_user_panel
+
+    if uses_user_panel(config):
+        sources_of = user_sources_of(config)
+    else:
+        sources = source_by_id(config)
+        for item in config.section("items")["items"]:
+            src = sources[item["source"]]
+            sources_of.setdefault(item["variable"], []).append(
+                f"{raw_path(config, src)} item {item.get('code', '')!r} (unit {item['unit']!r}, scale {item['scale']})")
     origin = CellOrigin(long, imputed, wide, derived)
     return check_plausibility(wide, codebook, pcfg.get("plausibility_exceptions", []), origin,
                               config.section_file("codebook"), config.section_file("panel"),

@@ -276,3 +276,10 @@ def read_source(file: Path, spec: dict, codes=None, data: bytes | None = None) -
     if data is None and not Path(file).is_file():
         raise DataError(f"{file}: upstream file is missing; run `clusternet acquire --config config/config.yaml`")
     return READERS[spec["format"]](Path(file), spec, codes, data=data)
+
+
+# Public names of the cell converters, for the user-panel reader (clusternet.data.user_panel):
+# the same conversions and the same error messages as the public readers.
+number = _number
+year_value = _year
+numeric_column = _numeric_column

@@ -126,7 +126,10 @@ def _run(config) -> tuple[Path, Path]:
     data, data_inputs = _load_data(config)
     curves: dict = {}
     entries = evaluate(reg, results_dir, data=data, seed=config.seed, curves=curves)
-    inputs = sorted({result_path(results_dir, e) for e in referenced(reg)}) + list(data_inputs)
+    from clusternet.hypotheses.truth import add_true_values, truth_markdown
+
+    truth_inputs = add_true_values(config, reg, entries)  # simulated projects only (issue 17)
+    inputs = sorted({result_path(results_dir, e) for e in referenced(reg)}) + list(data_inputs) + truth_inputs
     prov = provenance(inputs, config, sections=["hypotheses"])
     doc = {"schema_version": "2", "kind": "hypothesis_verdicts", "hypotheses": entries,
            "counts": {v: sum(e["verdict"] == v for e in entries) for v in VERDICTS},
@@ -135,7 +138,7 @@ def _run(config) -> tuple[Path, Path]:
     if curves:
         write_curves(curves, entries, out_dir, prov)
     write_json(out_dir / "verdicts.json", doc)
-    write_text(out_dir / "verdicts.md", summary_markdown(entries))
+    write_text(out_dir / "verdicts.md", summary_markdown(entries) + truth_markdown(entries))
     return out_dir / "verdicts.json", out_dir / "verdicts.md"
 
 
