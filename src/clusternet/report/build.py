@@ -33,7 +33,7 @@ from clusternet.provenance import provenance
 from clusternet import reads
 from clusternet.reads import read_parquet_input
 from clusternet.package_identity import README_FROM_REPORT, item_anchor, package_identity
-from clusternet.report import extras, figures, html as html_report, maps, verdict_table
+from clusternet.report import extras, figures, html as html_report, hypothesis, maps, verdict_table
 from clusternet.report.labels import all_labels
 from clusternet.report.inputs import ReportInputs, find_inputs, resolve_result
 from clusternet.report.regression import regression_table
@@ -338,72 +338,8 @@ def verdict_summary_section(b: Builder) -> list[Section]:
 
 
 def hypothesis_sections(b: Builder) -> list[Section]:
-    if b.inputs.verdicts is None:
-        b.skip("hypothesis sections", "results/hypotheses/verdicts.json is absent")
-        return []
-    out = []
-    lang = b.settings.language
-    for h in b.inputs.verdicts:
-        s = Section(f"hypothesis-{safe_name(h['id'])}", f"{h['id']}: {h[f'title_{lang}']}", hypothesis=h)
-        cited, coefs = [], []
-        for item in [*h["evidence"], *h["robustness"]]:
-            key = resolve_result(item.get("result"), b.inputs)
-            if item.get("result") and key is None:
-                b.skip(f"{h['id']}: evidence {item.get('result')}", "the cited result document is absent")
-            if key is not None and key not in cited:
-                cited.append(key)
-            if item.get("coefficient") and item["coefficient"] not in coefs:
-                coefs.append(item["coefficient"])
-        for part in ("evidence", "robustness"):
-            if h[part]:
-                s.items.append(b.table(records_table(f"{safe_name(h['id'])}_{part}",
-                                                     f"{h['id']} — {html_report.heading(b.settings, part)}",
-                                                     h[part], b)))
-        if cited:
-            docs = {k: b.inputs.docs[k] for k in cited}
-            prov = b.prov(b.inputs.doc_paths[k] for k in cited)
-            s.items.append(b.table(regression_table(docs, b.settings, name=f"{safe_name(h['id'])}_regressions",
-                                                    title=f"{h['id']}: {h[f'title_{lang}']}", provenance=prov)))
-            if coefs:
-                fig = figures.coefficient_plot(docs, coefs, b.settings, f"{h['id']}: {b.settings.word('coefplot')}")
-                s.items.append(b.figure(fig, f"{safe_name(h['id'])}_coefficients", b.settings.word("coefplot"),
-                                        [b.inputs.doc_paths[k] for k in cited]))
-        curve = verdict_table.spec_curve_image(b.config.path_of("results"), h["id"], b.stage)
-        if curve is not None:
-            s.items.append(Item("figure", f"spec_curve_{safe_name(h['id'])}", f"{h['id']}: specification curve",
-                                caption="Sorted estimates (within-SD units) with CIs; choices below "
-                                        "(Simonsohn, Simmons & Nelson 2020)", image=curve[0], files=curve[1]))
-        out.append(s)
-    return out
-
-
-RECORD_COLUMNS = ("specification", "coefficient", "effect", "test", "estimate", "std_error", "p_value", "ci_lower",
-                  "ci_upper", "verdict", "sign_agrees", "result")
-
-
-def records_table(name: str, title: str, records: list[dict], b: Builder) -> Table:
-    """Evidence / robustness items as rows; columns are their scalar fields that are set in some
-    item (``RECORD_COLUMNS`` first, in that order, then the rest alphabetically)."""
-    columns = []
-    for r in records:
-        for k in r:
-            if k not in columns and not isinstance(r[k], (dict, list)) and any(q.get(k) is not None
-                                                                                for q in records):
-                columns.append(k)
-    front = [c for c in RECORD_COLUMNS if c in columns]
-    columns = front + sorted(c for c in columns if c not in front)
-
-    def cell(v, column: str) -> str:
-        if isinstance(v, bool) or v is None:
-            return "" if v is None else b.settings.word("yes" if v else "no")
-        if isinstance(v, float):
-            return b.settings.fmt_p(v) if "p_value" in column else b.settings.fmt(v, statistic=column)
-        return str(v)
-
-    body = [[cell(r.get(c), c) for c in columns] for r in records]
-    cited = [b.inputs.doc_paths[k] for k in (resolve_result(r.get("result"), b.inputs) for r in records) if k]
-    inputs = [*cited, *([b.inputs.verdicts_path] if b.inputs.verdicts_path else [])]
-    return Table(name=name, title=title, header=[columns], body=body, provenance=b.prov(inputs))
+    """One section per hypothesis, deciding estimand first (``clusternet.report.hypothesis``)."""
+    return hypothesis.hypothesis_sections(b, Section)
 
 
 def models_section(b: Builder) -> Section:

@@ -67,6 +67,35 @@ def coefficient_plot(docs: dict[str, dict], coefficients: list[str], settings: R
     return fig
 
 
+def estimand_plot(points: list[dict], settings: ReportSettings, title: str):
+    """The deciding estimand (filled marker, first row) and the robustness estimands (hollow) with
+    their confidence intervals; ``points``: {label, outcome, estimate, lower, upper, primary}. One
+    panel (x axis) per outcome, so estimates on differently scaled outcomes never share an axis."""
+    plotting.setup()
+    outcomes: list[str] = []
+    for p in points:
+        if p["outcome"] not in outcomes:
+            outcomes.append(p["outcome"])
+    groups = [[p for p in points if p["outcome"] == y] for y in outcomes]
+    heights = [0.45 + 0.32 * len(g) for g in groups]
+    fig, axes = plt.subplots(len(outcomes), 1, figsize=(6.5, sum(heights) + 0.45 * len(outcomes) + 0.3),
+                             squeeze=False, gridspec_kw={"height_ratios": heights})
+    for ax, outcome, group in zip(axes[:, 0], outcomes, groups):
+        for i, p in enumerate(group):
+            ax.errorbar([p["estimate"]], [i], xerr=[[p["estimate"] - p["lower"]], [p["upper"] - p["estimate"]]],
+                        fmt="o", ms=5, capsize=2, color="C0" if p["primary"] else "C7",
+                        mfc="C0" if p["primary"] else "white")
+        ax.axvline(0, color="grey", lw=0.8, ls="--")
+        ax.set_yticks(range(len(group)), [_wrap(p["label"], 45) for p in group])
+        ax.set_ylim(len(group) - 0.5, -0.5)
+        ax.set_xlabel(f"{settings.word('estimate')}: {settings.label(outcome)}" if outcome
+                      else settings.word("estimate"))
+        ax.set_gid(f"outcome-{outcome}")
+    axes[0, 0].set_title(_wrap(title))
+    fig.tight_layout()
+    return fig
+
+
 def lr_curve_plot(curves, label: str, settings: ReportSettings, alpha: float = 0.05, crit: float | None = None):
     """LR_n(gamma) over the threshold grid with the no-rejection critical value c(alpha)
     (Hansen 1999, eq. 15, unless the document states its own)."""
