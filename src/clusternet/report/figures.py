@@ -54,7 +54,7 @@ def coefficient_plot(docs: dict[str, dict], coefficients: list[str], settings: R
             est_a = np.asarray(est, dtype=float)
             ax.errorbar(est_a, ys, xerr=[est_a - np.asarray(lo, dtype=float), np.asarray(hi, dtype=float) - est_a],
                         fmt="o", ms=4, capsize=2, color=f"C{number[k] - 1}",
-                        label=f"({number[k]}) {docs[k].get('label') or k}")
+                        label=f"({number[k]}) {settings.doc_label(docs[k], k)}")
         ax.axvline(0, color="grey", lw=0.8, ls="--")
         ax.set_yticks(range(len(coefficients)), [settings.label(c) for c in coefficients])
         ax.set_ylim(len(coefficients) - 0.5, -0.5)

@@ -65,7 +65,9 @@ def term_label(item: dict, b) -> str:
 def spec_label(item: dict, b) -> str:
     key = item.get("_key") or resolve_result(item.get("result"), b.inputs)
     doc = b.inputs.docs.get(key) if key else None
-    return str((doc or {}).get("label") or item.get("specification") or key or "")
+    if doc is None:
+        return str(item.get("specification") or key or "")
+    return b.settings.doc_label(doc, str(key))
 
 
 def _ci(lo, hi, fmt) -> str:

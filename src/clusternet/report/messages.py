@@ -42,6 +42,22 @@ MESSAGES: dict[str, dict] = {
                     "estimate": "Estimate", "std_error": "SE", "p_value": "p-value", "ci": "95% CI",
                     "verdict": "Verdict", "sign_agrees": "Expected sign"},
         "record_verdicts": {"not_supported": "not significant"},
+        # notes and fixed text of other tables (build, extras, statistics, tables, verdict_table)
+        "provenance": "Provenance: {parts}.", "prov_code": "code {v}", "prov_config": "config sha256 {v}",
+        "prov_inputs": "inputs {v}",
+        "data_quality": "Data quality: {v}.",
+        "first_rows": "First {cap} of {n} rows; the full table is {path}.",
+        "circularity_header": ["Specification", "Shared components", "Justification"],
+        "spatial_models": "Models: {v}.",
+        "spatial_effects_note": ("Effects follow LeSage & Pace (2009): direct = mean diagonal, indirect = mean "
+                                 "off-diagonal row sum of the impact matrix."),
+        "threshold_note": ("Hansen (1999) fixed-effect panel threshold model; p-values from the bootstrap of "
+                           "the F statistic."),
+        "descriptive_note": "SD uses the N-1 denominator; N counts non-missing region-years.",
+        "verdict_note": ("p adjusted across the registry ({adj}); MDE at 80% power, simulated on the real design "
+                         "where available (analytic otherwise); SD = within-province standard deviations; "
+                         "r = raw units; ↓ = downgraded (see docs/hypotheses.md)."),
+        "no_data": "No data",
     },
     "zh": {
         "deciding_title": "决定结论的估计量", "quantity": "项目", "value": "数值",
@@ -72,6 +88,19 @@ MESSAGES: dict[str, dict] = {
                     "estimate": "估计值", "std_error": "标准误", "p_value": "p 值", "ci": "95% 置信区间",
                     "verdict": "结论", "sign_agrees": "符号符合预期"},
         "record_verdicts": {"not_supported": "不显著"},
+        "provenance": "来源信息：{parts}。", "prov_code": "代码版本 {v}", "prov_config": "配置 sha256 {v}",
+        "prov_inputs": "输入文件 {v}",
+        "data_quality": "数据质量：{v}。",
+        "first_rows": "仅列示 {n} 行中的前 {cap} 行；完整表格见 {path}。",
+        "circularity_header": ["模型设定", "共用成分", "理由"],
+        "spatial_models": "模型：{v}。",
+        "spatial_effects_note": ("效应分解依据 LeSage 与 Pace（2009）：直接效应为影响矩阵对角元均值，"
+                                 "间接效应为非对角元行和均值。"),
+        "threshold_note": "Hansen（1999）固定效应面板门槛模型；p 值由 F 统计量的自抽样得到。",
+        "descriptive_note": "标准差以 N−1 为分母；N 为非缺失的地区-年份观测数。",
+        "verdict_note": ("p 值在全部假设间校正（{adj}）；最小可检测效应按 80% 检验功效计算，能模拟时基于实际设计模拟"
+                         "（否则解析计算）；SD = 省内标准差；r = 原始单位；↓ = 降级（见 docs/hypotheses.md）。"),
+        "no_data": "无数据",
     },
 }
 

@@ -313,7 +313,7 @@ def regression_table(docs: dict[str, dict], settings: ReportSettings, *, name: s
 
     header = [[""] + [f"({i + 1})" for i in range(len(keys))],
               [settings.word("dependent")] + [label(docs[k]["dependent"]) for k in keys],
-              [""] + [docs[k].get("label") or k for k in keys]]
+              [""] + [settings.doc_label(docs[k], k) for k in keys]]
     body: list[list[str]] = []
     for coef in order:
         est_row, se_row = [label(coef)], [""]
