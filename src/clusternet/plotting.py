@@ -90,3 +90,90 @@ def _flat(d: dict, prefix: str = "") -> dict:
         else:
             out[key] = v
     return out
+
+
+# --- label placement ---------------------------------------------------------------------------
+# A deterministic rule (no random jitter, no iterative repulsion as in adjustText): labels are placed
+# one by one in the order given (most important first); each takes the first of the candidate
+# positions around its point -- right, upper right, above, upper left, left, lower left, below,
+# lower right, at growing distances -- whose box overlaps neither a label already placed nor a
+# marker of another point and stays inside the axes; a label placed away from its point gets a
+# thin leader line. A label that fits nowhere is left out (and listed in the return value), never
+# drawn over another.
+LABEL_DIRECTIONS = ((1, 0), (1, 1), (0, 1), (-1, 1), (-1, 0), (-1, -1), (0, -1), (1, -1))
+LABEL_RADII_PT = (3.0, 7.0, 12.0, 18.0, 26.0)
+
+
+def _overlaps(a, b, pad: float = 0.0) -> bool:
+    return not (a.x1 + pad <= b.x0 or b.x1 + pad <= a.x0 or a.y1 + pad <= b.y0 or b.y1 + pad <= a.y0)
+
+
+def place_labels(ax, xy, texts, *, fontsize: float = 6.0, marker_radius_pt=None, pad_pt: float = 1.0,
+                 **text_kwargs) -> tuple[list, list[int]]:
+    """Annotate ``texts[i]`` at data point ``xy[i]`` without overlaps (rule above); return the
+    annotations drawn and the indices left out. ``marker_radius_pt``: radius of each point's marker
+    in points (a number or one per point), kept free of other labels."""
+    import numpy as np
+    from matplotlib.transforms import Bbox
+
+    fig = ax.figure
+    ax.apply_aspect()  # the data-to-pixel transform as drawn (equal-aspect maps shrink one axis)
+    renderer = fig.canvas.get_renderer()
+    to_px = fig.dpi / 72.0
+    points = ax.transData.transform(np.asarray(xy, dtype=float).reshape(-1, 2))
+    n = len(points)
+    radii = np.broadcast_to(np.asarray(2.0 if marker_radius_pt is None else marker_radius_pt, dtype=float), (n,))
+    markers = [Bbox.from_extents(px - r * to_px, py - r * to_px, px + r * to_px, py + r * to_px)
+               for (px, py), r in zip(points, radii)]
+    frame = ax.get_window_extent(renderer)
+    placed, drawn, left_out = [], [], []
+    for i, text in enumerate(texts):
+        chosen = None
+        for radius in LABEL_RADII_PT:
+            for dx, dy in LABEL_DIRECTIONS:
+                norm = (dx * dx + dy * dy) ** 0.5
+                off = (dx / norm * (radius + radii[i]), dy / norm * (radius + radii[i]))
+                ha = "left" if dx > 0 else "right" if dx < 0 else "center"
+                va = "bottom" if dy > 0 else "top" if dy < 0 else "center"
+                ann = ax.annotate(text, xy[i], xytext=off, textcoords="offset points", fontsize=fontsize, ha=ha,
+                                  va=va, **text_kwargs)
+                box = ann.get_window_extent(renderer)
+                pad = pad_pt * to_px
+                clash = (any(_overlaps(box, p, pad) for p in placed)
+                         or any(_overlaps(box, m) for j, m in enumerate(markers) if j != i)
+                         or box.x0 < frame.x0 or box.x1 > frame.x1 or box.y0 < frame.y0 or box.y1 > frame.y1)
+                if not clash:
+                    chosen = (ann, box, radius)
+                    break
+                ann.remove()
+            if chosen:
+                break
+        if chosen is None:
+            left_out.append(i)
+            continue
+        ann, box, radius = chosen
+        if radius > LABEL_RADII_PT[1]:
+            ann.arrow_patch = None
+            ann.remove()
+            ann = ax.annotate(text, xy[i], xytext=ann.xyann, textcoords="offset points", fontsize=fontsize,
+                              ha=ann.get_ha(), va=ann.get_va(),
+                              arrowprops={"arrowstyle": "-", "lw": 0.4, "color": "#555555", "shrinkA": 0,
+                                          "shrinkB": radii[i]}, **text_kwargs)
+        ann.set_gid(f"label-{i}")
+        placed.append(box)
+        drawn.append(ann)
+    return drawn, left_out
+
+
+def text_box(text, renderer=None):
+    """Window extent of a label's text alone (an annotation's own extent includes its leader line)."""
+    from matplotlib.text import Text
+
+    return Text.get_window_extent(text, renderer)
+
+
+def label_boxes(fig) -> list:
+    """Text extents of every label placed by ``place_labels`` in ``fig`` (gid ``label-<i>``), for tests."""
+    fig.canvas.draw()
+    renderer = fig.canvas.get_renderer()
+    return [text_box(t, renderer) for ax in fig.axes for t in ax.texts if str(t.get_gid() or "").startswith("label-")]

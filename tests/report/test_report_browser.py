@@ -1,6 +1,9 @@
 """The HTML report in a real browser (headless Chromium via Selenium): no
 console errors, every image decoded (naturalWidth > 0), every hypothesis of
-verdicts.json has its section. A screenshot goes to tests/report/artifacts/."""
+verdicts.json has its section, every table-of-contents link leads to its section, and at
+390 px (a phone) and 1366 px (a laptop) the page has no horizontal overflow: no element is
+wider than the viewport except inside a table's own scroll box. Screenshots of the top of the
+page and of each hypothesis section go to tests/report/artifacts/."""
 from __future__ import annotations
 
 import json
@@ -61,5 +64,64 @@ def test_report_in_headless_chromium(project, monkeypatch, tmp_path, language):
         assert sections == expected
         ARTIFACTS.mkdir(exist_ok=True)
         driver.save_screenshot(str(ARTIFACTS / f"report-{language}.png"))
+        check_layout(driver, f"synthetic-{language}")
+    finally:
+        driver.quit()
+
+
+VIEWPORTS = {"phone": (390, 844), "laptop": (1366, 900)}
+# Elements wider than the viewport, outside a scroll box (.table-wrap scrolls a wide table).
+OVERFLOW_JS = """
+const w = document.documentElement.clientWidth;
+const out = [];
+for (const el of document.body.querySelectorAll('*')) {
+  if (el.closest('.table-wrap')) continue;
+  const r = el.getBoundingClientRect();
+  if (r.width > 0 && (r.right > w + 1 || r.left < -1)) out.push(el.tagName + (el.id ? '#' + el.id : '') +
+      ' ' + Math.round(r.left) + '..' + Math.round(r.right));
+}
+return [w, document.documentElement.scrollWidth, out.slice(0, 10)];
+"""
+
+
+def check_layout(driver, tag: str) -> None:
+    """Table of contents and responsive layout at each of VIEWPORTS; screenshots of the top of
+    the page and of each hypothesis section as test artefacts."""
+    links = driver.execute_script(
+        "return Array.from(document.querySelectorAll('nav.toc a')).map(a => a.getAttribute('href'));")
+    assert links and all(h.startswith("#") for h in links)
+    missing = driver.execute_script(
+        "return arguments[0].filter(h => !document.getElementById(h.slice(1)));", links)
+    assert missing == []
+    hypotheses = driver.execute_script(
+        "return Array.from(document.querySelectorAll('section.hypothesis')).map(s => s.id);")
+    assert [h for h in hypotheses if f"#{h}" not in links] == []
+    for name, (width, height) in VIEWPORTS.items():
+        driver.execute_cdp_cmd("Emulation.setDeviceMetricsOverride",
+                               {"width": width, "height": height, "deviceScaleFactor": 1, "mobile": name == "phone"})
+        driver.execute_script("window.scrollTo(0, 0);")
+        client, scroll, wide = driver.execute_script(OVERFLOW_JS)
+        assert width - 20 <= client <= width  # less a vertical scroll bar, if drawn
+        assert scroll <= client, f"{name}: the page scrolls sideways ({scroll} > {client} px): {wide}"
+        assert wide == [], f"{name}: elements wider than the {client} px viewport: {wide}"
+        driver.save_screenshot(str(ARTIFACTS / f"{tag}-{name}-top.png"))
+        for section in hypotheses:
+            driver.execute_script("document.getElementById(arguments[0]).scrollIntoView();", section)
+            driver.save_screenshot(str(ARTIFACTS / f"{tag}-{name}-{section}.png"))
+    driver.execute_cdp_cmd("Emulation.clearDeviceMetricsOverride", {})
+
+
+@pytest.mark.browser
+@pytest.mark.e2e
+def test_default_run_report_layout_in_headless_chromium(snakemake_run, tmp_path):
+    """The real report (every table and figure of the default run) at 390 px and 1366 px."""
+    page = snakemake_run[0] / "results/report/index.html"
+    driver = _driver(tmp_path / "chromium-profile")
+    try:
+        driver.get(page.resolve().as_uri())
+        errors = [e for e in driver.get_log("browser") if e["level"] in ("SEVERE", "ERROR")]
+        assert errors == []
+        ARTIFACTS.mkdir(exist_ok=True)
+        check_layout(driver, "default-run")
     finally:
         driver.quit()

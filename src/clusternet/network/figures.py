@@ -43,6 +43,7 @@ def network_maps(networks: list[YearNetwork], years: list[int], lonlat: np.ndarr
     fig, axes = plt.subplots(rows, cols, figsize=(4.2 * cols, 3.6 * rows), squeeze=False)
     for ax in axes.ravel()[len(years):]:
         ax.set_axis_off()
+    to_label = []
     for ax, year in zip(axes.ravel(), years):
         net = by_year[year]
         w = net.weights.copy()
@@ -63,13 +64,18 @@ def network_maps(networks: list[YearNetwork], years: list[int], lonlat: np.ndarr
         size = 8 + 120 * strength / strength.max() if strength.max() > 0 else np.full(len(strength), 8.0)
         ax.scatter(lonlat[:, 0], lonlat[:, 1], s=size, c="#2166ac", zorder=3, edgecolors="white", linewidths=0.4)
         if labels is not None:
-            for k in np.argsort(-strength)[:5]:
-                ax.annotate(labels[k], lonlat[k], fontsize=6, xytext=(3, 3), textcoords="offset points")
+            top = np.argsort(-strength, kind="stable")[:5]
+            to_label.append((ax, top, np.sqrt(size[top]) / 2))  # scatter size is the area in pt²
         ax.set_title(f"{year}: {ties} strongest ties")
         ax.set_aspect("equal")
         ax.set_xticks([])
         ax.set_yticks([])
     fig.tight_layout()
+    # after the layout, so the positions checked are the drawn ones (clusternet.plotting.place_labels:
+    # Beijing, Tianjin and Hebei lie within a degree of each other)
+    for ax, top, radius in to_label:
+        plotting.place_labels(ax, lonlat[top], [labels[k] for k in top], fontsize=6,  # type: ignore[index]
+                              marker_radius_pt=radius)
     return fig
 
 

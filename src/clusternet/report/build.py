@@ -33,7 +33,8 @@ from clusternet.provenance import provenance
 from clusternet import reads
 from clusternet.reads import read_parquet_input
 from clusternet.package_identity import README_FROM_REPORT, item_anchor, package_identity
-from clusternet.report import extras, figures, html as html_report, maps, verdict_table
+from clusternet.report import extras, figures, html as html_report, hypothesis, maps, messages, verdict_table
+from clusternet.report import labels
 from clusternet.report.labels import all_labels
 from clusternet.report.inputs import ReportInputs, find_inputs, resolve_result
 from clusternet.report.regression import regression_table
@@ -56,6 +57,7 @@ class Item:
     inputs: list[str] = field(default_factory=list)  # files it was made from (provenance), for items.json
     number: str = ""  # T1, F1, ... in page order (set by package_links)
     anchor: str = ""  # unique anchor of its entry in the replication package's list
+    source: str = ""  # "artefact": another stage's table, shown as that stage wrote it
 
 
 @dataclass
@@ -95,6 +97,7 @@ class Builder:
         return provenance(inputs=sorted({Path(p).as_posix() for p in inputs}), config=self.config)
 
     def table(self, t: Table) -> Item:
+        t.language = self.settings.language
         paths = write_table(t, self.stage / "tables", self.settings.table_formats,
                             latex_fragment=self.settings.latex_fragment, settings=self.settings)
         return Item("table", t.name, t.title, html=to_html(t, standalone=False),
@@ -126,14 +129,27 @@ def safe_name(text: str) -> str:
     return re.sub(r"[^A-Za-z0-9_-]+", "_", text).strip("_") or "item"
 
 
-def load_settings(config) -> ReportSettings:
+def report_languages(config) -> list[str]:
+    """Languages of the report: ``report.languages`` (the first one's report at results/report/,
+    each other one's at results/report/<lang>/), else ``report.language`` alone; default en and zh."""
     section = config.section("report")
-    language = section.get("language", "en")
+    languages = list(section.get("languages") or [])
+    single = section.get("language")
+    if languages and single and single != languages[0]:
+        raise ConfigError(f"{config.section_file('report')}: language {single!r} and languages {languages} "
+                          "disagree; set only `languages` (its first entry is the report at results/report/)")
+    return languages or ([single] if single else ["en", "zh"])
+
+
+def load_settings(config, language: str | None = None) -> ReportSettings:
+    section = config.section("report")
+    language = language or report_languages(config)[0]
     sections = config.main.get("sections", {})
     codebook = codebook_labels(config.section("codebook"), language) if "codebook" in sections else {}
     indicators = config.section("indicators") if "indicators" in sections else None
     labels = all_labels(language, codebook=codebook, indicators=indicators, configured=section.get("labels"))
-    return ReportSettings.from_section(section, labels, str(config.section_file("report")))
+    return ReportSettings.from_section({**section, "language": language}, labels,
+                                       str(config.section_file("report")))
 
 
 def build_report(config) -> dict:
@@ -149,18 +165,29 @@ def build_report(config) -> dict:
 
 
 def _build_report(config) -> dict:
-    settings = load_settings(config)
+    languages = report_languages(config)
     results_dir = config.path_of("results")
     inputs = find_inputs(results_dir, config.path_of("processed"))
     with atomic_directory(results_dir / "report") as stage:
-        b = Builder(config=config, settings=settings, inputs=inputs, stage=stage)
-        sections = [*verdict_summary_section(b), data_section(b), stage_section(b, "indices", maps=True),
-                    stage_section(b, "network"),
-                    stage_section(b, "spatial", spatial_effects=True), *hypothesis_sections(b), models_section(b)]
-        sections += other_artefact_sections(b, {"data", "indices", "network", "spatial"})
-        package = package_links(config, sections)
-        page = html_report.render(settings, sections, b.skipped, b.prov(inputs.files()), inputs, package)
-        write_text(stage / "index.html", page)
+        first = None
+        analysis = None
+        for i, language in enumerate(languages):
+            # One language per page; the first at report/, the others at report/<lang>/.
+            out = stage if i == 0 else stage / language
+            b = Builder(config=config, settings=load_settings(config, language), inputs=inputs, stage=out,
+                        _analysis=analysis)
+            sections = build_sections(b)
+            analysis = b._analysis
+            package = package_links(config, sections, depth=0 if i == 0 else 1)
+            alternates = [(lang, html_report.heading(b.settings, f"language_{lang}"),
+                           _relative(i, j, lang)) for j, lang in enumerate(languages) if j != i]
+            page = html_report.render(b.settings, sections, b.skipped, b.prov(inputs.files()), inputs, package,
+                                      alternates=alternates)
+            out.mkdir(parents=True, exist_ok=True)
+            write_text(out / "index.html", page)
+            if first is None:
+                first = (b, sections, package)
+        b, sections, package = first  # type: ignore[misc]  # at least one language
         # before the new report replaces the old one: it must show the files it certifies
         reads.refuse_changed(inputs.files())
         write_json(stage / "items.json", items_listing(sections, package))
@@ -168,6 +195,22 @@ def _build_report(config) -> dict:
     reads.refuse_changed(inputs.files())  # the manifest must list the files the report used
     write_manifest(results_dir)
     return {"skipped": b.skipped}
+
+
+def _relative(i: int, j: int, language: str) -> str:
+    """Link from the page of language ``i`` to that of ``j`` (the first at report/, others at report/<lang>/)."""
+    if i == 0:
+        return f"{language}/index.html"
+    return "../index.html" if j == 0 else f"../{language}/index.html"
+
+
+def build_sections(b: Builder) -> list[Section]:
+    """Every section of one language's page, in page order (see docs/report.md, "Extension points")."""
+    sections = [*verdict_summary_section(b), data_section(b), stage_section(b, "indices", maps=True),
+                stage_section(b, "network"),
+                stage_section(b, "spatial", spatial_effects=True), *hypothesis_sections(b), models_section(b)]
+    sections += other_artefact_sections(b, {"data", "indices", "network", "spatial"})
+    return sections
 
 
 # --- sections ----------------------------------------------------------------
@@ -201,7 +244,8 @@ def data_section(b: Builder) -> Section:
     if inputs.quality is not None:
         scalars = {k: v for k, v in sorted(inputs.quality.items()) if isinstance(v, (int, float, str, bool))}
         if scalars:
-            s.paragraphs.append("Data quality: " + "; ".join(f"{k} = {v}" for k, v in scalars.items()) + ".")
+            s.paragraphs.append(messages.of(b.settings.language)["data_quality"].format(
+                v="; ".join(f"{k} = {v}" for k, v in scalars.items())))
     s.items += artefact_items(b, "data")
     return s
 
@@ -287,7 +331,8 @@ def artefact_items(b: Builder, stage: str) -> list[Item]:
         for i, it in enumerate(listing["items"]):
             path = Path(it["path"])
             title = it.get(f"title_{lang}") or it["title_en"]
-            caption = it.get(f"caption_{lang}") or it.get("caption_en", "")
+            # One language per page: an English caption is not shown on another language's page.
+            caption = it.get(f"caption_{lang}") or (it.get("caption_en", "") if lang == "en" else "")
             if not path.is_file():
                 raise DataError(f"{listing_path}: items[{i}].path {path} does not exist; rerun the {stage} stage")
             name = f"{safe_name(stage)}_{safe_name(path.stem)}"
@@ -297,13 +342,15 @@ def artefact_items(b: Builder, stage: str) -> list[Item]:
                 if len(t.body) > cap:
                     # Long listings (densities, transition matrices) stay in the stage's own CSV;
                     # the page shows their head.
-                    t.notes.insert(0, f"First {cap} of {len(t.body)} rows; the full table is {path.as_posix()}.")
+                    t.notes.insert(0, messages.of(lang)["first_rows"].format(cap=cap, n=len(t.body),
+                                                                             path=path.as_posix()))
                     t.body = t.body[:cap]
                     item = Item("table", t.name, t.title, html=to_html(t, standalone=False), files=[path.as_posix()],
                                 inputs=[path.as_posix()])
                 else:
                     item = b.table(t)
                 item.caption = caption
+                item.source = "artefact"
             else:
                 png = path.with_suffix(".png")
                 if not png.is_file():
@@ -338,77 +385,8 @@ def verdict_summary_section(b: Builder) -> list[Section]:
 
 
 def hypothesis_sections(b: Builder) -> list[Section]:
-    if b.inputs.verdicts is None:
-        b.skip("hypothesis sections", "results/hypotheses/verdicts.json is absent")
-        return []
-    out = []
-    lang = b.settings.language
-    for h in b.inputs.verdicts:
-        s = Section(f"hypothesis-{safe_name(h['id'])}", f"{h['id']}: {h[f'title_{lang}']}", hypothesis=h)
-        cited, coefs = [], []
-        for item in [*h["evidence"], *h["robustness"]]:
-            key = resolve_result(item.get("result"), b.inputs)
-            if item.get("result") and key is None:
-                b.skip(f"{h['id']}: evidence {item.get('result')}", "the cited result document is absent")
-            if key is not None and key not in cited:
-                cited.append(key)
-            if item.get("coefficient") and item["coefficient"] not in coefs:
-                coefs.append(item["coefficient"])
-        for part in ("evidence", "robustness"):
-            if h[part]:
-                s.items.append(b.table(records_table(f"{safe_name(h['id'])}_{part}",
-                                                     f"{h['id']} — {html_report.heading(b.settings, part)}",
-                                                     h[part], b)))
-        if cited:
-            docs = {k: b.inputs.docs[k] for k in cited}
-            prov = b.prov(b.inputs.doc_paths[k] for k in cited)
-            s.items.append(b.table(regression_table(docs, b.settings, name=f"{safe_name(h['id'])}_regressions",
-                                                    title=f"{h['id']}: {h[f'title_{lang}']}", provenance=prov)))
-            if coefs:
-                fig = figures.coefficient_plot(docs, coefs, b.settings, f"{h['id']}: {b.settings.word('coefplot')}")
-                s.items.append(b.figure(fig, f"{safe_name(h['id'])}_coefficients", b.settings.word("coefplot"),
-                                        [b.inputs.doc_paths[k] for k in cited]))
-        curve = verdict_table.spec_curve_image(b.config.path_of("results"), h["id"], b.stage)
-        if curve is not None:
-            s.items.append(Item("figure", f"spec_curve_{safe_name(h['id'])}", f"{h['id']}: specification curve",
-                                caption="Sorted estimates (within-SD units) with CIs; choices below "
-                                        "(Simonsohn, Simmons & Nelson 2020)", image=curve[0], files=curve[1]))
-        from clusternet.report.policy_section import policy_items  # pilot-zone evaluation (issue 15)
-
-        paragraphs, items = policy_items(b, h)
-        s.paragraphs.extend(paragraphs)
-        s.items.extend(items)
-        out.append(s)
-    return out
-
-
-RECORD_COLUMNS = ("specification", "coefficient", "effect", "test", "estimate", "std_error", "p_value", "ci_lower",
-                  "ci_upper", "verdict", "sign_agrees", "result")
-
-
-def records_table(name: str, title: str, records: list[dict], b: Builder) -> Table:
-    """Evidence / robustness items as rows; columns are their scalar fields that are set in some
-    item (``RECORD_COLUMNS`` first, in that order, then the rest alphabetically)."""
-    columns = []
-    for r in records:
-        for k in r:
-            if k not in columns and not isinstance(r[k], (dict, list)) and any(q.get(k) is not None
-                                                                                for q in records):
-                columns.append(k)
-    front = [c for c in RECORD_COLUMNS if c in columns]
-    columns = front + sorted(c for c in columns if c not in front)
-
-    def cell(v, column: str) -> str:
-        if isinstance(v, bool) or v is None:
-            return "" if v is None else b.settings.word("yes" if v else "no")
-        if isinstance(v, float):
-            return b.settings.fmt_p(v) if "p_value" in column else b.settings.fmt(v, statistic=column)
-        return str(v)
-
-    body = [[cell(r.get(c), c) for c in columns] for r in records]
-    cited = [b.inputs.doc_paths[k] for k in (resolve_result(r.get("result"), b.inputs) for r in records) if k]
-    inputs = [*cited, *([b.inputs.verdicts_path] if b.inputs.verdicts_path else [])]
-    return Table(name=name, title=title, header=[columns], body=body, provenance=b.prov(inputs))
+    """One section per hypothesis, deciding estimand first (``clusternet.report.hypothesis``)."""
+    return hypothesis.hypothesis_sections(b, Section)
 
 
 def models_section(b: Builder) -> Section:
@@ -422,7 +400,7 @@ def models_section(b: Builder) -> Section:
                  else "Circularity-guard overrides (allow_circular)")
         s.items.append(b.table(Table(
             name="circularity_overrides", title=title,
-            header=[["specification", "shared components", "justification"]],
+            header=[messages.of(b.settings.language)["circularity_header"]],
             body=[[str(o.get("entry")), str(o.get("reason")), str(o.get("justification") or "")] for o in overrides],
             provenance=b.prov([index_path]))))
     source = str(b.config.section_file("report"))
@@ -447,7 +425,7 @@ def models_section(b: Builder) -> Section:
         chunks = [keys[i:i + MAX_COLUMNS] for i in range(0, len(keys), MAX_COLUMNS)]
         for i, chunk in enumerate(chunks):
             name = f"models_{family}" + ("" if len(chunks) == 1 else f"_{i + 1}")
-            title = (f"{b.settings.word('all_models_title')}: {family}"
+            title = (f"{b.settings.word('all_models_title')}: {labels.family_name(family, b.settings.language)}"
                      + ("" if len(chunks) == 1 else f" ({i + 1}/{len(chunks)})"))
             s.items.append(b.table(regression_table({k: docs[k] for k in chunk}, b.settings, name=name,
                                                     title=title,
@@ -462,14 +440,15 @@ def models_section(b: Builder) -> Section:
         curves = extras.lr_curves(d)
         if curves:
             alpha, crit = extras.lr_critical_value(d)
-            fig = figures.lr_curve_plot(curves, d.get("label") or k, b.settings, alpha, crit)
-            s.items.append(b.figure(fig, f"lr_{safe_name(k)}", f"{b.settings.word('lr_curve')}: {d.get('label') or k}",
+            fig = figures.lr_curve_plot(curves, b.settings.doc_label(d, k), b.settings, alpha, crit)
+            s.items.append(b.figure(fig, f"lr_{safe_name(k)}",
+                                    f"{b.settings.word('lr_curve')}: {b.settings.doc_label(d, k)}",
                                     [b.inputs.doc_paths[k]]))
     s.items += marginal_effect_items(b)
     for k, d in docs.items():
         es = extras.event_study(d)
         if es is not None:
-            title = f"{b.settings.word('event_study')}: {d.get('label') or k}"
+            title = f"{b.settings.word('event_study')}: {b.settings.doc_label(d, k)}"
             s.items.append(b.figure(figures.event_study_plot(es, title, b.settings), f"event_{safe_name(k)}", title,
                                     [b.inputs.doc_paths[k]]))
     return s
@@ -490,8 +469,9 @@ def marginal_effect_items(b: Builder) -> list[Item]:
             b.skip(f"marginal effects of {k}", "the document has neither extra.moderation.marginal_effects nor "
                                                f"a vcov and a range of the moderator {terms[1]}")
             continue
-        fig = figures.marginal_effect_plot(me, d.get("label") or k, b.settings)
-        items.append(b.figure(fig, f"marginal_{safe_name(k)}", f"{b.settings.word('marginal')}: {d.get('label') or k}",
+        fig = figures.marginal_effect_plot(me, b.settings.doc_label(d, k), b.settings)
+        items.append(b.figure(fig, f"marginal_{safe_name(k)}",
+                              f"{b.settings.word('marginal')}: {b.settings.doc_label(d, k)}",
                               [b.inputs.doc_paths[k]]))
     return items
 
@@ -512,7 +492,7 @@ def _moderator_range(b: Builder, doc: dict, moderator: str):
 
 # --- replication package links ----------------------------------------------
 
-def package_links(config, sections) -> dict:
+def package_links(config, sections, depth: int = 0) -> dict:
     """The package id and, per item, its number (T1, F1, ... in page order) and the link to its
     entry in the replication package's list of tables and figures (README.md of the package,
     which holds results/ at its root)."""
@@ -526,7 +506,7 @@ def package_links(config, sections) -> dict:
             key = it.name if it.name not in seen else f"{it.name}-{it.kind}-{it.number}"
             seen.add(key)
             it.anchor = item_anchor(key)
-    return {**ident, "readme": README_FROM_REPORT}
+    return {**ident, "readme": "../" * depth + README_FROM_REPORT}
 
 
 def _page_order(sections):

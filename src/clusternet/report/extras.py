@@ -16,6 +16,7 @@ from scipy import stats
 
 from clusternet.models.mechanisms import marginal_effects as moderation_marginal_effects
 from clusternet.models.threshold import lr_critical_value as hansen_lr_critical_value
+from clusternet.report import messages
 from clusternet.report.settings import ReportSettings
 from clusternet.report.tables import Table
 
@@ -91,13 +92,14 @@ def spatial_effects_table(docs: dict[str, dict], settings: ReportSettings, prove
                 se.append("" if s["std_error"] is None else f"({settings.fmt(s['std_error'], statistic='std_error')})")
         body += [est, se]
     body.append([settings.word("nobs")] + [str(docs[k]["nobs"]) for k in keys for _ in EFFECTS])
-    models = "; ".join(f"({i + 1}) {docs[k].get('label') or k}"
-                       + (f" [{effects_method(docs[k])}]" if effects_method(docs[k]) else "")
+    models = "; ".join(f"({i + 1}) {settings.doc_label(docs[k], k)}"
+                       # the method is the document's own (English) text
+                       + (f" [{effects_method(docs[k])}]" if effects_method(docs[k]) and settings.language == "en"
+                          else "")
                        for i, k in enumerate(keys))
     return Table(name="spatial_effects", title=settings.word("spatial_title"), header=header, body=body,
-                 notes=[f"Models: {models}.",
-                        "Effects follow LeSage & Pace (2009): direct = mean diagonal, indirect = mean "
-                        "off-diagonal row sum of the impact matrix.", settings.star_note()],
+                 notes=[messages.of(settings.language)["spatial_models"].format(v=models),
+                        messages.of(settings.language)["spatial_effects_note"], settings.star_note()],
                  rules_before=[len(body) - 1], provenance=provenance)
 
 
@@ -159,12 +161,13 @@ def threshold_table(docs: dict[str, dict], settings: ReportSettings, provenance:
             ci = ("" if row["ci_lower"] is None or row["ci_upper"] is None
                   else f"[{settings.fmt(row['ci_lower'], statistic='ci')}, "
                        f"{settings.fmt(row['ci_upper'], statistic='ci')}]")
-            body.append([doc.get("label") or k, str(i + 1), settings.fmt(row["estimate"], statistic="estimate"), ci,
+            body.append([settings.doc_label(doc, k), str(i + 1), settings.fmt(row["estimate"], statistic="estimate"),
+                         ci,
                          settings.fmt(row["f_stat"], statistic="statistic") + settings.stars_for(row["p_value"]),
                          settings.fmt_p(row["p_value"]), "" if row["n_boot"] is None else str(row["n_boot"])])
     return Table(name="thresholds", title=w("threshold_title"), header=header, body=body,
-                 notes=["Hansen (1999) fixed-effect panel threshold model; p-values from the bootstrap of "
-                        "the F statistic.", settings.star_note()], provenance=provenance)
+                 notes=[messages.of(settings.language)["threshold_note"], settings.star_note()],
+                 provenance=provenance)
 
 
 def hansen_critical_value(alpha: float = 0.05) -> float:

@@ -54,7 +54,7 @@ def coefficient_plot(docs: dict[str, dict], coefficients: list[str], settings: R
             est_a = np.asarray(est, dtype=float)
             ax.errorbar(est_a, ys, xerr=[est_a - np.asarray(lo, dtype=float), np.asarray(hi, dtype=float) - est_a],
                         fmt="o", ms=4, capsize=2, color=f"C{number[k] - 1}",
-                        label=f"({number[k]}) {docs[k].get('label') or k}")
+                        label=f"({number[k]}) {settings.doc_label(docs[k], k)}")
         ax.axvline(0, color="grey", lw=0.8, ls="--")
         ax.set_yticks(range(len(coefficients)), [settings.label(c) for c in coefficients])
         ax.set_ylim(len(coefficients) - 0.5, -0.5)
@@ -62,6 +62,35 @@ def coefficient_plot(docs: dict[str, dict], coefficients: list[str], settings: R
         ax.set_gid(f"outcome-{outcome}")
         if len(keys) > 1:
             ax.legend(fontsize=7, loc="upper left", bbox_to_anchor=(1.01, 1), frameon=False)
+    axes[0, 0].set_title(_wrap(title))
+    fig.tight_layout()
+    return fig
+
+
+def estimand_plot(points: list[dict], settings: ReportSettings, title: str):
+    """The deciding estimand (filled marker, first row) and the robustness estimands (hollow) with
+    their confidence intervals; ``points``: {label, outcome, estimate, lower, upper, primary}. One
+    panel (x axis) per outcome, so estimates on differently scaled outcomes never share an axis."""
+    plotting.setup()
+    outcomes: list[str] = []
+    for p in points:
+        if p["outcome"] not in outcomes:
+            outcomes.append(p["outcome"])
+    groups = [[p for p in points if p["outcome"] == y] for y in outcomes]
+    heights = [0.45 + 0.32 * len(g) for g in groups]
+    fig, axes = plt.subplots(len(outcomes), 1, figsize=(6.5, sum(heights) + 0.45 * len(outcomes) + 0.3),
+                             squeeze=False, gridspec_kw={"height_ratios": heights})
+    for ax, outcome, group in zip(axes[:, 0], outcomes, groups):
+        for i, p in enumerate(group):
+            ax.errorbar([p["estimate"]], [i], xerr=[[p["estimate"] - p["lower"]], [p["upper"] - p["estimate"]]],
+                        fmt="o", ms=5, capsize=2, color="C0" if p["primary"] else "C7",
+                        mfc="C0" if p["primary"] else "white")
+        ax.axvline(0, color="grey", lw=0.8, ls="--")
+        ax.set_yticks(range(len(group)), [_wrap(p["label"], 45) for p in group])
+        ax.set_ylim(len(group) - 0.5, -0.5)
+        ax.set_xlabel(f"{settings.word('estimate')}: {settings.label(outcome)}" if outcome
+                      else settings.word("estimate"))
+        ax.set_gid(f"outcome-{outcome}")
     axes[0, 0].set_title(_wrap(title))
     fig.tight_layout()
     return fig

@@ -6,6 +6,7 @@ from __future__ import annotations
 import jinja2
 
 from clusternet.report.settings import ReportSettings
+from clusternet.report.verdict_table import VERDICT_WORDS
 
 HEADINGS = {
     "en": {"data": "Data and coverage", "indices": "Indices", "network": "Innovation networks",
@@ -18,7 +19,8 @@ HEADINGS = {
            "code_version": "Code version", "config_sha256": "Config sha256", "input": "Input file",
            "downgraded": "downgraded: robustness checks disagree", "agree": "with the expected sign",
            "significant": "also significant", "package": "Replication package",
-           "package_entry": "entry in the replication package's list", "package_id": "id"},
+           "package_entry": "entry in the replication package's list", "package_id": "id",
+           "contents": "Contents", "version": "version", "language_en": "English", "language_zh": "中文版"},
     "zh": {"data": "数据与覆盖范围", "indices": "指数", "network": "创新网络", "spatial": "空间分析",
            "models": "全部模型", "hypotheses": "研究假设", "evidence": "证据", "robustness": "稳健性检验",
            "verdict": "结论", "mechanism": "机制", "skipped": "未生成的内容（输入缺失）", "provenance": "来源信息",
@@ -27,7 +29,8 @@ HEADINGS = {
            "no_hypotheses": "未找到研究假设检验结论（results/hypotheses/verdicts.json）。",
            "code_version": "代码版本", "config_sha256": "配置哈希", "input": "输入文件",
            "downgraded": "因稳健性检验不一致而降级", "agree": "符号与预期一致", "significant": "同时显著",
-           "package": "复现包", "package_entry": "复现包图表清单条目", "package_id": "标识"},
+           "package": "复现包", "package_entry": "复现包图表清单条目", "package_id": "标识",
+           "contents": "目录", "version": "版本", "language_en": "English", "language_zh": "中文"},
 }
 
 
@@ -53,7 +56,9 @@ _ENV = jinja2.Environment(loader=jinja2.PackageLoader("clusternet.report", "temp
                           undefined=jinja2.StrictUndefined)
 
 
-def render(settings: ReportSettings, sections, skipped, prov: dict, inputs, package: dict | None = None) -> str:
+def render(settings: ReportSettings, sections, skipped, prov: dict, inputs, package: dict | None = None,
+           alternates=()) -> str:
+    """The page; ``alternates``: (language, its name, relative link) of the same report in other languages."""
     lang = settings.language
     hypotheses = [s for s in sections if s.hypothesis is not None]
     others = [s for s in sections if s.hypothesis is None]
@@ -62,5 +67,6 @@ def render(settings: ReportSettings, sections, skipped, prov: dict, inputs, pack
     return _ENV.get_template("report.html.j2").render(
         lang=lang, h=HEADINGS[lang], before=before, hypotheses=hypotheses, after=models,
         have_verdicts=inputs.verdicts is not None, skipped=skipped, prov=prov, verdict_class=verdict_class,
-        package=package,
+        package=package, alternates=list(alternates),
+        verdict_word=lambda v: VERDICT_WORDS[lang].get(v, v.replace("_", " ")),
     )

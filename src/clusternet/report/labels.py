@@ -27,6 +27,11 @@ FIXED = {
         "net_effective_size": "Effective size (structural holes)", "net_efficiency": "Efficiency (structural holes)",
         "net_constraint": "Burt's constraint", "net_core_number": "Core number", "net_coreness_be": "Coreness",
         "net_community": "Community",
+        "year": "Year (linear trend)", "initial": "Initial level", "mode_data": "Data-driven mode (dummy)",
+        "1{mode = data}": "Data-driven mode (dummy)", "net_upward_rate": "Net upward switch rate",
+        "net upward switch rate": "Net upward switch rate",
+        "shephard_distance_ccr_input": "Shephard input distance (CCR)",
+        "dici_x_data": "Innovation index × data-driven mode",
     },
     "zh": {
         "(Intercept)": "常数项", "const": "常数项", "rho": "ρ（空间滞后）", "lambda": "λ（空间误差）",
@@ -41,8 +46,52 @@ FIXED = {
         "net_eigenvector": "特征向量中心度", "net_pagerank": "PageRank", "net_clustering": "聚类系数",
         "net_effective_size": "有效规模（结构洞）", "net_efficiency": "效率（结构洞）", "net_constraint": "约束系数",
         "net_core_number": "核数", "net_coreness_be": "核心度", "net_community": "社群",
+        "year": "年份（线性趋势）", "initial": "初始水平", "mode_data": "数据驱动模式（虚拟变量）",
+        "1{mode = data}": "数据驱动模式（虚拟变量）", "net_upward_rate": "净向上转换率",
+        "net upward switch rate": "净向上转换率", "shephard_distance_ccr_input": "Shephard 投入距离（CCR）",
+        "dici_x_data": "创新指数 × 数据驱动模式",
     },
 }
+# Model names (``<family>.<name>`` of result documents) for column labels of the Chinese report,
+# whose result documents carry English labels only: "<outcome>（<model>）".
+MODEL_NAMES = {
+    "zh": {"panel.pooled": "混合 OLS", "panel.fe": "个体固定效应", "panel.fe_time": "时间固定效应",
+           "panel.twfe": "双向固定效应", "panel.re": "随机效应", "panel.fd": "一阶差分", "panel.iv": "面板工具变量",
+           "panel.gmm_difference": "差分 GMM", "panel.gmm_system": "系统 GMM", "panel.threshold": "面板门槛模型",
+           "mechanism.mediation": "中介效应模型", "mechanism.moderation": "调节效应模型",
+           "mechanism.heterogeneity": "异质性分析", "did.twfe": "双向固定效应双重差分",
+           "did.cs": "Callaway–Sant'Anna 双重差分", "spatial.sar": "空间滞后模型 SAR",
+           "spatial.sem": "空间误差模型 SEM", "spatial.sdm": "空间杜宾模型 SDM",
+           "spatial.sdem": "空间杜宾误差模型 SDEM",
+           "spatial.slx": "空间滞后解释变量模型 SLX", "network.mrqap": "MRQAP 网络回归",
+           "efficiency.sw07": "Simar–Wilson 两阶段效率模型", "convergence.beta_absolute": "绝对 β 收敛",
+           "convergence.beta_conditional": "条件 β 收敛", "modes.twfe_by_mode": "分发展模式双向固定效应",
+           "modes.upgrading": "模式升级率", "modes.share_trend": "模式份额趋势"},
+}
+
+
+FAMILIES = {"zh": {"panel": "面板模型", "mechanism": "机制检验", "spatial": "空间计量模型", "did": "双重差分",
+                   "network": "网络回归", "efficiency": "效率分析", "convergence": "收敛分析", "modes": "发展模式"}}
+
+
+def family_name(family: str, language: str) -> str:
+    """Name of a model family (the part of ``model`` before the dot) in ``language``."""
+    return FAMILIES.get(language, {}).get(family, family)
+
+
+def document_label(doc: dict, key: str, labels: dict, language: str) -> str:
+    """Column label of a result document: its own ``label`` (English) in an English report; in
+    another language ``label_<lang>`` when the document has one, else "<outcome label>（<model
+    name>）" built from the dependent variable's label and ``MODEL_NAMES`` (never English text)."""
+    if language == "en":
+        return str(doc.get("label") or key)
+    own = doc.get(f"label_{language}") or (doc.get("extra") or {}).get(f"label_{language}")
+    if own:
+        return str(own)
+    model = MODEL_NAMES.get(language, {}).get(str(doc.get("model")), str(doc.get("model", "")))
+    return f"{compose(str(doc.get('dependent', '')), labels, language)}（{model}）"
+
+
 GROUPS = {"en": {"East": "East", "Central": "Central", "West": "West", "Northeast": "Northeast"},
           "zh": {"East": "东部", "Central": "中部", "West": "西部", "Northeast": "东北"}}
 
@@ -79,9 +128,13 @@ def compose(name: str, labels: dict, language: str) -> str:
     """The label of ``name``: its own, else one built from its parts, else ``name``."""
     if name in labels:
         return labels[name]
-    if name.startswith("W*"):
+    if name.startswith(("W*", "W_")):
         base = compose(name[2:], labels, language)
         return name if base == name[2:] else "W×" + base
+    if name.startswith("growth of "):
+        base = compose(name[len("growth of "):], labels, language)
+        return base + "增长" if language == "zh" else "Growth of " + base
+
     if ":" in name:
         return " × ".join(compose(part, labels, language) for part in name.split(":"))
     m = _INDEXED.match(name)

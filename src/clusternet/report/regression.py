@@ -285,9 +285,10 @@ def regression_table(docs: dict[str, dict], settings: ReportSettings, *, name: s
                      coefficients: list[str] | None = None, provenance: dict | None = None,
                      stats: list[str] | None = None, drop: list[str] | None = None,
                      rename: dict[str, str] | None = None, number_format: dict | None = None,
-                     source: str = "config/report.yaml") -> Table:
+                     source: str = "config/report.yaml", first: list[str] | None = None) -> Table:
     """``docs``: column key (specification name) -> result document, in column order.
-    ``stats``: fit/test rows (``STAT_ROWS``) in order; None = ``default_stats`` with empty rows left out."""
+    ``stats``: fit/test rows (``STAT_ROWS``) in order; None = ``default_stats`` with empty rows left out.
+    ``first``: coefficients moved to the top rows (a hypothesis' deciding term), the others keep their order."""
     settings = settings.with_numbers(number_format)
     w = words(settings)
     keys = list(docs)
@@ -303,6 +304,8 @@ def regression_table(docs: dict[str, dict], settings: ReportSettings, *, name: s
         order = coefficient_order(docs, show_controls=settings.show_controls)
     if drop:
         order = [c for c in order if not any(fnmatch.fnmatchcase(c, pattern) for pattern in drop)]
+    if first:
+        order = [c for c in first if c in order] + [c for c in order if c not in first]
     rename = rename or {}
 
     def label(coef: str) -> str:
@@ -310,7 +313,7 @@ def regression_table(docs: dict[str, dict], settings: ReportSettings, *, name: s
 
     header = [[""] + [f"({i + 1})" for i in range(len(keys))],
               [settings.word("dependent")] + [label(docs[k]["dependent"]) for k in keys],
-              [""] + [docs[k].get("label") or k for k in keys]]
+              [""] + [settings.doc_label(docs[k], k) for k in keys]]
     body: list[list[str]] = []
     for coef in order:
         est_row, se_row = [label(coef)], [""]

@@ -119,6 +119,12 @@ class ReportSettings:
 
         return compose(name, self.labels, self.language)
 
+    def doc_label(self, doc: dict, key: str = "") -> str:
+        """Label of a result document in this report's language (``labels.document_label``)."""
+        from clusternet.report.labels import document_label
+
+        return document_label(doc, key, self.labels, self.language)
+
     def stars_for(self, p_value) -> str:
         """Symbol of the strictest threshold that ``p_value`` is below ('' if none or missing)."""
         if p_value is None:

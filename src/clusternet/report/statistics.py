@@ -14,6 +14,7 @@ from scipy import stats
 
 from clusternet.reads import read_csv_input
 from clusternet.errors import DataError
+from clusternet.report import messages
 from clusternet.report.settings import ReportSettings
 from clusternet.report.tables import Table
 
@@ -83,7 +84,7 @@ def descriptive_table(panel: pd.DataFrame, variables: list[str], settings: Repor
                for v in (r.mean, r.sd, r.min, r.median, r.max)]
             for r in d.itertuples()]
     return Table(name="descriptive", title=w("descriptive_title"), header=header, body=body,
-                 notes=["SD uses the N-1 denominator; N counts non-missing region-years."], provenance=provenance)
+                 notes=[messages.of(settings.language)["descriptive_note"]], provenance=provenance)
 
 
 def correlation_table(panel: pd.DataFrame, variables: list[str], settings: ReportSettings,

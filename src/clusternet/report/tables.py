@@ -29,24 +29,28 @@ class Table:
     notes: list[str] = field(default_factory=list)
     rules_before: list[int] = field(default_factory=list)  # body indices preceded by a rule
     provenance: dict = field(default_factory=dict)
+    language: str = "en"  # of the fixed words of its notes (the provenance line)
 
     @property
     def ncols(self) -> int:
         return len(self.header[-1]) if self.header else len(self.body[0])
 
     def all_notes(self) -> list[str]:
-        return [*self.notes, *([provenance_note(self.provenance)] if self.provenance else [])]
+        return [*self.notes, *([provenance_note(self.provenance, self.language)] if self.provenance else [])]
 
 
-def provenance_note(prov: dict) -> str:
+def provenance_note(prov: dict, language: str = "en") -> str:
     """One line: code version, config hash, each input with a 12-digit sha256 prefix."""
-    parts = [f"code {prov.get('code_version', '?')}"]
+    from clusternet.report.messages import of
+
+    m = of(language)
+    parts = [m["prov_code"].format(v=prov.get("code_version", "?"))]
     if prov.get("config_sha256"):
-        parts.append(f"config sha256 {prov['config_sha256'][:12]}")
+        parts.append(m["prov_config"].format(v=prov["config_sha256"][:12]))
     inputs = prov.get("inputs", {})
     if inputs:
-        parts.append("inputs " + ", ".join(f"{p} ({h[:12]})" for p, h in sorted(inputs.items())))
-    return "Provenance: " + "; ".join(parts) + "."
+        parts.append(m["prov_inputs"].format(v=", ".join(f"{p} ({h[:12]})" for p, h in sorted(inputs.items()))))
+    return m["provenance"].format(parts=("；" if language == "zh" else "; ").join(parts))
 
 
 # --- LaTeX -------------------------------------------------------------------

@@ -57,10 +57,9 @@ def verdict_table(entries: list[dict], language: str, fmt, provenance: dict) -> 
                      _num(est, fmt) + mark, "" if not ci else f"[{fmt(ci[0])}, {fmt(ci[1])}]", _num(mde, fmt),
                      _num(e.get("sesoi"), fmt), _num(e.get("p_adjusted"), fmt), rob, verdict])
     adj = next((e.get("adjustment") for e in entries if e.get("adjustment")), "holm")
-    notes = [CAVEAT[language],
-             f"p adjusted across the registry ({adj}); MDE at 80% power, simulated on the real design where "
-             "available (analytic otherwise); SD = within-province standard deviations; r = raw units; "
-             "↓ = downgraded (see docs/hypotheses.md)."]
+    from clusternet.report.messages import of
+
+    notes = [CAVEAT[language], of(language)["verdict_note"].format(adj=adj)]
     return Table(name="verdicts_summary", title=TITLE[language], header=[HEADER[language]], body=body, notes=notes,
                  provenance=provenance)
 

@@ -1,0 +1,119 @@
+"""The Chinese report (issue 13): written next to the English one in one run
+(results/report/zh/index.html), with every fixed word, heading, caption, table label, note and
+verdict in Chinese. The check reads the page's visible text and fails on any Latin word that is
+not a proper name or symbol of the short allowlist; left out are file paths and hashes (``code``,
+the file lists), links to the English page (``lang="en"``) and other stages' artefact tables
+(their CSV content is those stages' data)."""
+from __future__ import annotations
+
+import re
+from html.parser import HTMLParser
+from pathlib import Path
+
+import pytest
+import yaml
+
+from clusternet.config import load_config
+from clusternet.report import build, messages
+from clusternet.report.build import build_report
+
+from report_fixtures import square_geometries
+
+# Proper names, estimator acronyms and symbols that a Chinese paper prints in Latin letters.
+ALLOWED = {
+    "ATT", "SD", "GMM", "OLS", "SAR", "SEM", "SDM", "SDEM", "SLX", "MRQAP", "DID", "LR", "AIC", "PageRank",
+    "Hausman", "Mundlak", "Hansen", "Sargan", "Sobel", "Kleibergen", "Paap", "Cragg", "Donald", "Driscoll",
+    "Kraay", "Bartlett", "LeSage", "Pace", "Simonsohn", "Simmons", "Nelson", "Callaway", "Sant'Anna", "Simar",
+    "Wilson", "Moran", "Geary", "Lee", "Yu", "Dagum", "Theil", "Gini", "Pearson", "Jaccard", "Markov", "LISA",
+    "Burt", "Malmquist", "DEA", "SBM", "BCC", "CCR", "Tobit", "QAP", "KP", "holm", "bh", "sha256", "clusternet",
+    "GB", "AR", "TOST", "Holm", "BH", "MDE", "SESOI", "sha", "CI", "Shephard", "DICI",
+}
+SKIP_TAGS = {"code", "style", "script", "title"}
+PATH = re.compile(r"\S*[/\\]\S*|\S+\.(?:json|csv|md|png|pdf|tex|docx|html|parquet|yaml)\b|\b[0-9a-f]{12,64}\b")
+WORD = re.compile(r"[A-Za-z][A-Za-z'’_]*[A-Za-z]|[A-Za-z]")
+
+
+class VisibleText(HTMLParser):
+    def __init__(self):
+        super().__init__()
+        self.stack: list[bool] = []  # per open element: is its text excluded
+        self.chunks: list[str] = []
+
+    def handle_starttag(self, tag, attrs):
+        a = dict(attrs)
+        excluded = (tag in SKIP_TAGS or a.get("lang") == "en" or a.get("data-source") == "artefact"
+                    or "files" in (a.get("class") or "").split() or (self.stack and self.stack[-1]))
+        if tag not in ("br", "img", "meta", "link", "input", "hr"):
+            self.stack.append(bool(excluded))
+
+    def handle_endtag(self, tag):
+        if tag not in ("br", "img", "meta", "link", "input", "hr") and self.stack:
+            self.stack.pop()
+
+    def handle_data(self, data):
+        if not (self.stack and self.stack[-1]):
+            self.chunks.append(data)
+
+
+def english_words(page: str) -> list[str]:
+    parser = VisibleText()
+    parser.feed(page)
+    text = PATH.sub(" ", " ".join(parser.chunks))
+    return sorted({w for w in WORD.findall(text) if w not in ALLOWED and len(w) > 1})
+
+
+@pytest.fixture
+def both(project, monkeypatch):
+    # Every variable shown has a Chinese label (an unlabelled name is an untranslated label).
+    labels = {"dci": {"en": "Cluster index", "zh": "集群指数"}, "empty_index": {"en": "Empty", "zh": "空指数"},
+              "digital_low": {"en": "Digital (low regime)", "zh": "数字禀赋（低区制）"},
+              "digital_high": {"en": "Digital (high regime)", "zh": "数字禀赋（高区制）"}}
+    Path("config/report.yaml").write_text(yaml.safe_dump({"languages": ["en", "zh"], "table_formats": ["md"],
+                                                          "figure_formats": ["png"], "labels": labels},
+                                                         allow_unicode=True))
+    monkeypatch.setenv("CLUSTERNET_CODE_VERSION", "0.1.0")
+    monkeypatch.setattr(build, "province_geometries", square_geometries)
+    build_report(load_config(project))
+    return Path("results/report")
+
+
+def test_one_run_writes_the_english_and_the_chinese_report(both):
+    en = (both / "index.html").read_text(encoding="utf-8")
+    zh = (both / "zh/index.html").read_text(encoding="utf-8")
+    assert '<html lang="en">' in en and '<html lang="zh-CN">' in zh
+    assert 'href="zh/index.html"' in en and 'href="../index.html"' in zh
+    assert (both / "zh/tables/H1_deciding.md").is_file() and (both / "zh/figures/H1_deciding.png").is_file()
+    # each table and figure of the Chinese page is its own file, in Chinese
+    assert "决定结论的估计量" in (both / "zh/tables/H1_deciding.md").read_text(encoding="utf-8")
+    assert "数字资源禀赋共享" in zh and "支持" in zh
+
+
+def test_chinese_report_has_no_english_fixed_word(both):
+    zh = (both / "zh/index.html").read_text(encoding="utf-8")
+    assert english_words(zh) == []
+
+
+def test_the_check_finds_english_words(both):
+    """The same check on the English page finds its words (the test can fail)."""
+    en = (both / "index.html").read_text(encoding="utf-8").replace('<html lang="en">', "<html>")
+    found = english_words(en)
+    assert {"Verdict", "Contents", "Estimate"} <= set(found)
+
+
+def test_every_message_exists_in_both_languages():
+    def keys(d, prefix=""):
+        out = set()
+        for k, v in d.items():
+            out.add(prefix + k)
+            if isinstance(v, dict):
+                out |= keys(v, prefix + k + ".")
+        return out
+
+    assert keys(messages.MESSAGES["en"]) == keys(messages.MESSAGES["zh"])
+
+
+@pytest.mark.e2e
+def test_default_run_chinese_report_has_no_english_fixed_word(snakemake_run):
+    page = snakemake_run[0] / "results/report/zh/index.html"
+    assert page.is_file(), "the default run wrote no Chinese report"
+    assert english_words(page.read_text(encoding="utf-8")) == []
