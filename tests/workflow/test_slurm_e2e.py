@@ -6,7 +6,8 @@ did not come up fails the test instead of skipping it. Elsewhere the test is ski
 shows no node that accepts jobs.
 
 The configured subset: the data stages and the specification grid of the models stage (every
-specification of config/models.yaml; six jobs). The same subset runs twice in two copies of the
+specification of models.yaml; six jobs), on the small test configuration config/test/ where the checkout
+has it (else on config/ itself). The same subset runs twice in two copies of the
 workflow, locally (profiles/default) and through profiles/slurm, side by side; every output file
 must exist in both and have the same bytes, and every job must have gone through sbatch.
 """
@@ -21,6 +22,8 @@ from pathlib import Path
 import pytest
 
 from workflow_e2e import BIN, _copy_workflow, _env, _run  # noqa: E402  (tests/workflow/conftest.py)
+
+ROOT = Path(__file__).resolve().parents[2]
 
 pytestmark = [pytest.mark.e2e, pytest.mark.slurm]
 
@@ -66,7 +69,9 @@ def _output_hashes(base: Path) -> dict[str, str]:
 
 def test_slurm_profile_reproduces_the_local_run(slurm_cluster, mirror_dir, tmp_path):
     env = _env(mirror_dir)
-    local, slurm = _copy_workflow(tmp_path / "local"), _copy_workflow(tmp_path / "slurm")
+    # The small test configuration (config/test/, laid over config/ in the copies) where the checkout has it.
+    small = {"test_config": True} if (ROOT / "config" / "test" / "config.yaml").is_file() else {}
+    local, slurm = _copy_workflow(tmp_path / "local", **small), _copy_workflow(tmp_path / "slurm", **small)
     submitted = subprocess.Popen(
         [str(BIN / "snakemake"), "--workflow-profile", "profiles/slurm", *LOCAL_CLUSTER_ARGS, *TARGETS],
         cwd=slurm, env=env, stdout=subprocess.PIPE, stderr=subprocess.STDOUT, text=True)
