@@ -8,6 +8,7 @@ Reports: the whole `build_report` (median of --repeats runs, after one warm-up),
 per table by format, per figure by format, and whether two builds gave identical bytes.
 
 Run: python benchmarks/bench_report.py [--repeats 3]
+     python benchmarks/bench_report.py --project DIR [--repeats 1]   # the report stage on a finished run
 """
 from __future__ import annotations
 
@@ -86,6 +87,22 @@ def digest_tree(root: Path) -> str:
     return h.hexdigest()
 
 
+def time_project(root: Path, repeats: int) -> None:
+    """Wall and CPU time of the report stage on a finished run (both languages of report.languages,
+    every table and figure format); the geometry cache is used when `clusternet geometry` wrote it."""
+    cwd = os.getcwd()
+    os.chdir(root)
+    try:
+        for i in range(repeats):
+            t0, c0 = time.perf_counter(), time.process_time()
+            build_report(load_config("config/config.yaml"))
+            wall, cpu = time.perf_counter() - t0, time.process_time() - c0
+            load = os.getloadavg()[0]
+            print(f"report stage on {root}: {wall:.1f} s wall, {cpu:.1f} s CPU (run {i + 1}, load average {load:.1f})")
+    finally:
+        os.chdir(cwd)
+
+
 def timed(fn, repeats: int) -> float:
     times = []
     for _ in range(repeats):
@@ -98,7 +115,12 @@ def timed(fn, repeats: int) -> float:
 def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--repeats", type=int, default=3)
+    parser.add_argument("--project", metavar="DIR", help="time `clusternet report` in DIR (a finished pipeline "
+                                                          "run, e.g. a worktree after snakemake) and stop")
     args = parser.parse_args()
+    if args.project:
+        time_project(Path(args.project), args.repeats)
+        return
     os.environ.setdefault("CLUSTERNET_CODE_VERSION", "bench")
     print(f"machine: {platform.processor() or platform.machine()}, {os.cpu_count()} cores, "
           f"Python {platform.python_version()}")

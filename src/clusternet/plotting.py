@@ -126,7 +126,9 @@ def place_labels(ax, xy, texts, *, fontsize: float = 6.0, marker_radius_pt=None,
     markers = [Bbox.from_extents(px - r * to_px, py - r * to_px, px + r * to_px, py + r * to_px)
                for (px, py), r in zip(points, radii)]
     frame = ax.get_window_extent(renderer)
-    placed, drawn, left_out = [], [], []
+    placed: list = []
+    drawn: list = []
+    left_out: list[int] = []
     for i, text in enumerate(texts):
         chosen = None
         for radius in LABEL_RADII_PT:
@@ -177,3 +179,28 @@ def label_boxes(fig) -> list:
     fig.canvas.draw()
     renderer = fig.canvas.get_renderer()
     return [text_box(t, renderer) for ax in fig.axes for t in ax.texts if str(t.get_gid() or "").startswith("label-")]
+
+
+# --- province maps ---------------------------------------------------------------------------------
+
+def region_map(ax, geometries: dict, colour_of, *, edgecolor: str = "white", linewidth: float = 0.3) -> None:
+    """Regions (region_code -> shapely (Multi)Polygon) filled with ``colour_of(code)``, in one
+    collection, on lon/lat axes shrunk by cos(mid-latitude) so shapes are not stretched; axes off.
+    The one choropleth loop of the report's and the modes stage's maps (holes are not drawn: none
+    of the province boundaries at this scale needs them for shading)."""
+    import numpy as np
+    from matplotlib.collections import PolyCollection
+
+    rings, colours = [], []
+    for code in sorted(geometries):
+        geom = geometries[code]
+        colour = colour_of(code)
+        for poly in getattr(geom, "geoms", [geom]):
+            if poly.geom_type == "Polygon" and not poly.is_empty:
+                rings.append(np.asarray(poly.exterior.coords)[:, :2])
+                colours.append(colour)
+    ax.add_collection(PolyCollection(rings, facecolors=colours, edgecolors=edgecolor, linewidths=linewidth,
+                                     closed=True))
+    ax.autoscale_view()
+    ax.set_aspect(1 / np.cos(np.radians(np.mean(ax.get_ylim()))))
+    ax.set_axis_off()

@@ -18,3 +18,16 @@ def test_rows_use_sd_units_and_mark_raw_values():
     assert b[3] == "7.50 r" and b[9] == "inconclusive ↓"
     assert c[9] == "not testable with public data" and c[3] == ""
     assert "regional correlates" in t.notes[0] and "holm" in t.notes[1]
+
+
+def test_simulated_project_shows_the_true_value_beside_the_estimate():
+    from clusternet.report.verdict_table import verdict_table
+
+    entries = [{"id": "H1", "verdict": "supported", "estimate": 0.5, "estimate_sd": 0.25, "ci_sd": [0.1, 0.4],
+                "scale": {"factor": 0.5}, "true_value": 0.6, "true_in_ci": True},
+               {"id": "H2", "verdict": "inconclusive", "estimate": 0.1, "ci_lower": -0.2, "ci_upper": 0.4,
+                "true_value": 0.5, "true_in_ci": False}]
+    t = verdict_table(entries, "en", lambda v: f"{v:.2f}", {})
+    assert t.header[0][3:5] == ["estimate (SD)", "true value"]
+    assert [r[4] for r in t.body] == ["0.30 ✓", "0.50"]  # H1 in SD units (0.6 x 0.5), H2 raw
+    assert "true value" not in verdict_table([{"id": "H3", "verdict": "inconclusive"}], "en", str, {}).header[0]

@@ -3,7 +3,6 @@ from __future__ import annotations
 
 from pathlib import Path
 
-import numpy as np
 
 from clusternet.modes import STATES
 
@@ -13,9 +12,9 @@ COLOURS = {"traditional": "#c49a6c", "efficiency": "#4c72b0", "data": "#55a868",
 def mode_maps(labels, years, codes):
     """One map per year, provinces coloured by rule mode (boundaries of clusternet.spatial.geo)."""
     import matplotlib.pyplot as plt
-    from matplotlib.collections import PatchCollection
-    from matplotlib.patches import Patch, Polygon
+    from matplotlib.patches import Patch
 
+    from clusternet import plotting
     from clusternet.data import geo
 
     geoms = geo.boundaries(codes)
@@ -24,18 +23,7 @@ def mode_maps(labels, years, codes):
     fig, axes = plt.subplots(nrows, ncols, figsize=(4.2 * ncols, 3.6 * nrows + 0.5), squeeze=False)
     for ax, year in zip(axes.flat, years):
         lab = labels[labels["year"] == year].set_index("region_code")["mode"]
-        patches, colours = [], []
-        for code in sorted(geoms):
-            g = geoms[code]
-            for poly in getattr(g, "geoms", [g]):
-                if poly.is_empty:
-                    continue
-                patches.append(Polygon(np.asarray(poly.exterior.coords)[:, :2], closed=True))
-                colours.append(COLOURS.get(lab.get(code, ""), COLOURS[""]))
-        ax.add_collection(PatchCollection(patches, facecolor=colours, edgecolor="white", linewidths=0.3))
-        ax.autoscale_view()
-        ax.set_aspect(1 / np.cos(np.radians(np.mean(ax.get_ylim()))))
-        ax.set_axis_off()
+        plotting.region_map(ax, geoms, lambda code, lab=lab: COLOURS.get(lab.get(code, ""), COLOURS[""]))
         ax.set_title(str(year))
     for ax in list(axes.flat)[len(years):]:
         ax.set_axis_off()

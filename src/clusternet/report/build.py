@@ -40,7 +40,7 @@ from clusternet.report.inputs import ReportInputs, find_inputs, resolve_result
 from clusternet.report.regression import regression_table
 from clusternet.report.settings import ReportSettings, codebook_labels
 from clusternet.report.statistics import (artefact_table, correlation_table, descriptive_table, numeric_variables)
-from clusternet.report.tables import Table, to_html, write_table
+from clusternet.report.tables import FORMATS, Table, to_html, write_table
 
 MAX_COLUMNS = 8  # columns per table of a model family before it is split
 
@@ -77,6 +77,7 @@ class Builder:
     stage: Path  # staging directory
     skipped: list[tuple[str, str]] = field(default_factory=list)
     _analysis: tuple | str | None = None
+    geometry_cache: Path | None = None  # the geometry cache read for the maps, if any
 
     def analysis_data(self):
         """(panel merged with indices and node metrics, files read) as the models stage sees it
@@ -142,8 +143,17 @@ def report_languages(config) -> list[str]:
 
 
 def load_settings(config, language: str | None = None) -> ReportSettings:
+    """Settings of the page in ``language`` (default: the first of ``languages``); the pages of the
+    other languages take their formats from ``other_languages`` (default: every table format, PNG
+    figures only -- their pages embed PNG; PDF rendering is most of the stage's time)."""
     section = config.section("report")
-    language = language or report_languages(config)[0]
+    primary = report_languages(config)[0]
+    language = language or primary
+    if language != primary:
+        others = section.get("other_languages") or {}
+        section = {**section, "table_formats": others.get("table_formats", section.get("table_formats",
+                                                                                        list(FORMATS))),
+                   "figure_formats": others.get("figure_formats", ["png"])}
     sections = config.main.get("sections", {})
     codebook = codebook_labels(config.section("codebook"), language) if "codebook" in sections else {}
     indicators = config.section("indicators") if "indicators" in sections else None
@@ -204,12 +214,37 @@ def _relative(i: int, j: int, language: str) -> str:
     return "../index.html" if j == 0 else f"../{language}/index.html"
 
 
+# Extension points (docs/report.md, "Extension points"): explicit tables, no registration at import.
+# EXTRA_SECTIONS: (id of the section they follow, "module:function"); function(b: Builder) -> list[Section]
+#   (e.g. the M2 policy-evaluation section after the hypotheses: ("hypothesis-M2-pilot-zones", ...)).
+# EXTRA_ITEMS: (id of the section they join, "module:function"); function(b: Builder) -> list[Item]
+#   (e.g. further spatial tables: ("spatial", "clusternet.report.spatial_tables:items")).
+# Items are appended in the order listed; a section id absent from the page puts the sections last.
+EXTRA_SECTIONS: tuple[tuple[str, str], ...] = ()
+EXTRA_ITEMS: tuple[tuple[str, str], ...] = ()
+
+
+def _hook(target: str):
+    import importlib
+
+    module, _, function = target.partition(":")
+    return getattr(importlib.import_module(module), function)
+
+
 def build_sections(b: Builder) -> list[Section]:
     """Every section of one language's page, in page order (see docs/report.md, "Extension points")."""
     sections = [*verdict_summary_section(b), data_section(b), stage_section(b, "indices", maps=True),
                 stage_section(b, "network"),
                 stage_section(b, "spatial", spatial_effects=True), *hypothesis_sections(b), models_section(b)]
     sections += other_artefact_sections(b, {"data", "indices", "network", "spatial"})
+    for section_id, target in EXTRA_ITEMS:
+        for s in sections:
+            if s.id == section_id:
+                s.items += _hook(target)(b)
+    for after, target in EXTRA_SECTIONS:
+        ids = [s.id for s in sections]
+        at = ids.index(after) + 1 if after in ids else len(sections)
+        sections[at:at] = _hook(target)(b)
     return sections
 
 
@@ -285,6 +320,9 @@ def choropleth_items(b: Builder) -> list[Item]:
     if "indices" not in b.inputs.data:
         b.skip("choropleth maps", "data/processed/indices.parquet is absent")
         return []
+    # the geometry cache (`clusternet geometry`), when the DAG has written it
+    if maps.use_geometry_cache(maps.geometry_cache_path(b.config)):
+        b.geometry_cache = maps.geometry_cache_path(b.config)
     geometries = province_geometries()
     path = b.inputs.data["indices"]
     values = read_parquet_input(path)  # hashed as read (clusternet.reads)
@@ -309,7 +347,8 @@ def choropleth_items(b: Builder) -> list[Item]:
         years = list(b.settings.map_years) or sorted({observed[0], observed[-1]})
         title = f"{b.settings.label(v)}"
         fig = figures.choropleth(values, v, years, geometries, b.settings, title)
-        items.append(b.figure(fig, f"map_{safe_name(v)}", title, [path], dpi=b.settings.map_dpi))
+        used = [path, *([b.geometry_cache] if b.geometry_cache else [])]
+        items.append(b.figure(fig, f"map_{safe_name(v)}", title, used, dpi=b.settings.map_dpi))
     return items
 
 
@@ -319,7 +358,7 @@ def province_geometries() -> dict:
     """region_code -> shapely geometry of the 31 provinces for the national map
     (``clusternet.report.maps``: whole provinces, islands included, with Taiwan, Hong Kong,
     Macau and the South China Sea inset drawn by ``figures.choropleth``)."""
-    return maps.NationalGeometries({c: maps.region_geometry(c) for c in region_codes()})
+    return maps.NationalGeometries({c: maps.national_geometry(c) for c in region_codes()})
 
 
 def artefact_items(b: Builder, stage: str) -> list[Item]:

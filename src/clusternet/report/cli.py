@@ -11,6 +11,11 @@ def register(sub) -> None:
     add_config_argument(p)
     p.set_defaults(func=run_report)
 
+    g = sub.add_parser("geometry", help="the simplified province, Taiwan, Hong Kong, Macau and maritime-line "
+                                        "geometries of the maps, parsed once (data/interim/geometry/china.json)")
+    add_config_argument(g)
+    g.set_defaults(func=run_geometry)
+
     t = sub.add_parser("table", help="render result documents side by side as one regression table "
                                      "(md, tex, html, docx, csv) on stdout or to --output")
     t.add_argument("documents", nargs="+", metavar="RESULT.json", help="result documents, one column each")
@@ -38,6 +43,17 @@ def run_report(args) -> int:
     print(f"wrote {results / 'report' / 'index.html'}, {results / 'metrics.json'}, {results / 'manifest.json'}")
     for what, why in outcome["skipped"]:
         print(f"skipped {what}: {why}")
+    return 0
+
+
+def run_geometry(args) -> int:
+    from clusternet.config import load_config
+    from clusternet.data.regions import codes
+    from clusternet.report import maps
+
+    config = load_config(args.config)
+    path = maps.write_geometry_cache(maps.geometry_cache_path(config), codes())
+    print(f"wrote {path}")
     return 0
 
 

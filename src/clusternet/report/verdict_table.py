@@ -36,8 +36,24 @@ def _num(v, fmt) -> str:
     return "" if v is None else fmt(v)
 
 
+TRUE = {"en": "true value", "zh": "真实值"}
+
+
+def true_value(e: dict) -> float | None:
+    """The simulated project's true value of the estimand (``true_value``, raw units), in the units
+    the table shows the estimate in (within-SD when the entry has a scale)."""
+    value = e.get("true_value")
+    if value is None:
+        return None
+    factor = (e.get("scale") or {}).get("factor")
+    return value * factor if e.get("estimate_sd") is not None and factor else value
+
+
 def verdict_table(entries: list[dict], language: str, fmt, provenance: dict) -> Table:
-    """One row per hypothesis; within-SD units where the entry has a scale (else raw, marked r)."""
+    """One row per hypothesis; within-SD units where the entry has a scale (else raw, marked r).
+    In a simulated project (entries with ``true_value``, issue 17) a "true value" column follows
+    the estimate; ``true_in_ci`` marks it ✓ when the CI covers it."""
+    simulated = any("true_value" in e for e in entries)
     body = []
     for e in entries:
         sd = e.get("estimate_sd") is not None
@@ -53,14 +69,21 @@ def verdict_table(entries: list[dict], language: str, fmt, provenance: dict) -> 
         verdict = VERDICT_WORDS[language].get(e["verdict"], e["verdict"].replace("_", " "))
         if e.get("downgraded"):
             verdict += " ↓"
-        body.append([e["id"], str(e.get("class", "B")), e.get(f"title_{language}") or e["id"],
-                     _num(est, fmt) + mark, "" if not ci else f"[{fmt(ci[0])}, {fmt(ci[1])}]", _num(mde, fmt),
-                     _num(e.get("sesoi"), fmt), _num(e.get("p_adjusted"), fmt), rob, verdict])
+        row = [e["id"], str(e.get("class", "B")), e.get(f"title_{language}") or e["id"],
+               _num(est, fmt) + mark, "" if not ci else f"[{fmt(ci[0])}, {fmt(ci[1])}]", _num(mde, fmt),
+               _num(e.get("sesoi"), fmt), _num(e.get("p_adjusted"), fmt), rob, verdict]
+        if simulated:
+            truth = true_value(e)
+            row.insert(4, "" if truth is None else fmt(truth) + (" ✓" if e.get("true_in_ci") else ""))
+        body.append(row)
     adj = next((e.get("adjustment") for e in entries if e.get("adjustment")), "holm")
     from clusternet.report.messages import of
 
     notes = [CAVEAT[language], of(language)["verdict_note"].format(adj=adj)]
-    return Table(name="verdicts_summary", title=TITLE[language], header=[HEADER[language]], body=body, notes=notes,
+    header = list(HEADER[language])
+    if simulated:
+        header.insert(4, TRUE[language])
+    return Table(name="verdicts_summary", title=TITLE[language], header=[header], body=body, notes=notes,
                  provenance=provenance)
 
 

@@ -17,6 +17,11 @@ def save(fig, path, prov) -> None:
     plotting.save(fig, path, prov)
 
 
+def save_formats(fig, stem, prov, formats=("png", "pdf")) -> list[str]:
+    """Save one drawn figure as ``<stem>.<fmt>`` in every format, then close it."""
+    return plotting.save_formats(fig, stem, formats, prov)
+
+
 def moran_scatter(var, year, W, x, loc, moran_result):
     """Standardised x against its spatial lag, slope = Moran's I (row-standardised W)."""
     import matplotlib.pyplot as plt
@@ -32,14 +37,17 @@ def moran_scatter(var, year, W, x, loc, moran_result):
     ax.plot(grid, np.polyval(slope, grid), color="k", linewidth=1)
     ax.axhline(0, color="grey", linewidth=0.5)
     ax.axvline(0, color="grey", linewidth=0.5)
-    names = regions.by_code()
-    for code, a, b in zip(W.ids, z, wz):
-        ax.annotate(names[code].short_zh if code in names else str(code), (a, b), fontsize=6,
-                    xytext=(2, 2), textcoords="offset points")
     ax.set_xlabel(f"{var} (standardised)")
     ax.set_ylabel(f"W·{var}")
     ax.set_title(f"{var}, {year}: Moran's I = {moran_result['I']:.3f} "
                  f"(p_sim = {moran_result.get('p_sim', np.nan):.3f})")
+    names = regions.by_code()
+    # inside the axes and without overlaps (clusternet.plotting.place_labels); the margins leave room
+    ax.margins(0.12)
+    fig.tight_layout()
+    plotting.place_labels(ax, np.column_stack([z, wz]),
+                          [names[code].short_zh if code in names else str(code) for code in W.ids], fontsize=6,
+                          marker_radius_pt=2.5)
     return fig
 
 

@@ -101,9 +101,9 @@ def run_explore(config) -> None:
                 stem = f"{var}_{int(year)}"
                 for kind, fn, title in (("moran_scatter", plots.moran_scatter, "Moran scatter plot"),
                                         ("lisa", plots.lisa_map, "LISA cluster map")):
-                    for ext in ("png", "pdf"):
-                        plots.save(fn(var, int(year), W, sub.to_numpy(), loc, m), tmp_fig / f"{kind}_{stem}.{ext}",
-                                   prov)
+                    # drawn once, saved in both formats
+                    plots.save_formats(fn(var, int(year), W, sub.to_numpy(), loc, m), tmp_fig / f"{kind}_{stem}",
+                                       prov)
                     items.append(artefact("figure", fig_dir / f"{kind}_{stem}.png", f"{title}: {var}, {int(year)}",
                                           caption_en=f"Weights {ex['weights']}; {perms} permutations; "
                                                      f"alpha {alpha}."))
