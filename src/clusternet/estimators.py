@@ -88,6 +88,8 @@ ESTIMATORS: Mapping[str, Estimator] = _rows(
     Estimator("sdm_re", "spatial", "clusternet.spatial.estimators_extended:fit_sdm_re"),
     Estimator("sem_re", "spatial", "clusternet.spatial.estimators_extended:fit_sem_re"),
     Estimator("sac", "spatial", "clusternet.spatial.estimators_extended:fit_sac_spec"),
+    Estimator("sar_dynamic", "spatial", "clusternet.spatial.estimators_extended:fit_sar_dynamic"),
+    Estimator("sdm_dynamic", "spatial", "clusternet.spatial.estimators_extended:fit_sdm_dynamic"),
 )
 
 

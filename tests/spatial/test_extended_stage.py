@@ -88,3 +88,20 @@ def test_elhorst_convention_and_fit_statistics_through_the_registry():
     assert len(fe["spatial"]) == 31 and len(fe["time"]) == 5
     with pytest.raises(ConfigError, match="lag models"):
         estimators.get("sem")(data, dict(spec, model="sem"), weights=W)
+
+
+def test_dynamic_model_through_the_registry():
+    from clusternet import estimators
+    from clusternet.report.extras import spatial_effects
+    from clusternet.results import validate_result
+    from clusternet.spatial.weights import build_weights
+
+    W = build_weights("q", {"type": "queen", "islands": {"rule": "nearest"}})
+    spec = {"name": "d", "model": "sdm_dynamic", "y": "y", "x": ["x1", "x2"], "effects": ["entity"], "seed": 1}
+    doc = estimators.get("sdm_dynamic")(synthetic_panel(), spec, weights=W)
+    doc["provenance"] = {"code_version": "test", "inputs": {}}
+    validate_result(doc)
+    names = [r["name"] for r in doc["coefficients"]]
+    assert names[:2] == ["y_lag", "W*y_lag"] and names[-1] == "rho"
+    assert set(spatial_effects(doc)) == {"x1", "x2"}
+    assert doc["n_periods"] == 4  # the first period is the initial condition

@@ -6,7 +6,7 @@ For the lag models (SAR, SDM, SAC) the effects of regressor k are smooth functio
     direct_k = β_k a(ρ) + θ_k b(ρ),    total_k = β_k t0(ρ) + θ_k t1(ρ),    indirect = total - direct
 
 with a = tr(S⁻¹)/N, b = tr(S⁻¹W)/N, t0 = 1'S⁻¹1/N, t1 = 1'S⁻¹W1/N and S = I - ρW (the factors of
-``clusternet.spatial.models._effect_factors``). Their gradients are
+``clusternet.spatial.models.effect_factors``). Their gradients are
 
     ∂direct/∂β_k = a,  ∂direct/∂θ_k = b,  ∂direct/∂ρ = β_k a'(ρ) + θ_k b'(ρ)    (same for total)
 
@@ -29,7 +29,7 @@ import numpy as np
 import scipy.sparse as sp
 from scipy import stats
 
-from clusternet.spatial.models import DURBIN_MODELS, EIGEN_MAX_N, _effect_factors
+from clusternet.spatial.models import DURBIN_MODELS, EIGEN_MAX_N, effect_factors
 
 KINDS = ("direct", "indirect", "total")
 FD_STEP = 1e-5
@@ -37,7 +37,7 @@ FD_STEP = 1e-5
 
 def _factor_derivatives(W: sp.csr_matrix, rho: float, seed: int, eig) -> tuple[np.ndarray, np.ndarray]:
     """(a, b, t0, t1) and their derivatives in ρ."""
-    f = _effect_factors(W, np.array([rho]), seed, eig)[0]
+    f = effect_factors(W, np.array([rho]), seed, eig)[0]
     rows = np.asarray(W.sum(axis=1)).ravel()
     if eig is not None and np.allclose(rows, 1.0, atol=1e-10):
         q = 1 / (1 - rho * eig)
@@ -45,8 +45,8 @@ def _factor_derivatives(W: sp.csr_matrix, rho: float, seed: int, eig) -> tuple[n
         db = float(np.mean(eig ** 2 * q ** 2).real)
         dt = 1 / (1 - rho) ** 2
         return f, np.array([da, db, dt, dt])
-    hi = _effect_factors(W, np.array([rho + FD_STEP]), seed, eig)[0]
-    lo = _effect_factors(W, np.array([rho - FD_STEP]), seed, eig)[0]
+    hi = effect_factors(W, np.array([rho + FD_STEP]), seed, eig)[0]
+    lo = effect_factors(W, np.array([rho - FD_STEP]), seed, eig)[0]
     return f, (hi - lo) / (2 * FD_STEP)
 
 

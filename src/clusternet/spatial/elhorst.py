@@ -38,8 +38,8 @@ import numpy as np
 
 from clusternet.errors import ConfigError
 from clusternet.models.inference import chi2_test
-from clusternet.spatial.models import (DURBIN_MODELS, LogDet, SpatialPanel, SpatialPanelResult, _ols, demean,
-                                       fit_spatial_panel, lag)
+from clusternet.spatial.models import (DURBIN_MODELS, LogDet, SpatialPanel, SpatialPanelResult, demean,
+                                       fit_spatial_panel, lag, ols)
 
 CONVENTIONS = ("clusternet", "elhorst_bc0", "elhorst_bc1")
 
@@ -130,7 +130,7 @@ def lm_tests_elhorst(panel: SpatialPanel, effects: str = "individual") -> list[d
     Xt = demean(X, effects)
     yt = demean(panel.y, effects)
     X2, y2 = Xt.reshape(-1, k), yt.reshape(-1)
-    b, XtX = _ols(X2, y2)
+    b, XtX = ols(X2, y2)
     e = y2 - X2 @ b
     s2 = e @ e / (N * T)
     W = panel.W

@@ -12,6 +12,11 @@ effects and add the spatial Hausman test FE vs RE).
 
 SAC specifications: ``effects`` as for the core models (default two-way); options ``lee_yu``,
 ``logdet``, ``effects_draws``, ``effects_inference``.
+
+Dynamic specifications (``sar_dynamic``, ``sdm_dynamic``; clusternet.spatial.dynamic, uncorrected
+QML): ``effects`` as for the core models; options ``lee_yu``, ``logdet``, ``spacetime_lag``
+(default true: W y_{t-1} besides y_{t-1}). ``extra.spatial.effects.variables`` holds the short-run
+effects (what the report's table shows), ``extra.spatial.long_run_effects`` the long-run ones.
 """
 from __future__ import annotations
 
@@ -30,8 +35,9 @@ from clusternet.spatial.weights import SpatialWeights
 
 RE_OPTION_KEYS = {"logdet", "effects_draws", "effects_inference", "lee_yu", "hausman"}
 SAC_OPTION_KEYS = {"lee_yu", "logdet", "effects_draws", "effects_inference"}
+DYNAMIC_OPTION_KEYS = {"lee_yu", "logdet", "spacetime_lag"}
 # every key of the extended models (tests/models/test_specs.py: with the core keys = the schema)
-OPTION_KEYS = RE_OPTION_KEYS | SAC_OPTION_KEYS
+OPTION_KEYS = RE_OPTION_KEYS | SAC_OPTION_KEYS | DYNAMIC_OPTION_KEYS
 
 
 def _panel(data: pd.DataFrame, spec: dict, weights):
@@ -125,3 +131,50 @@ def fit_sac_spec(data: pd.DataFrame, spec: dict, weights: SpatialWeights | None 
         vcov={"names": res.names, "matrix": res.vcov.tolist()},
         spec=spec, provenance={}, label=str(spec.get("label", spec.get("name", ""))), ci_level=ci,
     )
+
+
+def _make_dynamic(model: str):
+    def fit(data: pd.DataFrame, spec: dict, weights: SpatialWeights | None = None) -> dict:
+        from clusternet.spatial.dynamic import dynamic_effects, fit_dynamic
+
+        spec = dict(spec, model=f"{model}_dynamic")
+        opts = checked_options(spec.get("options"), DYNAMIC_OPTION_KEYS, spec=spec)
+        panel, W = _panel(data, spec, weights)
+        eff = effects_kind(spec)
+        seed = spec_seed(spec)
+        ci = float(spec.get("ci_level", 0.95))
+        spacetime = bool(opts.get("spacetime_lag", True))
+        dyn = fit_dynamic(panel, model, eff, lee_yu=bool(opts.get("lee_yu", True)), logdet=opts.get("logdet", "auto"),
+                          seed=seed, spacetime=spacetime)
+        res = dyn.core
+        effects = dynamic_effects(dyn, panel.W, ci_level=ci, spacetime=spacetime)
+        rows = coefficient_table(res.names, res.params, res.std_errors, ci_level=ci)
+        k = len(res.params) + 1
+        fit_block = {"loglik": res.loglik, "sigma2": res.sigma2, "sigma2_se": res.sigma2_se,
+                     "n_effective": res.n_eff, "aic": -2 * res.loglik + 2 * k,
+                     "bic": -2 * res.loglik + np.log(res.n_eff) * k, "rho": res.delta,
+                     "stable": "yes" if dyn.stable else "no", "max_eigenvalue_modulus": dyn.max_modulus}
+        return make_result(
+            model=f"spatial.{model}_dynamic", dependent=res.y_name, coefficients=rows,
+            covariance={"type": "ml_information", "options": {"lee_yu": res.lee_yu}},
+            nobs=res.nobs, n_entities=res.N, n_periods=res.T,
+            effects={"entity": eff in ("individual", "twoway"), "time": eff in ("time", "twoway")},
+            fit=fit_block, tests=[],
+            extra={"spatial": {"weights": W.meta.get("name", ""), "weights_checks": W.checks(), "fixed_effects": eff,
+                               "lee_yu": res.lee_yu, "logdet": res.logdet_method, "notes": dyn.notes,
+                               "effects": {"method": "short-run effects (Debarsy, Ertur & LeSage 2012), delta "
+                                                     "method with a numerical gradient",
+                                           "variables": effects["short_run"]},
+                               "long_run_effects": {"variables": effects["long_run"]}}},
+            vcov={"names": res.names, "matrix": res.vcov.tolist()},
+            spec=spec, provenance={}, label=str(spec.get("label", spec.get("name", ""))), ci_level=ci,
+        )
+
+    fit.__name__ = f"fit_{model}_dynamic"
+    fit.__doc__ = (f"Dynamic spatial panel {model.upper()} with fixed effects, uncorrected QML "
+                   "(clusternet.spatial.dynamic).")
+    return fit
+
+
+fit_sar_dynamic = _make_dynamic("sar")
+fit_sdm_dynamic = _make_dynamic("sdm")

@@ -741,3 +741,12 @@ def lr_test(name: str, unrestricted: SpatialPanelResult, restricted: SpatialPane
     # a restricted fit above the unrestricted one (optimiser tolerance) has p = 1, not NaN
     return test_row(name, float(lr), df, chi2_p_value(max(lr, 0.0), df),
                     f"LR {unrestricted.model} vs {restricted.model}")
+
+
+# ----------------------------------------------------------------------------- public names
+# for the extended models (spatial/random_effects.py, sac.py, elhorst.py, effects_inference.py,
+# issue 18), which may not import private names across files (tests/core/test_architecture.py)
+score_root = _score_root
+effect_factors = _effect_factors
+ols = _ols
+check_lee_yu = _check_lee_yu

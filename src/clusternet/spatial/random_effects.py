@@ -14,7 +14,7 @@ time mean of region i) the exact log-likelihood is
     ℓ = -(NT/2) log(2πσ²) + N log φ + T log|I - ρW| - e*'e*/(2σ²),    e* = y* - ρ(Wy)* - X*β
 
 (the quasi-demeaning commutes with W). For fixed φ this is the pooled SAR likelihood of the
-transformed data, so ρ is the root of the concentrated score (the core's ``_score_root``); φ is
+transformed data, so ρ is the root of the concentrated score (the core's ``score_root``); φ is
 the root of the envelope score ∂ℓ/∂φ = N/φ - Tφ Σ_i ē_i²/σ² (ē_i the time mean of the
 untransformed residual y - ρWy - Xβ), found by Brent's method on (0, 1]. A score still positive at
 φ = 1 means σ_μ² = 0 at the bound: the fit reports φ = 1 (pooled SAR) and says so.
@@ -51,7 +51,7 @@ from scipy import optimize
 
 from clusternet.errors import ConfigError, DataError, EstimationError
 from clusternet.models.inference import test_row, chi2_p_value
-from clusternet.spatial.models import (LogDet, SpatialPanel, SpatialPanelResult, _ols, _score_root, lag)
+from clusternet.spatial.models import LogDet, SpatialPanel, SpatialPanelResult, lag, ols, score_root
 
 RE_MODELS = ("sar", "sdm", "sem")
 HESSIAN_STEP = 1e-5
@@ -115,7 +115,7 @@ def _quasi(a: np.ndarray, phi: float) -> np.ndarray:
     return a - (1 - phi) * a.mean(axis=0, keepdims=True)
 
 
-def _hessian(grad, x: np.ndarray) -> np.ndarray:
+def hessian_of_score(grad, x: np.ndarray) -> np.ndarray:
     """Central differences of an analytic gradient, symmetrised."""
     n = len(x)
     H = np.empty((n, n))
@@ -127,7 +127,7 @@ def _hessian(grad, x: np.ndarray) -> np.ndarray:
     return (H + H.T) / 2
 
 
-def _vcov_from_hessian(H: np.ndarray, what: str) -> np.ndarray:
+def vcov_from_hessian(H: np.ndarray, what: str) -> np.ndarray:
     try:
         V = np.linalg.inv(-H)
     except np.linalg.LinAlgError as exc:
@@ -150,8 +150,8 @@ def _fit_lag_re(panel: SpatialPanel, model: str, ld: LogDet, tol: float) -> Spat
 
     def inner(phi):
         ys, wys, xs = _quasi(y, phi).reshape(-1), _quasi(Wy, phi).reshape(-1), _quasi(X, phi).reshape(-1, k)
-        b0, _ = _ols(xs, ys)
-        b1, _ = _ols(xs, wys)
+        b0, _ = ols(xs, ys)
+        b1, _ = ols(xs, wys)
         e0, e1 = ys - xs @ b0, wys - xs @ b1
         const = -n / 2 * (1 + np.log(2 * np.pi)) + N * np.log(phi)
 
@@ -165,7 +165,7 @@ def _fit_lag_re(panel: SpatialPanel, model: str, ld: LogDet, tol: float) -> Spat
         def score(d):
             return n * (e1 @ (e0 - d * e1)) / ssr(d) + T * ld.derivative(d)
 
-        rho = _score_root(score, loglik, lo, hi, tol, name="rho")
+        rho = score_root(score, loglik, lo, hi, tol, name="rho")
         beta = b0 - rho * b1
         return rho, beta, ssr(rho) / n, loglik(rho)
 
@@ -198,12 +198,12 @@ def _fit_lag_re(panel: SpatialPanel, model: str, ld: LogDet, tol: float) -> Spat
                      g_phi]
 
     full = np.r_[beta, rho, s2, phi]
-    H = _hessian(grad, full)
+    H = hessian_of_score(grad, full)
     if boundary:  # φ is at its bound: the information of the remaining parameters only
         V = np.zeros((k + 3, k + 3))
-        V[: k + 2, : k + 2] = _vcov_from_hessian(H[: k + 2, : k + 2], f"{model.upper()}-RE")
+        V[: k + 2, : k + 2] = vcov_from_hessian(H[: k + 2, : k + 2], f"{model.upper()}-RE")
     else:
-        V = _vcov_from_hessian(H, f"{model.upper()}-RE")
+        V = vcov_from_hessian(H, f"{model.upper()}-RE")
     resid = (_quasi(y - rho * Wy - np.einsum("tnk,k->tn", X, beta), phi)).reshape(-1)
     s2mu = (s2 / phi ** 2 - s2) / T
     notes = ["sigma_mu^2 = 0 at the bound (phi = 1): the random-effects model reduces to the pooled one"] \
@@ -318,12 +318,12 @@ def _fit_sem_re(panel: SpatialPanel, ld: LogDet, tol: float) -> SpatialREResult:
         lam, psi = float(sol.x[0]), float(sol.x[1])
     b, s2, ll = m.profile(lam, psi)
     full = np.r_[b, lam, s2, psi]
-    H = _hessian(m.grad, full)
+    H = hessian_of_score(m.grad, full)
     if boundary:
         V = np.zeros((k + 3, k + 3))
-        V[: k + 2, : k + 2] = _vcov_from_hessian(H[: k + 2, : k + 2], "SEM-RE")
+        V[: k + 2, : k + 2] = vcov_from_hessian(H[: k + 2, : k + 2], "SEM-RE")
     else:
-        V = _vcov_from_hessian(H, "SEM-RE")
+        V = vcov_from_hessian(H, "SEM-RE")
     s2mu = psi * s2
     phi = float(np.sqrt(s2 / (T * s2mu + s2)))
     resid = (panel.y - np.einsum("tnk,k->tn", m.X, b)).reshape(-1)

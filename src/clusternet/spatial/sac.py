@@ -35,9 +35,9 @@ import numpy as np
 from scipy import optimize
 
 from clusternet.errors import ConfigError, DataError, EstimationError
-from clusternet.spatial.models import (EFFECTS, LogDet, SpatialPanel, SpatialPanelResult, _check_lee_yu, _ols,
-                                       demean, lag)
-from clusternet.spatial.random_effects import _hessian, _vcov_from_hessian
+from clusternet.spatial.models import (EFFECTS, LogDet, SpatialPanel, SpatialPanelResult, check_lee_yu, demean,
+                                       lag, ols)
+from clusternet.spatial.random_effects import hessian_of_score, vcov_from_hessian
 
 GRID = 15
 
@@ -83,7 +83,7 @@ def fit_sac(panel: SpatialPanel, effects: str = "individual", lee_yu: bool = Tru
         raise ConfigError(f"effects {effects!r}: one of {', '.join(EFFECTS)}")
     W = panel.W
     T, N = panel.y.shape
-    _check_lee_yu(W, effects, lee_yu)
+    check_lee_yu(W, effects, lee_yu)
     corr = lee_yu and effects != "none"
     T_eff = T - 1 if corr and effects in ("individual", "twoway") else T
     N_eff = N - 1 if corr and effects in ("time", "twoway") else N
@@ -124,7 +124,7 @@ def fit_sac(panel: SpatialPanel, effects: str = "individual", lee_yu: bool = Tru
 
     def solve_beta(rho, lam):
         yf, xf = filtered(rho, lam)
-        b, _ = _ols(xf, yf)
+        b, _ = ols(xf, yf)
         return b, yf - xf @ b
 
     def profile(z):
@@ -166,7 +166,7 @@ def fit_sac(panel: SpatialPanel, effects: str = "individual", lee_yu: bool = Tru
         return np.r_[xf.T @ rr / sg, rr @ (Wy - lm * WWy) / sg + T_eff * djac(d),
                      rr @ (Wy - d * WWy - WX @ bb) / sg + T_eff * djac(lm), -n_eff / (2 * sg) + rr @ rr / (2 * sg ** 2)]
 
-    V = _vcov_from_hessian(_hessian(grad, np.r_[b, rho, lam, s2]), "SAC")
+    V = vcov_from_hessian(hessian_of_score(grad, np.r_[b, rho, lam, s2]), "SAC")
     return SACResult(effects, corr, names + ["rho", "lambda"], np.r_[b, rho, lam], V[: k + 2, : k + 2], s2,
                      float(np.sqrt(V[k + 2, k + 2])), ll, T * N, n_eff, N, T, r, len(panel.x_names),
                      list(panel.x_names), panel.y_name, ld.method)
