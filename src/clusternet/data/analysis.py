@@ -142,7 +142,8 @@ def prepare_frame(
             detail = ", ".join(f"{c}: {int(v)}" for c, v in counts.items() if v)
             raise DataError(
                 f"{source}: missing values in used column(s) ({detail}); first at "
-                f"{where(frame, rows[0], entity, time)}, column {used[cols[0]]!r}. Impute them upstream or set options.missing = 'drop' "
+                f"{where(frame, rows[0], entity, time)}, column {used[cols[0]]!r}. "
+                "Impute them upstream or set options.missing = 'drop' "
                 "(listwise deletion, recorded in the result)"
             )
         keep = ~na.any(axis=1)
