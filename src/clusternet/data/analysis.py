@@ -142,7 +142,8 @@ def prepare_frame(
             detail = ", ".join(f"{c}: {int(v)}" for c, v in counts.items() if v)
             raise DataError(
                 f"{source}: missing values in used column(s) ({detail}); first at "
-                f"{where(frame, rows[0], entity, time)}, column {used[cols[0]]!r}. Impute them upstream or set options.missing = 'drop' "
+                f"{where(frame, rows[0], entity, time)}, column {used[cols[0]]!r}. "
+                "Impute them upstream or set options.missing = 'drop' "
                 "(listwise deletion, recorded in the result)"
             )
         keep = ~na.any(axis=1)
@@ -150,8 +151,12 @@ def prepare_frame(
         frame = frame[keep.to_numpy()]
     if frame.empty:
         raise DataError(f"{source}: no observations left for columns {used}")
-    dup = frame.duplicated([entity, time])
-    if dup.any():
+    # one pass for duplicates: after the (stable) sort equal (entity, time) pairs are adjacent;
+    # only when there is one is the unsorted frame searched again, for the row numbers of the message
+    ordered = frame.sort_values([entity, time], kind="mergesort").reset_index(drop=True)
+    e_s, t_s = ordered[entity].to_numpy(), ordered[time].to_numpy()
+    if bool(np.any((e_s[1:] == e_s[:-1]) & (t_s[1:] == t_s[:-1]))):
+        dup = frame.duplicated([entity, time])
         pos = int(np.flatnonzero(dup.to_numpy())[0])
         e, t = frame[entity].iloc[pos], frame[time].iloc[pos]
         first = int(np.flatnonzero(((frame[entity] == e) & (frame[time] == t)).to_numpy())[0])
@@ -160,8 +165,7 @@ def prepare_frame(
             f"({plain(e)!r}, {plain(t)!r}), first seen at {data_row(frame, first)}; "
             "each entity-period must appear once"
         )
-    frame = frame.sort_values([entity, time], kind="mergesort").reset_index(drop=True)
-    return frame, n_dropped
+    return ordered, n_dropped
 
 
 def select_sample(data: pd.DataFrame, spec: dict) -> pd.DataFrame:

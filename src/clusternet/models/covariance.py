@@ -36,6 +36,7 @@ from dataclasses import dataclass
 import numpy as np
 
 from clusternet.errors import ConfigError, EstimationError
+from clusternet.models.panel import group_sums
 
 COV_TYPES = ("unadjusted", "robust", "cluster", "twoway", "driscoll_kraay")
 SMALL_SAMPLE = ("none", "hc1", "sss")
@@ -106,9 +107,7 @@ class CovarianceSpec:
 def _group_scores(scores: np.ndarray, groups: np.ndarray) -> tuple[np.ndarray, int]:
     """Sum rows of ``scores`` within each group; returns (G × k sums, G)."""
     codes, inverse = np.unique(groups, return_inverse=True)
-    sums = np.zeros((codes.size, scores.shape[1]))
-    np.add.at(sums, inverse, scores)
-    return sums, codes.size
+    return group_sums(scores, inverse, codes.size), codes.size
 
 
 def _factor(small_sample: str, n: int, k: int, g: int) -> float:
@@ -174,8 +173,7 @@ def score_meat(
         info["n_clusters"] = {"entity": g_e, "time": g_t}
     elif spec.type == "driscoll_kraay":
         periods, inverse = np.unique(time, return_inverse=True)
-        h = np.zeros((periods.size, scores.shape[1]))
-        np.add.at(h, inverse, scores)
+        h = group_sums(scores, inverse, periods.size)
         n_t = periods.size
         lag = bandwidth_for(spec, n_t)
         if lag >= n_t:

@@ -40,7 +40,9 @@ from scipy import stats
 
 from clusternet.errors import ConfigError, EstimationError
 from clusternet.models.covariance import CovarianceSpec, sandwich_covariance
+from clusternet.models import panel as panel_kernel
 from clusternet.models.inference import chi2_test, wald_statistic
+from clusternet.models.panel import COLLINEARITY_TOL, INTERCEPT, check_rank
 from clusternet.models.specs import checked_options
 from clusternet.data.analysis import prepare_frame
 from clusternet.results import coefficient_table, make_result
@@ -53,23 +55,10 @@ MODELS: dict[str, dict[str, bool | str]] = {
     "re": {"entity": "random", "time": False},
     "fd": {"entity": "differenced", "time": False},
 }
-INTERCEPT = "(Intercept)"
-# Relative tolerance for deciding that a transformed column carries no variation or is
-# a linear combination of others (scaled by the column norm of the untransformed data).
-COLLINEARITY_TOL = 1e-10
-
-
-def _demean(values: np.ndarray, codes: np.ndarray, n_groups: int) -> np.ndarray:
-    sums = np.zeros((n_groups, values.shape[1]))
-    np.add.at(sums, codes, values)
-    counts = np.bincount(codes, minlength=n_groups).astype(float)
-    return values - (sums / counts[:, None])[codes]
-
-
-def _group_means(values: np.ndarray, codes: np.ndarray, n_groups: int) -> np.ndarray:
-    sums = np.zeros((n_groups, values.shape[1]))
-    np.add.at(sums, codes, values)
-    return sums / np.bincount(codes, minlength=n_groups)[:, None]
+# the shared kernel (models/panel.py); the private aliases keep this module's call sites
+_demean = panel_kernel.demean
+_group_means = panel_kernel.group_means
+_ols = panel_kernel.ols
 
 
 @dataclass
@@ -195,62 +184,19 @@ class LinearPanelResult:
         )
 
 
-def check_rank(X: np.ndarray, raw: np.ndarray, names: list[str], model: str) -> None:
-    """Raise a named error for constant/time-invariant or collinear regressors."""
-    scale = np.maximum(np.linalg.norm(raw, axis=0), 1.0)
-    norms = np.linalg.norm(X, axis=0)
-    dead = [n for n, v, s in zip(names, norms, scale) if n != INTERCEPT and v <= COLLINEARITY_TOL * s]
-    if dead:
-        why = {
-            "fe": "time-invariant (constant within every entity), so it is absorbed by the entity effects",
-            "twfe": "absorbed by the entity or time effects (time-invariant, or common to all entities each period)",
-            "fe_time": "constant within every period, so it is absorbed by the time effects",
-            "fd": "constant over time within every entity, so its first difference is zero",
-        }.get(model, "constant")
-        raise EstimationError(
-            f"regressor(s) {dead} {why}; remove them from the specification or use a model "
-            "without those effects (e.g. 're' or 'pooled', or a Mundlak/interaction specification)"
-        )
-    # Rank-revealing QR on column-scaled X: identify the first collinear column.
-    Xs = X / np.where(norms > 0, norms, 1.0)
-    rank = np.linalg.matrix_rank(Xs, tol=1e-8 * max(Xs.shape))
-    if rank < X.shape[1]:
-        bad = []
-        for j in range(1, X.shape[1] + 1):
-            if np.linalg.matrix_rank(Xs[:, :j], tol=1e-8 * max(Xs.shape)) < j:
-                bad.append(names[j - 1])
-                break
-        raise EstimationError(
-            f"regressors are perfectly collinear after the {model} transformation: {bad[0]!r} is a linear "
-            f"combination of the columns before it ({names[: names.index(bad[0])]}); drop one of them"
-        )
-
-
 def within_transform(pd_: PanelData, model: str, values: np.ndarray) -> np.ndarray:
     if model == "fe":
         return _demean(values, pd_.entity_codes, pd_.n_entities)
     if model == "fe_time":
         return _demean(values, pd_.time_codes, pd_.n_periods)
     # twfe: entity-demean, then partial out entity-demeaned period dummies (exact when unbalanced)
-    w = _demean(values, pd_.entity_codes, pd_.n_entities)
-    if pd_.balanced:
-        return w - _group_means(w, pd_.time_codes, pd_.n_periods)[pd_.time_codes]
-    dummies = np.zeros((pd_.nobs, pd_.n_periods - 1))
-    rows = pd_.time_codes > 0
-    dummies[np.flatnonzero(rows), pd_.time_codes[rows] - 1] = 1.0
-    d = _demean(dummies, pd_.entity_codes, pd_.n_entities)
-    coef, *_ = np.linalg.lstsq(d, w, rcond=None)
-    return w - d @ coef
+    return panel_kernel.two_way_demean(values, pd_.entity_codes, pd_.n_entities, pd_.time_codes, pd_.n_periods,
+                                       pd_.balanced)
 
 
 def _show(value) -> str:
     """A data label for messages (numpy scalars shown as plain Python values)."""
     return repr(value.item() if isinstance(value, np.generic) else value)
-
-
-def _ols(X: np.ndarray, y: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
-    beta, *_ = np.linalg.lstsq(X, y, rcond=None)
-    return beta, y - X @ beta
 
 
 def swamy_arora(pd_: PanelData) -> dict:

@@ -79,7 +79,7 @@ LAG_MODELS = ("sar", "sdm")
 ERROR_MODELS = ("sem", "sdem")
 DURBIN_MODELS = ("sdm", "sdem", "slx")
 EFFECTS = ("none", "individual", "time", "twoway")
-EIGEN_MAX_N = 400  # logdet/traces "auto": eigenvalues and dense G up to here, sparse LU above (measured
+EIGEN_MAX_N = 200  # logdet/traces "auto": eigenvalues and dense G up to here, sparse LU above (measured
 # crossover, benchmarks/README.md "Spatial panel models at large N")
 EXACT_TRACE_MAX_N = 5000  # traces "auto": exact by sparse solves up to here, Hutchinson above
 TWO_STAGE_MIN_N = EIGEN_MAX_N  # sparse-LU fits above this size locate ρ in two stages (_two_stage_root)
@@ -360,7 +360,7 @@ class SpatialPanelResult:
     logdet_method: str
     trace_method: str = "dense"  # how tr(G), tr(G²), tr(G'G) were computed (fit_spatial_panel ``traces``)
     trace_se: float = 0.0  # relative Monte Carlo standard error of tr(G'G) (Hutchinson), 0 when exact
-    logdet_interp: object = None  # sparse_numerics.ChebyshevLogDet around δ̂ (large N), reused by the effects
+    logdet_interp: sn.ChebyshevLogDet | None = None  # around δ̂ at large N, reused by the effects
 
     @property
     def delta(self) -> float | None:
@@ -658,7 +658,7 @@ def effects_table(res: SpatialPanelResult, W: sp.csr_matrix, draws: int = 1000, 
     sims = rng.multivariate_normal(res.params, res.vcov, size=draws, method="cholesky")
     interp, how = None, ""
     if eig is None:  # large N: one interpolant of exact sparse-LU log-determinants spanning the draws
-        need = np.append(sims[:, -1], res.delta)
+        need = np.append(sims[:, -1], res.params[-1])
         interp = res.logdet_interp
         if interp is None or not interp.contains(need):
             pad = max(1e-3, 0.05 * float(np.ptp(need)))
