@@ -10,12 +10,15 @@ written by ``clusternet.models.treatments`` ("policies.<key>"). Hooked into
 """
 from __future__ import annotations
 
+import re
+
 import numpy as np
 
 from clusternet import plotting
 from clusternet.report.tables import Table
 
 EVENT_PREFIX = "event["
+POLICY_IN_SOURCE = re.compile(r"policies\.(?!yaml\b)([a-z][a-z0-9_]*)")
 UNIFORM_DRAWS = 10_000
 
 
@@ -25,9 +28,9 @@ def policy_key(doc: dict) -> str | None:
     if key:
         return str(key)
     for block in (spec.get("options") or {}, (doc.get("extra") or {}).get("did") or {}):
-        src = str(block.get("source") or "")
-        if "policies." in src:
-            return src.split("policies.", 1)[1].split()[0].rstrip(":;,")
+        m = POLICY_IN_SOURCE.search(str(block.get("source") or ""))
+        if m:
+            return m.group(1)
     return None
 
 
