@@ -73,10 +73,14 @@ def policy_items(b, h: dict) -> tuple[list[str], list]:
     keys = sorted({k for s in cited if s in docs and (k := policy_key(docs[s])) is not None})
     if not keys:
         return [], []
-    paragraphs, items = [], []
+    paragraphs: list[str] = []
+    items: list = []
     for key in keys:
         mine = {n: d for n, d in sorted(docs.items()) if policy_key(d) == key}
-        items.append(b.table(_att_table(b, h, key, mine)))
+        table = b.table(_att_table(b, h, key, mine))
+        # hypothesis sections show item captions, not paragraphs: the governing inference goes here
+        table.caption = _governing_text(h)
+        items.append(table)
         es = {n: d for n, d in mine.items() if _event_rows(d)}
         if es:
             fig, caption = _event_figure(b, h, es)
@@ -87,7 +91,6 @@ def policy_items(b, h: dict) -> tuple[list[str], list]:
                 fig, caption = _synth_figure(d)
                 items.append(b.figure(fig, f"{_safe(h['id'])}_{n}_synth", f"{h['id']}: synthetic control ({n})",
                                       [paths[n]], caption=caption))
-    paragraphs.append(_governing_text(h))
     return paragraphs, items
 
 
