@@ -29,9 +29,10 @@ from clusternet.errors import ConfigError, DataError
 from clusternet.models.mechanisms import common_args, single_outcome_name, spec_name, spec_options
 from clusternet.results import make_result
 
-SYNTH_OPTIONS: dict[str, object] = {"treated": None, "adoption_years": None, "treatment_year": None, "exclude": [], "predictors": None,
-                 "loss_years": None, "placebo": True, "source": None}
-SDID_OPTIONS: dict[str, object] = {"treated": None, "adoption_years": None, "treatment_year": None, "exclude": [], "source": None}
+SYNTH_OPTIONS: dict[str, object] = {"treated": None, "adoption_years": None, "treatment_year": None, "exclude": [],
+                                    "predictors": None, "loss_years": None, "placebo": True, "source": None}
+SDID_OPTIONS: dict[str, object] = {"treated": None, "adoption_years": None, "treatment_year": None, "exclude": [],
+                                   "source": None}
 
 
 def _years(block, available: list[int], where: str) -> list[int]:

@@ -10,12 +10,15 @@ written by ``clusternet.models.treatments`` ("policies.<key>"). Hooked into
 """
 from __future__ import annotations
 
+import re
+
 import numpy as np
 
 from clusternet import plotting
 from clusternet.report.tables import Table
 
 EVENT_PREFIX = "event["
+POLICY_IN_SOURCE = re.compile(r"policies\.(?!yaml\b)([a-z][a-z0-9_]*)")
 UNIFORM_DRAWS = 10_000
 
 
@@ -25,9 +28,9 @@ def policy_key(doc: dict) -> str | None:
     if key:
         return str(key)
     for block in (spec.get("options") or {}, (doc.get("extra") or {}).get("did") or {}):
-        src = str(block.get("source") or "")
-        if "policies." in src:
-            return src.split("policies.", 1)[1].split()[0].rstrip(":;,")
+        m = POLICY_IN_SOURCE.search(str(block.get("source") or ""))
+        if m:
+            return m.group(1)
     return None
 
 
@@ -70,10 +73,14 @@ def policy_items(b, h: dict) -> tuple[list[str], list]:
     keys = sorted({k for s in cited if s in docs and (k := policy_key(docs[s])) is not None})
     if not keys:
         return [], []
-    paragraphs, items = [], []
+    paragraphs: list[str] = []
+    items: list = []
     for key in keys:
         mine = {n: d for n, d in sorted(docs.items()) if policy_key(d) == key}
-        items.append(b.table(_att_table(b, h, key, mine)))
+        table = b.table(_att_table(b, h, key, mine))
+        # hypothesis sections show item captions, not paragraphs: the governing inference goes here
+        table.caption = _governing_text(h)
+        items.append(table)
         es = {n: d for n, d in mine.items() if _event_rows(d)}
         if es:
             fig, caption = _event_figure(b, h, es)
@@ -84,7 +91,6 @@ def policy_items(b, h: dict) -> tuple[list[str], list]:
                 fig, caption = _synth_figure(d)
                 items.append(b.figure(fig, f"{_safe(h['id'])}_{n}_synth", f"{h['id']}: synthetic control ({n})",
                                       [paths[n]], caption=caption))
-    paragraphs.append(_governing_text(h))
     return paragraphs, items
 
 
