@@ -40,33 +40,10 @@ from clusternet.report.inputs import ReportInputs, find_inputs, resolve_result
 from clusternet.report.regression import regression_table
 from clusternet.report.settings import ReportSettings, codebook_labels
 from clusternet.report.statistics import (artefact_table, correlation_table, descriptive_table, numeric_variables)
+from clusternet.report.sections import Item, Section
 from clusternet.report.tables import FORMATS, Table, to_html, write_table
 
 MAX_COLUMNS = 8  # columns per table of a model family before it is split
-
-
-@dataclass
-class Item:
-    kind: str  # table | figure
-    name: str
-    title: str
-    caption: str = ""
-    html: str = ""  # table fragment
-    image: str = ""  # data: URI of the PNG
-    files: list[str] = field(default_factory=list)
-    inputs: list[str] = field(default_factory=list)  # files it was made from (provenance), for items.json
-    number: str = ""  # T1, F1, ... in page order (set by package_links)
-    anchor: str = ""  # unique anchor of its entry in the replication package's list
-    source: str = ""  # "artefact": another stage's table, shown as that stage wrote it
-
-
-@dataclass
-class Section:
-    id: str
-    title: str
-    paragraphs: list[str] = field(default_factory=list)
-    items: list[Item] = field(default_factory=list)
-    hypothesis: dict | None = None
 
 
 @dataclass

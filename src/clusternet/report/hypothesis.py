@@ -255,7 +255,7 @@ def records_table(name: str, title: str, records: list[dict], b) -> Table:
 
 def hypothesis_sections(b, section_type) -> list:
     """Sections (``section_type`` = build.Section) of every hypothesis, deciding estimand first."""
-    from clusternet.report.build import Item
+    from clusternet.report.sections import Item
     from clusternet.report import html as html_report
 
     if b.inputs.verdicts is None:
