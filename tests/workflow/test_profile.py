@@ -24,7 +24,7 @@ def test_default_profile_carries_rerun_incomplete():
 
 
 def test_snakemake_picks_up_the_default_profile(tmp_path):
-    for name in ("Snakefile", "config", "workflow", "profiles", "environment.yml"):
+    for name in ("Snakefile", "config", "workflow", "profiles", "environment.yml", "src", "params.yaml"):
         src = ROOT / name
         (shutil.copytree if src.is_dir() else shutil.copy2)(src, tmp_path / name)
     proc = subprocess.run([str(BIN / "snakemake"), "--dry-run", "--quiet", "rules"], cwd=tmp_path,

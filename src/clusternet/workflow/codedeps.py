@@ -3,7 +3,9 @@
 A stage's code is what ``clusternet <sub-command>`` can import: the command's scaffolding (the
 package, :mod:`clusternet.cli.app` and what the domain CLIs import at module level) and the import
 closure of the stage's entry modules, imports inside functions included (an over-approximation:
-every module the stage *may* import). Each imported module brings its parent packages
+every module the stage *may* import; a string ``"clusternet.x.y:function"``, the estimator table's
+lazy import by name, and a string naming a module, e.g. for ``importlib.resources``, count as imports
+of ``clusternet.x.y``). Each imported module brings its parent packages
 (``__init__.py``) and the package's data files (templates, JSON schemas). Paths are relative to the
 repository root (``src/clusternet/...``), the form Snakemake inputs and dvc.yaml deps take.
 
@@ -12,11 +14,13 @@ imported (``CLUSTERNET_IMPORT_TRACE``)."""
 from __future__ import annotations
 
 import ast
+import re
 from functools import cache
 from pathlib import Path
 
 PACKAGE_DIR = Path(__file__).resolve().parents[1]          # .../src/clusternet
 REPO_PREFIX = Path("src") / PACKAGE_DIR.name                # as written in the DAG
+_LAZY = re.compile(rf"^{PACKAGE_DIR.name}(\.[A-Za-z_]\w*)+(:[A-Za-z_]\w*)?$")
 SCAFFOLD = ("clusternet", "clusternet.cli", "clusternet.cli.app", "clusternet.cli.common")
 
 
@@ -69,6 +73,12 @@ def _imports(module: str, top_level_only: bool) -> set[str]:
             for alias in node.names:
                 full = f"{base}.{alias.name}"
                 found.add(full if full in modules() else _resolve(base))
+    if not top_level_only:  # imports by name: "module:function" (the estimator table), a package
+        for node in ast.walk(tree):  # named for its data files (importlib.resources.files("clusternet.schemas"))
+            if isinstance(node, ast.Constant) and isinstance(node.value, str) and _LAZY.match(node.value):
+                name = node.value.split(":")[0]
+                if ":" in node.value or name in modules():
+                    found.add(_resolve(name))
     found.discard("")
     return found
 
