@@ -4,6 +4,21 @@
 # config section (the config hash in each table's provenance covers them all).
 
 
+# The simplified map geometries, parsed once (data/interim/geometry/china.json).
+rule geometry:
+    input:
+        stage_input("geometry"),
+        config=CONFIG,
+    output:
+        stage_output("geometry"),
+    log:
+        "logs/geometry.log",
+    conda:
+        CONDA_ENV
+    shell:
+        stage_shell("geometry")
+
+
 rule report:
     input:
         stage_input("report"),

@@ -95,7 +95,8 @@ _STAGES: tuple[Stage, ...] = (
           entry=("clusternet.network.stages:run_qap",), targets=("results/qap/artefacts.json",),
           note="indices.parquet is read only when a QAP matrix has source: indices; always an input so that "
                "the DAG does not depend on the config's contents"),
-    Stage("models", "models", ("models", "network", "codebook", "indicators"), _schemas("models"),
+    Stage("models", "models", ("models", "network", "codebook", "indicators", "policies"),
+          _schemas("models", "policies"),
           (_PANEL, _INDICES, _NODES, _WEIGHTS), ("results/models",), directories=frozenset({"results/models"}),
           entry=("clusternet.models.runner:run_models",)),
     Stage("weights", "weights", ("spatial",), _schemas("spatial"), (_PANEL,), (_WEIGHTS,),
@@ -127,6 +128,10 @@ _STAGES: tuple[Stage, ...] = (
           ("results/models", "results/spatial/models", _PANEL, _INDICES, _NODES, _WEIGHTS, "results/modes/models"),
           ("results/hypotheses/verdicts.json", "results/hypotheses/verdicts.md", "results/hypotheses/spec_curves"),
           directories=frozenset({"results/hypotheses/spec_curves"}), entry=("clusternet.hypotheses.stage:run",)),
+    # The maps' geometries (provinces, Taiwan, Hong Kong, Macau, the maritime line) parsed and
+    # simplified once from the boundary package (issue 19); the report reads this file.
+    Stage("geometry", "geometry", (), (), (), ("data/interim/geometry/china.json",),
+          entry=("clusternet.report.cli:run_geometry",)),
     # The report reads every final output of the other stages (added in `stage_inputs`) and every
     # config section (the config hash in each table's provenance covers them all).
     Stage("report", "report", ("*",), _schemas("report"), (),
