@@ -248,7 +248,7 @@ def truth(p: Parameters, W: np.ndarray, v: dict, adopt: dict, sample_years: tupl
         "h_m5_threshold": {"gamma": p.gamma, "dig_finance_index_regime1": p.kappa_low,
                            "dig_finance_index_regime2": p.kappa_high},
         "sdm_invention_queen": {"rho": p.rho, "dig_finance_index": p.beta_sdm,
-                                "W_dig_finance_index": p.theta_sdm, "direct": sdm["direct"],
+                                "W*dig_finance_index": p.theta_sdm, "direct": sdm["direct"],
                                 "indirect": sdm["indirect"], "total": sdm["total"]},
         "sim_mediation": {"indirect_effect": p.a_path * p.b_path, "direct_effect": p.direct,
                           "total_effect": p.direct + p.a_path * p.b_path, "a_path": p.a_path, "b_path": p.b_path},
