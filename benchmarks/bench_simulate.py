@@ -105,7 +105,7 @@ def run(size: int, reps: int, spatial_reps: int, seed: int, params: Parameters) 
                 wobj = SpatialWeights(tuple(codes), sp.csr_matrix(W), {"name": "queen", "normalise": "row"})
                 doc = fit_specification(data, sdm, section="spatial", weights=wobj)
             coef = {c["name"]: c for c in doc["coefficients"]}
-            for term in ("rho", "dig_finance_index", "W_dig_finance_index"):
+            for term in ("rho", "dig_finance_index", "W*dig_finance_index"):
                 if term in coef:
                     c = coef[term]
                     rows.setdefault(("sdm_invention_queen", term), []).append(

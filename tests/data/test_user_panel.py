@@ -231,3 +231,15 @@ def test_config_errors(tmp_path):
     files = [{"path": "${NOT_SET_ANYWHERE_17}/x.csv", "layout": "variable_wide", "region": {"column": "c"}, **CPI}]
     with pytest.raises(ConfigError, match="NOT_SET_ANYWHERE_17"):
         build_panel(_project(tmp_path, files))
+
+
+def test_region_outside_the_configured_codes_is_named(tmp_path):
+    v = _values()
+    frame = pd.DataFrame({"city": v["code"].map(NAMES), "year": v["year"], "revenue": v["revenue_wan"],
+                          "cpi": v["cpi"]})
+    frame = pd.concat([frame, pd.DataFrame({"city": ["蚌埠市"], "year": [2016], "revenue": [1.0e6], "cpi": [101.0]})])
+    path = _write(frame, tmp_path / "city.csv")
+    config = _project(tmp_path, [{"path": str(path), "layout": "region_year", "region": {"column": "city"},
+                                  "year": {"column": "year"}, "columns": {"revenue": REVENUE, "cpi": CPI}}])
+    with pytest.raises(DataError, match=r"region 340300 is not among the configured regions"):
+        build_panel(config)

@@ -59,7 +59,7 @@ AGGREGATE = 0  # code returned for aggregate rows
 def _known() -> dict[str, int]:
     """Every accepted spelling (after space removal) -> code; aggregates -> 0."""
     known: dict[str, int] = {name: AGGREGATE for name in AGGREGATES}
-    for r in regions():
+    for r in _registry.registry("province"):  # all 31, also when config.yaml regions.codes keeps fewer
         known[r.short_zh] = r.code
         known[r.name_zh] = r.code
         known[_SPACES.sub("", r.name_en).lower()] = r.code
@@ -207,8 +207,9 @@ def _lower_code(name) -> int | None:
 
 
 def _active_or_none(code: int) -> int | None:
-    """A code of the active subset (or a former code / aggregate); None for a region left out."""
-    if code == AGGREGATE or code in _registry.by_code():
+    """A code of the level (or a former code / aggregate); a region outside ``regions.codes`` is
+    still recognised, so that the caller can say so instead of calling the name unknown."""
+    if code == AGGREGATE or code in {r.code for r in _registry.registry(_registry.active_level())}:
         return code
     from clusternet.data.crosswalk import is_former_code
 
