@@ -388,6 +388,41 @@ def _check_lee_yu(W: sp.csr_matrix, effects: str, lee_yu: bool):
                               "(normalise: row in config/spatial.yaml), or set lee_yu: false")
 
 
+@dataclass(frozen=True)
+class EffectiveSample:
+    """Sample sizes after the Lee-Yu transformation: T* = T-1 with individual effects, N* = N-1 with
+    time effects, and c = 1 where the log-likelihood gains the -c·log(1-δ) term (time effects)."""
+    corr: bool
+    T_eff: int
+    N_eff: int
+    c: float
+
+    @property
+    def n_eff(self) -> int:
+        return self.N_eff * self.T_eff
+
+
+def effective_sample(W: sp.csr_matrix, effects: str, lee_yu: bool, T: int, N: int) -> EffectiveSample:
+    """Checks the effects and W for the Lee-Yu transformation; the effective sample sizes."""
+    if effects not in EFFECTS:
+        raise ConfigError(f"effects {effects!r}: one of {', '.join(EFFECTS)}")
+    _check_lee_yu(W, effects, lee_yu)
+    corr = lee_yu and effects != "none"
+    sample = EffectiveSample(corr, T - 1 if corr and effects in ("individual", "twoway") else T,
+                             N - 1 if corr and effects in ("time", "twoway") else N,
+                             1.0 if corr and effects in ("time", "twoway") else 0.0)
+    if sample.n_eff <= 0:
+        raise DataError(f"too few observations: N={N}, T={T} with {effects} effects")
+    return sample
+
+
+def design_with_constant(panel: SpatialPanel, effects: str) -> tuple[np.ndarray, list[str]]:
+    """The (T, N, k) regressors and their names, with a constant when the model has no effects."""
+    if effects == "none":
+        return np.concatenate([np.ones((*panel.y.shape, 1)), panel.X], axis=2), ["const", *panel.x_names]
+    return panel.X, list(panel.x_names)
+
+
 def fit_spatial_panel(panel: SpatialPanel, model: str, effects: str = "individual", lee_yu: bool = True,
                       logdet: str = "auto", seed: int = 0, tol: float = 1e-14, mc_order: int = 50,
                       mc_probes: int = 50, traces: str = "auto", trace_probes: int = 100) -> SpatialPanelResult:
@@ -402,24 +437,11 @@ def fit_spatial_panel(panel: SpatialPanel, model: str, effects: str = "individua
         raise ConfigError(f"traces {traces!r}: one of {', '.join(TRACES)}")
     if model not in MODELS:
         raise ConfigError(f"spatial model {model!r}: one of {', '.join(MODELS)}")
-    if effects not in EFFECTS:
-        raise ConfigError(f"effects {effects!r}: one of {', '.join(EFFECTS)}")
     W = panel.W
     T, N = panel.y.shape
-    _check_lee_yu(W, effects, lee_yu)
-    corr = lee_yu and effects != "none"
-    T_eff = T - 1 if corr and effects in ("individual", "twoway") else T
-    N_eff = N - 1 if corr and effects in ("time", "twoway") else N
-    c = 1.0 if corr and effects in ("time", "twoway") else 0.0
-    n_eff = N_eff * T_eff
-    if n_eff <= 0:
-        raise DataError(f"too few observations: N={N}, T={T} with {effects} effects")
-
-    X = panel.X
-    names = list(panel.x_names)
-    if effects == "none":
-        X = np.concatenate([np.ones((T, N, 1)), X], axis=2)
-        names = ["const"] + names
+    sample = effective_sample(W, effects, lee_yu, T, N)
+    corr, T_eff, c, n_eff = sample.corr, sample.T_eff, sample.c, sample.n_eff
+    X, names = design_with_constant(panel, effects)
     if model in DURBIN_MODELS:
         WX = lag(W, panel.X)
         X = np.concatenate([X, WX], axis=2)

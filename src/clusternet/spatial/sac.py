@@ -34,9 +34,9 @@ from dataclasses import dataclass
 import numpy as np
 from scipy import optimize
 
-from clusternet.errors import ConfigError, DataError, EstimationError
-from clusternet.spatial.models import (EFFECTS, LogDet, SpatialPanel, SpatialPanelResult, check_lee_yu, demean,
-                                       lag, ols)
+from clusternet.errors import EstimationError
+from clusternet.spatial.models import (LogDet, SpatialPanel, SpatialPanelResult, demean, design_with_constant,
+                                       effective_sample, lag, ols)
 from clusternet.spatial.random_effects import hessian_of_score, vcov_from_hessian
 
 GRID = 15
@@ -79,23 +79,11 @@ class SACResult:
 def fit_sac(panel: SpatialPanel, effects: str = "individual", lee_yu: bool = True, logdet: str = "auto",
             seed: int = 0) -> SACResult:
     """Fit the SAC/SARAR fixed-effects panel model by ML (see the module docstring)."""
-    if effects not in EFFECTS:
-        raise ConfigError(f"effects {effects!r}: one of {', '.join(EFFECTS)}")
     W = panel.W
     T, N = panel.y.shape
-    check_lee_yu(W, effects, lee_yu)
-    corr = lee_yu and effects != "none"
-    T_eff = T - 1 if corr and effects in ("individual", "twoway") else T
-    N_eff = N - 1 if corr and effects in ("time", "twoway") else N
-    c = 1.0 if corr and effects in ("time", "twoway") else 0.0
-    n_eff = N_eff * T_eff
-    if n_eff <= 0:
-        raise DataError(f"too few observations: N={N}, T={T} with {effects} effects")
-    X = panel.X
-    names = list(panel.x_names)
-    if effects == "none":
-        X = np.concatenate([np.ones((T, N, 1)), X], axis=2)
-        names = ["const"] + names
+    sample = effective_sample(W, effects, lee_yu, T, N)
+    corr, T_eff, c, n_eff = sample.corr, sample.T_eff, sample.c, sample.n_eff
+    X, names = design_with_constant(panel, effects)
     k = X.shape[2]
     Wy_raw = lag(W, panel.y)
     yt = demean(panel.y, effects).reshape(-1)
