@@ -22,6 +22,9 @@ PACKAGE_DIR = Path(__file__).resolve().parents[1]          # .../src/clusternet
 REPO_PREFIX = Path("src") / PACKAGE_DIR.name                # as written in the DAG
 _LAZY = re.compile(rf"^{PACKAGE_DIR.name}(\.[A-Za-z_]\w*)+(:[A-Za-z_]\w*)?$")
 SCAFFOLD = ("clusternet", "clusternet.cli", "clusternet.cli.app", "clusternet.cli.common")
+# What every stage sub-command runs before its own code (cli.app._start_stage): the config loader
+# and the region level of the run (issue 17), with everything they import.
+STAGE_START = ("clusternet.config", "clusternet.data.regions")
 
 
 def _module_name(path: Path) -> str:
@@ -118,7 +121,7 @@ def _data_files(package_dir: Path) -> list[Path]:
 
 def stage_modules(entry) -> set[str]:
     roots = [e.split(":")[0] for e in entry]
-    return closure(SCAFFOLD, top_level_only=True) | closure(roots)
+    return closure(SCAFFOLD, top_level_only=True) | closure(STAGE_START) | closure(roots)
 
 
 def code_dependencies(entry) -> list[str]:
