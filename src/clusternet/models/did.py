@@ -71,6 +71,20 @@ def adoption_series(frame: pd.DataFrame, spec: dict, opts: dict) -> pd.Series:
     return frame[entity].astype(int).map(mapping).astype(float)
 
 
+def staggered_long_sample(data: pd.DataFrame, spec: dict, opts: dict):
+    """The long-data inputs shared by the staggered estimators taking one row per entity-period
+    (did_sa, did_imputation): ``(frame, dropped, y_name, controls, common, cohort_series, arrays)``
+    with ``arrays = (y, entity, time, cohort, X or None)`` in the estimators' argument order."""
+    y_name = single_outcome_name(spec)
+    controls = as_list(spec.get("controls"))
+    common = common_args(spec)
+    frame, dropped = prepare_sample(data, spec, [y_name, *controls], opts["missing"])
+    cohort = adoption_series(frame, spec, opts)
+    arrays = (frame[y_name].to_numpy(float), frame[common["entity"]].to_numpy(), frame[common["time"]].to_numpy(),
+              cohort.to_numpy(), frame[controls].to_numpy(float) if controls else None)
+    return frame, dropped, y_name, controls, common, cohort, arrays
+
+
 def balanced_sample(data: pd.DataFrame, spec: dict, columns: list[str], missing: str) -> tuple[pd.DataFrame, list]:
     """The used columns for estimators that need a balanced panel. ``missing: error`` (default)
     stops at a missing value; ``missing: drop_entities`` drops every entity with a missing

@@ -173,25 +173,16 @@ IMPUTATION_OPTIONS = {"adoption_years": None, "anticipation": 0, "se": "bjs", "p
 def fit_did_imputation(data: pd.DataFrame, spec: dict) -> dict:
     """The ``did_imputation`` estimator of config/models.yaml (options: adoption_years,
     anticipation, se bjs|gardner, pretrend_leads, missing, source)."""
-    from clusternet.models.did import cohort_sizes, adoption_series
-    from clusternet.models.mechanisms import (
-        as_list, common_args, prepare_sample, single_outcome_name, spec_ci_level, spec_name, spec_options,
-    )
+    from clusternet.models.did import cohort_sizes, staggered_long_sample
+    from clusternet.models.mechanisms import spec_ci_level, spec_name, spec_options
     from clusternet.results import coefficient_table, make_result
 
     opts = spec_options(spec, IMPUTATION_OPTIONS)
     if opts["se"] not in ("bjs", "gardner"):
         raise ConfigError(f"specification {spec_name(spec)!r}: options.se must be bjs or gardner, got {opts['se']!r}")
-    yname = single_outcome_name(spec)
-    controls = as_list(spec.get("controls"))
-    common = common_args(spec)
-    frame, dropped = prepare_sample(data, spec, [yname, *controls], opts["missing"])
-    gser = adoption_series(frame, spec, opts)
+    frame, dropped, yname, controls, common, gser, arrays = staggered_long_sample(data, spec, opts)
     try:
-        res = imputation(frame[yname].to_numpy(float), frame[common["entity"]].to_numpy(),
-                         frame[common["time"]].to_numpy(), gser.to_numpy(),
-                         frame[controls].to_numpy(float) if controls else None,
-                         anticipation=opts["anticipation"], pretrend_leads=int(opts["pretrend_leads"]))
+        res = imputation(*arrays, anticipation=opts["anticipation"], pretrend_leads=int(opts["pretrend_leads"]))
     except (ConfigError, EstimationError) as exc:
         raise type(exc)(f"specification {spec_name(spec)!r}: {exc}") from exc
     level = spec_ci_level(spec)

@@ -115,22 +115,14 @@ SA_OPTIONS = {"adoption_years": None, "control": "never", "source": None, "missi
 def fit_did_sa(data: pd.DataFrame, spec: dict) -> dict:
     """The ``did_sa`` estimator of config/models.yaml (options: adoption_years, control
     never|last, missing error|drop, source)."""
-    from clusternet.models.did import cohort_sizes, adoption_series, event_name
-    from clusternet.models.mechanisms import (
-        as_list, common_args, prepare_sample, single_outcome_name, spec_ci_level, spec_name, spec_options,
-    )
+    from clusternet.models.did import cohort_sizes, event_name, staggered_long_sample
+    from clusternet.models.mechanisms import spec_ci_level, spec_name, spec_options
     from clusternet.results import coefficient_table, make_result
 
     opts = spec_options(spec, SA_OPTIONS)
-    yname = single_outcome_name(spec)
-    controls = as_list(spec.get("controls"))
-    common = common_args(spec)
-    frame, dropped = prepare_sample(data, spec, [yname, *controls], opts["missing"])
-    gser = adoption_series(frame, spec, opts)
+    frame, dropped, yname, controls, common, gser, arrays = staggered_long_sample(data, spec, opts)
     try:
-        res = sun_abraham(frame[yname].to_numpy(float), frame[common["entity"]].to_numpy(),
-                          frame[common["time"]].to_numpy(), gser.to_numpy(),
-                          frame[controls].to_numpy(float) if controls else None, control=opts["control"])
+        res = sun_abraham(*arrays, control=opts["control"])
     except (ConfigError, EstimationError) as exc:
         raise type(exc)(f"specification {spec_name(spec)!r}: {exc}") from exc
     level = spec_ci_level(spec)

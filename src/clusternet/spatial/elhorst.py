@@ -38,20 +38,14 @@ import numpy as np
 
 from clusternet.errors import ConfigError
 from clusternet.models.inference import chi2_test
-from clusternet.spatial.models import (DURBIN_MODELS, LogDet, SpatialPanel, SpatialPanelResult, demean,
-                                       fit_spatial_panel, lag, ols)
+from clusternet.spatial.models import (LogDet, SpatialPanel, SpatialPanelResult, demean,
+                                       fit_spatial_panel, lag, ols, regressors)
 
 CONVENTIONS = ("clusternet", "elhorst_bc0", "elhorst_bc1")
 
 
 def _design(panel: SpatialPanel, model: str, effects: str):
-    T, N = panel.y.shape
-    X = panel.X
-    if effects == "none":
-        X = np.concatenate([np.ones((T, N, 1)), X], axis=2)
-    if model in DURBIN_MODELS:
-        X = np.concatenate([X, lag(panel.W, panel.X)], axis=2)
-    return demean(X, effects), demean(panel.y, effects)
+    return demean(regressors(panel, model, effects), effects), demean(panel.y, effects)
 
 
 def elhorst_information(panel: SpatialPanel, model: str, effects: str, b: np.ndarray, rho: float,

@@ -21,24 +21,14 @@ import numpy as np
 
 from clusternet.errors import EstimationError
 from clusternet.models.inference import chi2_p_value, test_row
-from clusternet.spatial.models import DURBIN_MODELS, LAG_MODELS, SpatialPanel, SpatialPanelResult, demean, lag
-
-
-def _regressors(panel: SpatialPanel, model: str, effects: str) -> np.ndarray:
-    T, N = panel.y.shape
-    X = panel.X
-    if effects == "none":
-        X = np.concatenate([np.ones((T, N, 1)), X], axis=2)
-    if model in DURBIN_MODELS:
-        X = np.concatenate([X, lag(panel.W, panel.X)], axis=2)
-    return X
+from clusternet.spatial.models import LAG_MODELS, SpatialPanel, SpatialPanelResult, demean, lag, regressors
 
 
 def fit_statistics(panel: SpatialPanel, res: SpatialPanelResult) -> dict:
     """{"r2", "corr2"} and the fixed-effect estimates {"intercept", "spatial", "time"} (lists of
     {id, estimate, t}) where the model has them."""
     T, N = panel.y.shape
-    X = _regressors(panel, res.model, res.effects)
+    X = regressors(panel, res.model, res.effects)
     k = X.shape[2]
     lagged = res.model in LAG_MODELS
     b = res.params[:k]

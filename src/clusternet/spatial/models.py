@@ -423,6 +423,15 @@ def design_with_constant(panel: SpatialPanel, effects: str) -> tuple[np.ndarray,
     return panel.X, list(panel.x_names)
 
 
+def regressors(panel: SpatialPanel, model: str, effects: str) -> np.ndarray:
+    """The (T, N, k) regressors of the likelihood before demeaning: X (with a constant when the model
+    has no effects), then WX for the Durbin models."""
+    X, _ = design_with_constant(panel, effects)
+    if model in DURBIN_MODELS:
+        X = np.concatenate([X, lag(panel.W, panel.X)], axis=2)
+    return X
+
+
 def fit_spatial_panel(panel: SpatialPanel, model: str, effects: str = "individual", lee_yu: bool = True,
                       logdet: str = "auto", seed: int = 0, tol: float = 1e-14, mc_order: int = 50,
                       mc_probes: int = 50, traces: str = "auto", trace_probes: int = 100) -> SpatialPanelResult:
