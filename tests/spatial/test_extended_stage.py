@@ -105,3 +105,20 @@ def test_dynamic_model_through_the_registry():
     assert names[:2] == ["y_lag", "W*y_lag"] and names[-1] == "rho"
     assert set(spatial_effects(doc)) == {"x1", "x2"}
     assert doc["n_periods"] == 4  # the first period is the initial condition
+
+
+def test_bias_corrected_dynamic_model_through_the_registry():
+    from clusternet import estimators
+    from clusternet.results import validate_result
+    from clusternet.spatial.weights import build_weights
+
+    W = build_weights("q", {"type": "queen", "islands": {"rule": "nearest"}})
+    spec = {"name": "d", "model": "sar_dynamic", "y": "y", "x": ["x1", "x2"], "effects": ["entity", "time"],
+            "seed": 1, "options": {"bias_correction": True}}
+    doc = estimators.get("sar_dynamic")(synthetic_panel(), spec, weights=W)
+    doc["provenance"] = {"code_version": "test", "inputs": {}}
+    validate_result(doc)
+    assert doc["covariance"]["options"]["bias_correction"] == "yu_de_jong_lee"
+    assert any("Yu-de Jong-Lee" in n for n in doc["extra"]["spatial"]["notes"])
+    plain = estimators.get("sar_dynamic")(synthetic_panel(), dict(spec, options={}), weights=W)
+    assert [r["estimate"] for r in plain["coefficients"]] != [r["estimate"] for r in doc["coefficients"]]

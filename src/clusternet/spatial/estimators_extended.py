@@ -13,9 +13,10 @@ effects and add the spatial Hausman test FE vs RE).
 SAC specifications: ``effects`` as for the core models (default two-way); options ``lee_yu``,
 ``logdet``, ``effects_draws``, ``effects_inference``.
 
-Dynamic specifications (``sar_dynamic``, ``sdm_dynamic``; clusternet.spatial.dynamic, uncorrected
-QML): ``effects`` as for the core models; options ``lee_yu``, ``logdet``, ``spacetime_lag``
-(default true: W y_{t-1} besides y_{t-1}). ``extra.spatial.effects.variables`` holds the short-run
+Dynamic specifications (``sar_dynamic``, ``sdm_dynamic``; clusternet.spatial.dynamic): ``effects``
+as for the core models; options ``lee_yu``, ``logdet``, ``spacetime_lag`` (default true: W y_{t-1}
+besides y_{t-1}), ``bias_correction`` (default false: the uncorrected QML; true: the Yu, de Jong &
+Lee 2008 bias-corrected QML, individual or two-way effects, ``lee_yu`` then unused). ``extra.spatial.effects.variables`` holds the short-run
 effects (what the report's table shows), ``extra.spatial.long_run_effects`` the long-run ones.
 """
 from __future__ import annotations
@@ -35,7 +36,7 @@ from clusternet.spatial.weights import SpatialWeights
 
 RE_OPTION_KEYS = {"logdet", "effects_draws", "effects_inference", "lee_yu", "hausman"}
 SAC_OPTION_KEYS = {"lee_yu", "logdet", "effects_draws", "effects_inference"}
-DYNAMIC_OPTION_KEYS = {"lee_yu", "logdet", "spacetime_lag"}
+DYNAMIC_OPTION_KEYS = {"lee_yu", "logdet", "spacetime_lag", "bias_correction"}
 # every key of the extended models (tests/models/test_specs.py: with the core keys = the schema)
 OPTION_KEYS = RE_OPTION_KEYS | SAC_OPTION_KEYS | DYNAMIC_OPTION_KEYS
 
@@ -145,7 +146,7 @@ def _make_dynamic(model: str):
         ci = float(spec.get("ci_level", 0.95))
         spacetime = bool(opts.get("spacetime_lag", True))
         dyn = fit_dynamic(panel, model, eff, lee_yu=bool(opts.get("lee_yu", True)), logdet=opts.get("logdet", "auto"),
-                          seed=seed, spacetime=spacetime)
+                          seed=seed, spacetime=spacetime, bias_correction=bool(opts.get("bias_correction", False)))
         res = dyn.core
         effects = dynamic_effects(dyn, panel.W, ci_level=ci, spacetime=spacetime)
         rows = coefficient_table(res.names, res.params, res.std_errors, ci_level=ci)
@@ -156,7 +157,9 @@ def _make_dynamic(model: str):
                      "stable": "yes" if dyn.stable else "no", "max_eigenvalue_modulus": dyn.max_modulus}
         return make_result(
             model=f"spatial.{model}_dynamic", dependent=res.y_name, coefficients=rows,
-            covariance={"type": "ml_information", "options": {"lee_yu": res.lee_yu}},
+            covariance={"type": "ml_information",
+                        "options": {"lee_yu": res.lee_yu,
+                                    **({"bias_correction": "yu_de_jong_lee"} if opts.get("bias_correction") else {})}},
             nobs=res.nobs, n_entities=res.N, n_periods=res.T,
             effects={"entity": eff in ("individual", "twoway"), "time": eff in ("time", "twoway")},
             fit=fit_block, tests=[],
@@ -171,8 +174,8 @@ def _make_dynamic(model: str):
         )
 
     fit.__name__ = f"fit_{model}_dynamic"
-    fit.__doc__ = (f"Dynamic spatial panel {model.upper()} with fixed effects, uncorrected QML "
-                   "(clusternet.spatial.dynamic).")
+    fit.__doc__ = (f"Dynamic spatial panel {model.upper()} with fixed effects, QML, optionally Yu-de Jong-Lee "
+                   "bias-corrected (clusternet.spatial.dynamic).")
     return fit
 
 
