@@ -90,6 +90,9 @@ ESTIMATORS: Mapping[str, Estimator] = _rows(
     Estimator("sac", "spatial", "clusternet.spatial.estimators_extended:fit_sac_spec"),
     Estimator("sar_dynamic", "spatial", "clusternet.spatial.estimators_extended:fit_sar_dynamic"),
     Estimator("sdm_dynamic", "spatial", "clusternet.spatial.estimators_extended:fit_sdm_dynamic"),
+    Estimator("sem_kkp", "spatial", "clusternet.spatial.estimators_extended:fit_sem_kkp"),
+    Estimator("sem_gspre", "spatial", "clusternet.spatial.estimators_extended:fit_sem_gspre"),
+    Estimator("sem_kkp_gm", "spatial", "clusternet.spatial.estimators_extended:fit_sem_kkp_gm"),
 )
 
 

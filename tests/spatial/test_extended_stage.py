@@ -122,3 +122,45 @@ def test_bias_corrected_dynamic_model_through_the_registry():
     assert any("Yu-de Jong-Lee" in n for n in doc["extra"]["spatial"]["notes"])
     plain = estimators.get("sar_dynamic")(synthetic_panel(), dict(spec, options={}), weights=W)
     assert [r["estimate"] for r in plain["coefficients"]] != [r["estimate"] for r in doc["coefficients"]]
+
+
+def test_spatial_random_effects_error_models_in_the_stage_and_the_fit_cli(project, tmp_path):  # noqa: F811
+    from clusternet.cli.app import main
+    from clusternet.report.extras import spatial_effects
+
+    path = project / "config" / "spatial.yaml"
+    section = yaml.safe_load(path.read_text())
+    section["models"]["specifications"] = [
+        {"name": "kkp", "model": "sem_kkp", "y": "y", "x": ["x1", "x2"], "effects": ["entity"],
+         "options": {"effects_draws": 50}},
+        {"name": "kkp_gm", "model": "sem_kkp_gm", "y": "y", "x": ["x1", "x2"], "effects": ["entity"],
+         "options": {"effects_draws": 50}},
+        {"name": "dyn_bc", "model": "sar_dynamic", "y": "y", "x": ["x1", "x2"], "effects": ["entity"],
+         "options": {"bias_correction": True}},
+    ]
+    path.write_text(yaml.safe_dump(section))
+    config = load_config(project / "config" / "config.yaml")
+    run_weights(config)
+    run_spatial_models(config)
+    docs = {n: read_json(project / "results" / "spatial" / "models" / f"{n}.json") for n in ("kkp", "kkp_gm", "dyn_bc")}
+    assert docs["kkp"]["model"] == "spatial.sem_kkp" and docs["kkp_gm"]["model"] == "spatial.sem_kkp_gm"
+    assert docs["dyn_bc"]["covariance"]["options"]["bias_correction"] == "yu_de_jong_lee"
+    for doc in docs.values():
+        eff = spatial_effects(doc)  # what the report's spatial-effects table reads
+        assert set(eff) == {"x1", "x2"} and set(eff["x1"]) == {"direct", "indirect", "total"}
+    x1 = next(r for r in docs["kkp"]["coefficients"] if r["name"] == "x1")
+    assert docs["kkp"]["extra"]["spatial"]["effects"]["variables"]["x1"]["direct"]["estimate"] == \
+        pytest.approx(x1["estimate"], rel=1e-12)  # SEM: direct = beta
+
+    data_file = project / "data" / "processed" / "panel.parquet"
+    argv = ["fit", "--data", str(data_file), "--model", "sem_kkp", "--y", "y", "--x", "x1", "x2",
+            "--weights", str(project / "data" / "interim" / "weights" / "queen.npz"), "--effects", "entity",
+            "--option", "effects_draws=50",
+            "--name", "kkp", "--out", str(tmp_path / "fit.json"), "--config", str(project / "config" / "config.yaml")]
+    assert main(argv) == 0
+    fit_doc = read_json(tmp_path / "fit.json")
+    stage = dict(docs["kkp"])
+    for doc in (stage, fit_doc):
+        doc.pop("provenance")
+        doc.pop("spec")
+    assert fit_doc == stage

@@ -13,6 +13,11 @@ effects and add the spatial Hausman test FE vs RE).
 SAC specifications: ``effects`` as for the core models (default two-way); options ``lee_yu``,
 ``logdet``, ``effects_draws``, ``effects_inference``.
 
+Spatial random-effects error models (``sem_kkp``, ``sem_gspre`` by ML, ``sem_kkp_gm`` by KKP's GM +
+FGLS; clusternet.spatial.gspre): ``effects`` must be ``[entity]`` (random individual effects, an
+intercept); options ``logdet``, ``effects_draws``, ``effects_inference``. The error models' effects are
+direct = β, indirect = 0.
+
 Dynamic specifications (``sar_dynamic``, ``sdm_dynamic``; clusternet.spatial.dynamic): ``effects``
 as for the core models; options ``lee_yu``, ``logdet``, ``spacetime_lag`` (default true: W y_{t-1}
 besides y_{t-1}), ``bias_correction`` (default false: the uncorrected QML; true: the Yu, de Jong &
@@ -36,9 +41,10 @@ from clusternet.spatial.weights import SpatialWeights
 
 RE_OPTION_KEYS = {"logdet", "effects_draws", "effects_inference", "lee_yu", "hausman"}
 SAC_OPTION_KEYS = {"lee_yu", "logdet", "effects_draws", "effects_inference"}
+GSPRE_OPTION_KEYS = {"logdet", "effects_draws", "effects_inference"}
 DYNAMIC_OPTION_KEYS = {"lee_yu", "logdet", "spacetime_lag", "bias_correction"}
 # every key of the extended models (tests/models/test_specs.py: with the core keys = the schema)
-OPTION_KEYS = RE_OPTION_KEYS | SAC_OPTION_KEYS | DYNAMIC_OPTION_KEYS
+OPTION_KEYS = RE_OPTION_KEYS | SAC_OPTION_KEYS | DYNAMIC_OPTION_KEYS | GSPRE_OPTION_KEYS
 
 
 def _panel(data: pd.DataFrame, spec: dict, weights):
@@ -103,6 +109,56 @@ def _make_re(model: str):
 fit_sar_re = _make_re("sar")
 fit_sdm_re = _make_re("sdm")
 fit_sem_re = _make_re("sem")
+
+
+def _make_gspre(model: str):
+    def fit(data: pd.DataFrame, spec: dict, weights: SpatialWeights | None = None) -> dict:
+        from clusternet.spatial.gspre import fit_gspre, fit_kkp_gm
+
+        spec = dict(spec, model=model)
+        opts = checked_options(spec.get("options"), GSPRE_OPTION_KEYS, spec=spec)
+        eff = effects_kind(dict(spec, effects=spec.get("effects", ["entity"])))
+        if eff != "individual":
+            raise ConfigError(f"specification {spec.get('name')!r}: model {model} has random individual effects; "
+                              f"set effects: [entity] (got {spec.get('effects')})")
+        panel, W = _panel(data, spec, weights)
+        seed = spec_seed(spec)
+        ci = float(spec.get("ci_level", 0.95))
+        logdet = opts.get("logdet", "auto")
+        logdet = "eigen" if logdet == "auto" else logdet
+        res = fit_kkp_gm(panel) if model == "sem_kkp_gm" else fit_gspre(panel, model.split("_")[1], logdet=logdet)
+        impacts = _effects(res.effects_view(), panel.W, opts, seed, ci)
+        se = res.std_errors
+        rows = coefficient_table(res.names, res.params, np.where(np.isfinite(se), se, np.nan), ci_level=ci)
+        k = len(res.params) + 2
+        fit_block = {"sigma2": res.sigma2, "sigma2_mu": res.sigma2_mu, "n_effective": res.nobs,
+                     "max_abs_score": res.max_abs_score}
+        if res.loglik is not None:
+            fit_block.update(loglik=res.loglik, aic=-2 * res.loglik + 2 * k, bic=-2 * res.loglik + np.log(res.nobs) * k)
+        ml = model != "sem_kkp_gm"
+        return make_result(
+            model=f"spatial.{model}", dependent=res.y_name, coefficients=rows,
+            covariance={"type": "ml_information" if ml else "unadjusted",
+                        "options": {"information": "observed (numerical Hessian of the log-likelihood)"} if ml
+                        else {"estimator": "KKP initial GM, then FGLS"}},
+            nobs=res.nobs, n_entities=res.N, n_periods=res.T,
+            effects={"entity": False, "time": False},
+            fit=fit_block, tests=[],
+            extra={"spatial": {"weights": W.meta.get("name", ""), "weights_checks": W.checks(),
+                               "fixed_effects": "none", "random_effects": "individual", "lee_yu": False,
+                               "logdet": logdet, "effects": impacts, "notes": res.notes}},
+            vcov={"names": res.names, "matrix": np.where(np.isfinite(res.vcov), res.vcov, 0.0).tolist()},
+            spec=spec, provenance={}, label=str(spec.get("label", spec.get("name", ""))), ci_level=ci,
+        )
+
+    fit.__name__ = f"fit_{model}"
+    fit.__doc__ = f"Spatial random-effects error model {model} (clusternet.spatial.gspre)."
+    return fit
+
+
+fit_sem_kkp = _make_gspre("sem_kkp")
+fit_sem_gspre = _make_gspre("sem_gspre")
+fit_sem_kkp_gm = _make_gspre("sem_kkp_gm")
 
 
 def fit_sac_spec(data: pd.DataFrame, spec: dict, weights: SpatialWeights | None = None) -> dict:
