@@ -21,8 +21,9 @@ direct = β, indirect = 0.
 Dynamic specifications (``sar_dynamic``, ``sdm_dynamic``; clusternet.spatial.dynamic): ``effects``
 as for the core models; options ``lee_yu``, ``logdet``, ``spacetime_lag`` (default true: W y_{t-1}
 besides y_{t-1}), ``bias_correction`` (default false: the uncorrected QML; true: the Yu, de Jong &
-Lee 2008 bias-corrected QML, individual or two-way effects, ``lee_yu`` then unused). ``extra.spatial.effects.variables`` holds the short-run
-effects (what the report's table shows), ``extra.spatial.long_run_effects`` the long-run ones.
+Lee 2008 bias-corrected QML, individual or two-way effects, ``lee_yu`` then unused).
+``extra.spatial.effects.variables`` holds the short-run effects (what the report's table shows),
+``extra.spatial.long_run_effects`` the long-run ones.
 """
 from __future__ import annotations
 

@@ -113,10 +113,10 @@ class _Likelihood:
 
     def profile(self, lam_mu, lam_nu, psi):
         """(β, σ², ℓ) at (λ₁, λ₂, ψ), β by GLS."""
-        N, T, k = self.N, self.T, self.k
+        T, k = self.T, self.k
         B2, A2, V = self._mats(lam_mu, lam_nu, psi)
         Vi = np.linalg.inv(V)
-        Xt2, yt2 = self.Xt.reshape(-1, k), self.yt.reshape(-1)
+        Xt2 = self.Xt.reshape(-1, k)
         AX = np.einsum("ij,tjk->tik", A2, self.Xt).reshape(-1, k)
         Ay = (A2 @ self.yt.T).T.reshape(-1)
         XX = Xt2.T @ AX + T * self.Xbar.T @ Vi @ self.Xbar
