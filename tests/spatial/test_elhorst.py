@@ -3,8 +3,8 @@ log-likelihood and bias-corrected direct estimator, each checked against a trans
 MATLAB formulas (sar_panel_FE.m, LMsarsem_panel.m, f2_sarpanel.m of his spatial panel code) in
 stacked NT-vector form written here, and against the core where the conventions coincide.
 
-Published cigarette-demand numbers are NOT reproduced here (the Baltagi Cigar data and Elhorst's
-Spat-Sym-US matrix are not available offline): see docs/spatial.md."""
+Published numbers on the cigarette-demand panel (SDPDmod's printout, which uses his information
+matrix) are in test_cigar_published.py; his own printed tables are not reproduced: see docs/spatial.md."""
 from __future__ import annotations
 
 import numpy as np
