@@ -117,18 +117,26 @@ def test_kkp_moments_equal_explicit_quadratic_forms():
 
 
 def test_recovery_ml_and_gm():
+    """Mean estimate within 4 standard errors of the mean of the truth. λ_mu is identified by one
+    cross-section of N random effects only (SE ≈ 0.35 at N = 50), so the reported SEs, not the spread
+    of a handful of replications, set the scale (λ of the GM estimator has no SE: its spread does)."""
     est = {"gspre": [], "kkp": [], "gm": []}
+    ses = {"gspre": [], "kkp": [], "gm": []}
     for rep in range(4):
         p1 = simulate_re(n=50, t=6, lam_mu=0.2, lam_nu=0.5, seed=20 + rep)
         p2 = simulate_re(n=50, t=6, lam_mu=0.4, lam_nu=0.4, seed=40 + rep)
-        est["gspre"].append(fit_gspre(p1, "gspre").params)
-        est["kkp"].append(fit_gspre(p2, "kkp").params)
-        est["gm"].append(fit_kkp_gm(p2).params)
+        for key, res in (("gspre", fit_gspre(p1, "gspre")), ("kkp", fit_gspre(p2, "kkp")), ("gm", fit_kkp_gm(p2))):
+            est[key].append(res.params)
+            ses[key].append(res.std_errors)
     truth = {"gspre": [1.0, 1.0, -0.5, 0.2, 0.5], "kkp": [1.0, 1.0, -0.5, 0.4], "gm": [1.0, 1.0, -0.5, 0.4]}
     for key, rows in est.items():
-        rows = np.array(rows)
-        se = rows.std(0, ddof=1) / np.sqrt(len(rows))
-        assert np.all(np.abs(rows.mean(0) - truth[key]) < 4 * se + 0.05), (key, rows.mean(0))
+        rows, se = np.array(rows), np.array(ses[key])
+        spread = rows.std(0, ddof=1)
+        finite = np.isfinite(se).all(0)
+        scale = spread.copy()
+        scale[finite] = np.sqrt(np.mean(se[:, finite] ** 2, axis=0))
+        scale /= np.sqrt(len(rows))
+        assert np.all(np.abs(rows.mean(0) - truth[key]) < 4 * scale + 0.02), (key, rows.mean(0), scale)
 
 
 def test_bad_restriction_and_no_random_effect():
