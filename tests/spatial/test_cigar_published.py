@@ -9,7 +9,8 @@ SDPDmod 0.0.6 (Simonovska 2025; inst/doc/spatial_model.html of the CRAN release,
 * ``mod1``: static SAR, individual effects, LYtrans = FALSE (the direct ML of Elhorst's
   sar_panel_FE; SDPDm's information matrix is his, f_SIG);
 * ``mod3``: dynamic SAR (y_{t-1}, W y_{t-1}), individual effects, LYtrans = TRUE = the Yu, de Jong &
-  Lee (2008) bias-corrected QML.
+  Lee (2008) bias-corrected QML;
+* ``mod4``: the same with y_{t-1} only (no space-time lag; the lag supplied as a data column).
 
 SDPDm finds ρ by R's ``optimize`` (Brent, tol = eps^0.25) over a log-determinant tabulated on a
 0.001 grid and looked up at the nearest grid point, so its ρ̂ is not the exact maximiser: ours
@@ -120,16 +121,31 @@ def test_static_sar_individual_effects_sdpdmod_mod1(cigar):
     np.testing.assert_allclose(ours.std_errors, se[:3], rtol=2e-3)
 
 
-def test_dynamic_sar_yu_de_jong_lee_sdpdmod_mod3(cigar):
-    lagged = lagged_panel(cigar, durbin=False, spacetime=True)
+def _sdpdm_corrected(cigar, spacetime):
+    lagged = lagged_panel(cigar, durbin=False, spacetime=spacetime)
     d = transformed_dynamic(lagged, "individual")
     t, n, k = d.Z.shape
-    assert (t, n, k) == (29, 46, 4)
+    assert (t, n, k) == (29, 46, 4 if spacetime else 3)
     rho, coef, s2 = _sdpdm_rho(d.y.reshape(-1), d.Z.reshape(-1, k), d.Wy.reshape(-1), d.W, n, t, dynamic=True)
     # SDPDmod takes mu4 from y - (I - rho W)^-1 Z b (its "yhat" residual): residuals="reduced"
-    theta1, V = corrected_estimates(d, coef, rho, s2, spacetime=True, residuals="reduced")
-    se = np.sqrt(np.diag(V))
-    printed = {  # name: (estimate, std. error) as printed by summary(mod3)
+    theta1, V = corrected_estimates(d, coef, rho, s2, spacetime=spacetime, residuals="reduced")
+    return theta1, np.sqrt(np.diag(V))
+
+
+def test_dynamic_sar_yu_de_jong_lee_sdpdmod_mod4_no_spacetime_lag(cigar):
+    theta1, se = _sdpdm_corrected(cigar, spacetime=False)
+    printed = {  # summary(mod4): logc(t-1), logp, logy, rho
+        0: ("0.920917", "0.013658"), 1: ("-0.051035", "0.014055"), 2: ("-0.031962", "0.008385"),
+        3: ("0.095318", "0.016432"),
+    }
+    for i, (est, std) in printed.items():
+        _printed(theta1[i], est)
+        _printed(se[i], std)
+
+
+def test_dynamic_sar_yu_de_jong_lee_sdpdmod_mod3(cigar):
+    theta1, se = _sdpdm_corrected(cigar, spacetime=True)
+    printed = {  # summary(mod3): logc(t-1), W*logc(t-1), logp, logy, rho
         0: ("0.9287971", "0.0132188"), 1: ("-0.3030634", "0.0350687"), 2: ("-0.0864323", "0.0138446"),
         3: ("-0.0217271", "0.0081269"), 4: ("0.310875", "0.031508"),
     }
