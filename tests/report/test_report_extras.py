@@ -113,8 +113,8 @@ def test_report_fixture_documents_are_valid_producer_shapes(tmp_path):
     from clusternet.results import validate_result
     from report_fixtures import make_project
 
-    root = make_project(tmp_path)
-    docs = [p for p in (root / "results").rglob("*.json") if read_json(p).get("kind") == "estimation"]
+    make_project(tmp_path)
+    docs = [p for p in (tmp_path / "results").rglob("*.json") if read_json(p).get("kind") == "estimation"]
     assert len(docs) >= 6
     for p in docs:
         validate_result(read_json(p), str(p))
