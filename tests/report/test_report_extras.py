@@ -50,6 +50,9 @@ def test_threshold_layout_of_the_models_stage():
         {"estimate": 1.5, "ci_lower": 1.2, "ci_upper": 1.9, "f_stat": 30.0, "p_value": 0.0, "n_boot": 300},
         {"estimate": 3.0, "ci_lower": 2.5, "ci_upper": 3.1, "f_stat": 4.0, "p_value": 0.4, "n_boot": 300}]
     assert len(lr_curves(doc)) == 2
+    t = threshold_table({"t": doc}, ReportSettings(), {})
+    assert [r[:4] for r in t.body] == [["thr", "1", "1.50", "[1.20, 1.90]"], ["thr", "2", "3.00", "[2.50, 3.10]"]]
+    assert [r[6] for r in t.body] == ["300", "300"] and t.body[1][4] == "4.00"
     assert lr_critical_value(doc) == (pytest.approx(0.1), 5.94)
 
 

@@ -530,7 +530,7 @@ def _fit_registered(data: pd.DataFrame, spec: Mapping, *, system: bool) -> dict:
                                         "collapse": b.collapse} for b in gspec.gmm_blocks],
                        "exogenous": [x for x in regressors if x not in {b.variable for b in gspec.gmm_blocks}],
                        "notes": res.notes}},
-        spec=spec,
+        spec=s.raw,
         provenance={},
     )
 

@@ -396,4 +396,4 @@ def fit_iv_spec(data: pd.DataFrame, spec: Mapping) -> dict:
         missing=opts.get("missing", "error"), t_df=opts.get("t_df", "cluster"),
         ar_grid=int(opts.get("ar_grid", 401)), ci_level=s.ci_level, source=f"specification {name!r}",
     )
-    return res.to_document(spec, s.y, ci_level=s.ci_level)
+    return res.to_document(s.raw, s.y, ci_level=s.ci_level)

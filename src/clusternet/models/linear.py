@@ -523,4 +523,4 @@ def fit_linear_spec(data: pd.DataFrame, spec: Mapping) -> dict:
     )
     if model == "re" and opts.get("hausman", True):
         result.tests.extend(hausman_tests(panel, cov))
-    return result.to_document(spec, ci_level=s.ci_level)
+    return result.to_document(s.raw, ci_level=s.ci_level)

@@ -48,9 +48,9 @@ def fit_specification(data: pd.DataFrame, spec: dict, *, inputs=(), config=None,
     once, a :class:`clusternet.models.specs.Spec` (a read-only mapping over ``spec``)."""
     fit = estimators.get(spec["model"])
     parsed = as_spec(spec)  # parsed once (models.specs.Spec); the document records the dict as given
-    data = add_spatial_lags(data, parsed)  # W_<v> columns of spec.spatial_lags (SLX by the linear estimators)
-    data = add_policy_dummy(data, parsed)  # spec.policy_dummy: a static DID dummy
-    doc = fit(select_sample(data, parsed), parsed, **fit_args)
+    data = add_spatial_lags(data, spec)  # W_<v> columns of spec.spatial_lags (SLX by the linear estimators)
+    data = add_policy_dummy(data, spec)  # spec.policy_dummy: a static DID dummy
+    doc = fit(select_sample(data, spec), parsed, **fit_args)
     doc["spec"] = spec
     # issue 14: the config part of provenance is the global config and the specification's own
     # resolved dict, not the whole section file, so that editing one specification leaves every

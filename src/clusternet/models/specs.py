@@ -96,6 +96,21 @@ class Spec(Mapping):
 
     __slots__ = ("raw", "name", "model", "label", "y", "x", "controls", "effects", "entity", "time",
                  "cov", "ci_level", "sample", "options", "seed")
+    raw: dict
+    name: str
+    model: str
+    label: str
+    y: Any
+    x: tuple[str, ...]
+    controls: tuple[str, ...]
+    effects: tuple[str, ...] | None  # None: not stated (the family's default applies)
+    entity: str
+    time: str
+    cov: dict | None
+    ci_level: float
+    sample: dict
+    options: dict
+    seed: int | None
 
     def __init__(self, raw: Mapping) -> None:
         raw = dict(raw)
