@@ -136,12 +136,12 @@ def single_outcome_name(spec: dict) -> str:
 
 
 def spec_ci_level(spec: dict) -> float:
-    return float(spec.get("ci_level", 0.95))
+    return as_spec(spec).ci_level
 
 
 def spec_cov(spec: dict):
     """The specification's covariance choice, passed through to ``fit_fe``."""
-    return spec.get("cov")
+    return as_spec(spec).cov
 
 
 def common_args(spec: dict) -> dict:
