@@ -120,3 +120,25 @@ def test_iv_effects_and_the_older_option_fit_the_same_model(name, dims):
     assert new == old
     assert new["extra"]["effects"] == name  # the document keeps the name it always wrote
     assert new["effects"] == {"entity": "entity" in dims, "time": "time" in dims}
+
+
+def test_config_files_use_the_one_effects_vocabulary():
+    """The project's own configs state effects as `effects: [...]`, never in an older spelling."""
+    from clusternet.models.specs import LEGACY_EFFECTS
+
+    root = SCHEMAS.parents[0]
+    files = sorted({*root.glob("models.yaml"), *root.glob("*/models.yaml"), *root.glob("spatial.yaml"),
+                    *root.glob("*/spatial.yaml")})
+    assert len(files) >= 4
+    checked = 0
+    for path in files:
+        section = yaml.safe_load(path.read_text(encoding="utf-8")) or {}
+        section = section.get("models", section) if path.name == "spatial.yaml" else section
+        for spec in [section.get("defaults") or {}, *(section.get("specifications") or [])]:
+            checked += 1
+            key = LEGACY_EFFECTS.get(spec.get("model"))
+            assert key is None or key not in (spec.get("options") or {}), (path, spec.get("name"))
+            if "effects" in spec:
+                assert isinstance(spec["effects"], list), (path, spec.get("name"))
+                Spec.from_dict(spec)  # a valid list of the vocabulary
+    assert checked > 40
