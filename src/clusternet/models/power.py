@@ -120,7 +120,6 @@ def _rejections(design: LinearDesign, k: int, base: np.ndarray, u: np.ndarray, d
     n_delta, outer = deltas.size, v_outer.shape[1]
     rej_t = np.zeros(n_delta)
     rej_w = np.zeros(n_delta)
-    B = v_inner.shape[1]
     pairs = [(r, j) for r in range(outer) for j in range(n_delta)]
     for lo in range(0, len(pairs), chunk):
         block = pairs[lo:lo + chunk]
