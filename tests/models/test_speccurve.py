@@ -80,3 +80,13 @@ def test_shared_work_gives_the_rows_of_separate_fits(ring, monkeypatch):
     # the inference choice matters (the test can fail): DK and wild p-values differ from the cluster ones
     by = {(r["outcome"], r["controls"], str(r["years"]), r["inference"]): r["p_value"] for r in rows}
     assert any(by[k[:3] + ("wild",)] != by[k[:3] + ("cluster",)] for k in by if k[3] == "cluster")
+
+
+def test_missing_weights_fail_each_point_not_the_curve(tmp_path):
+    data = _data()
+    spec = {"name": "h", "model": "twfe", "y": "y", "x": ["x", "W_x"], "controls": ["z"],
+            "spatial_lags": {"weights": str(tmp_path / "absent.npz"), "variables": ["x"]}}
+    curve = speccurve.run_curve(data, spec, "W_x", {"outcome": ["y", "y2"]}, {"outcome": "y"}, {},
+                                expected=1, alpha=0.05, seed=1, max_specs=10, wild_reps=9, wild_weights="webb")
+    rows = curve["specifications"]
+    assert len(rows) == 2 and all(r["estimate"] is None and "absent.npz" in r["failed"] for r in rows)

@@ -16,6 +16,7 @@ failed, listed, and left out of the shares.
 """
 from __future__ import annotations
 
+import contextlib
 import itertools
 import zlib
 
@@ -139,11 +140,13 @@ def run_curve(data: pd.DataFrame, spec: dict, coefficient: str | None, grid: dic
     # The spatial lags (W_<v>, computed on all regions before the sample is selected) are the same
     # for every grid point: computed once here, and the points fitted without the `spatial_lags`
     # block (which only adds those columns; clusternet.models.spatial_lags).
-    lags = spec.get("spatial_lags")
-    if lags:
+    lagged = False
+    if spec.get("spatial_lags"):
         from clusternet.models.spatial_lags import add_spatial_lags
 
-        data = add_spatial_lags(data, spec)
+        # on an error each point fails with it itself (listed as failed), as without the precomputation
+        with contextlib.suppress(ClusternetError, ValueError):
+            data, lagged = add_spatial_lags(data, spec), True
     fits: dict[str, tuple] = {}  # identical grid points (e.g. `wild` and `cluster` share the fit)
     for i, point in enumerate(points):
         choice = dict(point)
@@ -154,7 +157,7 @@ def run_curve(data: pd.DataFrame, spec: dict, coefficient: str | None, grid: dic
         row = {"id": i, **{k: (v if k != "controls_set" else None) for k, v in choice.items()},
                "controls": choice.get("controls"), "coefficient": coef, "y": s["y"]}
         row.pop("controls_set", None)
-        fit_spec = {k: v for k, v in s.items() if k != "spatial_lags"}
+        fit_spec = {k: v for k, v in s.items() if k != "spatial_lags"} if lagged else s
         try:
             frame = narrow(data, fit_spec)
             key = _fit_key(fit_spec, i)
