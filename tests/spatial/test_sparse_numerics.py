@@ -122,3 +122,35 @@ def test_auto_uses_the_dense_path_at_the_real_size():
     """The 31-province run keeps eigenvalues and dense G (its documents stay byte-identical)."""
     res = fit_spatial_panel(simulate(n=31, t=6), "sdm", "twoway")
     assert (res.logdet_method, res.trace_method, res.logdet_interp) == ("eigen", "dense", None)
+
+
+def _document(res, W):
+    from clusternet.spatial.estimators import result_document
+    from clusternet.spatial.weights import SpatialWeights
+
+    weights = SpatialWeights(tuple(range(1, W.shape[0] + 1)), W, {"name": "lattice"})
+    spec = {"name": "t", "model": res.model, "y": res.y_name, "x": list(res.x_names)}
+    return result_document(res, spec, {}, [], weights)
+
+
+def test_stochastic_trace_error_is_written_into_the_document():
+    """Issue 19: a document whose information matrix used Hutchinson traces says so, with the
+    Monte Carlo error of tr(G'G); the reported relative SE is honest (the actual error of the
+    estimate against the exact trace is within 4 of them), and documents with exact traces carry
+    no numerics block (the default province documents stay byte-identical)."""
+    W = _lattice(20, 30)
+    panel = _panel_on(W, seed=6)
+    approx = fit_spatial_panel(panel, "sdm", "twoway", logdet="eigen", traces="hutchinson", trace_probes=100)
+    doc = _document(approx, W)
+    err = doc["extra"]["numerics"]["trace_error"]
+    assert doc["extra"]["numerics"]["traces"] == "hutchinson"
+    assert err["gtg_relative_se"] == approx.trace_se > 0
+    assert err["logdet_interpolant_abs_error"] is not None and err["logdet_interpolant_abs_error"] < 1e-8
+    d = approx.delta
+    _, _, t3_exact, _ = sn.exact_traces(W, d)
+    t3_est, se = sn.hutchinson_gtg(W, d, sn.factor(W, d), probes=100, seed=0)
+    assert se / t3_est == pytest.approx(err["gtg_relative_se"], rel=1e-12)  # the fit's probes (seed 0)
+    assert abs(t3_est - t3_exact) / t3_exact < 4 * err["gtg_relative_se"]
+    for traces in ("dense", "exact"):
+        exact = fit_spatial_panel(panel, "sdm", "twoway", logdet="eigen", traces=traces)
+        assert "numerics" not in _document(exact, W)["extra"]

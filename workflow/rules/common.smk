@@ -48,5 +48,10 @@ def stage_output(name):
     return [directory(o) if o in stage.directories else o for o in stage.outputs]
 
 
+def stage_benchmark(name):
+    """Per-rule benchmark file (benchmarks/.results/rules/<name>.tsv; benchmarks/bench_pipeline.py)."""
+    return STAGES[name].benchmark
+
+
 def stage_shell(name):
     return STAGES[name].command("{input.config}")

@@ -11,6 +11,8 @@ rule models:
         stage_output("models"),
     log:
         "logs/models.log",
+    benchmark:
+        stage_benchmark("models")
     conda:
         CONDA_ENV
     shell:

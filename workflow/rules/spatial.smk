@@ -10,6 +10,8 @@ rule weights:
         stage_output("weights"),
     log:
         "logs/weights.log",
+    benchmark:
+        stage_benchmark("weights")
     conda:
         CONDA_ENV
     shell:
@@ -24,6 +26,8 @@ rule spatial_explore:
         stage_output("spatial_explore"),
     log:
         "logs/spatial_explore.log",
+    benchmark:
+        stage_benchmark("spatial_explore")
     conda:
         CONDA_ENV
     shell:
@@ -38,6 +42,8 @@ rule spatial_models:
         stage_output("spatial_models"),
     log:
         "logs/spatial_models.log",
+    benchmark:
+        stage_benchmark("spatial_models")
     conda:
         CONDA_ENV
     shell:

@@ -123,6 +123,7 @@ def main(argv: list[str] | None = None) -> int:
         return 2
     finally:
         _trace_imports(args.command)
+        _record_usage(args.command)
         if log is not None:
             sys.stdout, sys.stderr = stdout, stderr
             log.close()
@@ -141,6 +142,37 @@ def _trace_imports(command: str) -> None:
     Path(trace).mkdir(parents=True, exist_ok=True)
     with open(Path(trace) / f"{command}.txt", "a", encoding="utf-8") as fh:
         fh.write("".join(f"{n}\n" for n in names))
+
+
+def _record_usage(command: str) -> None:
+    """With CLUSTERNET_RUSAGE=DIR, append this command's CPU time (user + system, its own and its
+    waited-for children's, from getrusage), wall time since the process started and peak RSS as a
+    JSON line to DIR/<command>.jsonl. Exact, unlike Snakemake's sampled ``cpu_time`` (one sample
+    every 30 s after the first 30): benchmarks/bench_pipeline.py reads both (issue 19)."""
+    import os
+
+    folder = os.environ.get("CLUSTERNET_RUSAGE")
+    if not folder:
+        return
+    import json
+    import resource
+    import time
+
+    own, kids = resource.getrusage(resource.RUSAGE_SELF), resource.getrusage(resource.RUSAGE_CHILDREN)
+    wall = None
+    try:  # process start from /proc (Linux): field 22 of /proc/self/stat, in clock ticks since boot
+        start = int(Path("/proc/self/stat").read_text().rsplit(")", 1)[1].split()[19])
+        uptime = float(Path("/proc/uptime").read_text().split()[0])
+        wall = round(uptime - start / os.sysconf("SC_CLK_TCK"), 3)
+    except (OSError, ValueError, IndexError):
+        pass
+    row = {"command": command, "pid": os.getpid(), "end": round(time.time(), 3), "wall_s": wall,
+           "cpu_s": round(own.ru_utime + own.ru_stime + kids.ru_utime + kids.ru_stime, 3),
+           "user_s": round(own.ru_utime + kids.ru_utime, 3), "system_s": round(own.ru_stime + kids.ru_stime, 3),
+           "max_rss_mb": round(max(own.ru_maxrss, kids.ru_maxrss) / 1024, 1)}
+    Path(folder).mkdir(parents=True, exist_ok=True)
+    with open(Path(folder) / f"{command}.jsonl", "a", encoding="utf-8") as fh:
+        fh.write(json.dumps(row, sort_keys=True) + "\n")
 
 
 if __name__ == "__main__":  # pragma: no cover

@@ -90,6 +90,69 @@ def _interpolate_mde(grid: np.ndarray, power: np.ndarray, target: float) -> floa
     return float(x0 + (target - p0) * (x1 - x0) / (p1 - p0)) if p1 > p0 else float(x1)
 
 
+def _rejections(design: LinearDesign, k: int, base: np.ndarray, u: np.ndarray, deltas: np.ndarray,
+                v_outer: np.ndarray, v_inner: np.ndarray, crit: float, alpha: float,
+                chunk: int = 256) -> tuple[np.ndarray, np.ndarray]:
+    """Rejection counts over the grid (``deltas``) of the nominal cluster t test and of the WCR
+    test for the samples ``y = base + δ x_k + û ∘ v_outer[g(i), r]``, all samples at once.
+
+    The arithmetic of :func:`clusternet.models.wildboot.bootstrap_t`, written for a matrix of
+    samples: the fit, the restricted fit and the cluster scores are linear in y, so with
+    ``z = X (X'X)^{-1} e_k`` the observed cluster scores of β_k are ``c_g = Σ_{i∈g} z_i û_i``, the
+    bootstrap's ``a_g`` the same sum over the restricted residuals, and its
+    ``q_g'(X'X)^{-1} S'`` the G × G matrix ``P H_ũ`` with ``P = Q (X'X)^{-1} X'`` (``Q`` the rows
+    ``q_g``), so every replicate costs one G × G by G × B product instead of a refit.
+    tests/models/test_power.py checks the counts against the loop over :func:`bootstrap_t`."""
+    X, cl = design.X, design.cluster
+    G, n = design.n_clusters, X.shape[0]
+    pre = precompute(design)
+    h = pre.XtXi[:, k]
+    z = X @ h  # n
+    others = [j for j in range(X.shape[1]) if j != k]
+    Xr = X[:, others]
+    # residual maker of the restricted regression (β_k = 0 imposed): M_r = I − Xr Xr⁺
+    proj = np.linalg.pinv(Xr) if others else np.zeros((0, n))
+    q = pre.Xg_blocks @ h  # G × p
+    P = q @ pre.XtXi @ X.T  # G × n
+    order = np.argsort(cl, kind="stable")
+    bounds = np.searchsorted(cl[order], np.arange(G + 1))
+    xk = X[:, k]
+    n_delta, outer = deltas.size, v_outer.shape[1]
+    rej_t = np.zeros(n_delta)
+    rej_w = np.zeros(n_delta)
+    pairs = [(r, j) for r in range(outer) for j in range(n_delta)]
+    for lo in range(0, len(pairs), chunk):
+        block = pairs[lo:lo + chunk]
+        rs = np.array([r for r, _ in block])
+        js = np.array([j for _, j in block])
+        Y = base[:, None] + xk[:, None] * deltas[js][None, :] + u[:, None] * v_outer[cl][:, rs]  # n × m
+        # observed cluster t of β_k
+        bk = z @ Y
+        U = Y - X @ (pre.XtXi @ (X.T @ Y))
+        c = np.zeros((G, len(block)))
+        np.add.at(c, cl, z[:, None] * U)
+        se = np.sqrt(pre.factor * np.einsum("gm,gm->m", c, c))
+        t_obs = bk / se
+        # restricted residuals and the bootstrap's cluster terms
+        Ur = Y - Xr @ (proj @ Y) if others else Y
+        a = np.zeros((G, len(block)))
+        np.add.at(a, cl, z[:, None] * Ur)
+        Uo = Ur[order]
+        Qm = np.empty((len(block), G, G))  # Qm[m, g, g'] = Σ_{i∈g'} P[g, i] ũ_im
+        for g2 in range(G):
+            sl = order[bounds[g2]:bounds[g2 + 1]]
+            Qm[:, :, g2] = (P[:, sl] @ Uo[bounds[g2]:bounds[g2 + 1]]).T
+        dk = a.T @ v_inner  # m × B (Δβ_k of each replicate)
+        C = a.T[:, :, None] * v_inner[None, :, :] - Qm @ v_inner  # m × G × B
+        se_star = np.sqrt(pre.factor * np.einsum("mgb,mgb->mb", C, C))
+        t_star = dk / se_star
+        hit_t = np.abs(t_obs) > crit
+        hit_w = np.mean(np.abs(t_star) >= np.abs(t_obs)[:, None], axis=1) < alpha
+        np.add.at(rej_t, js, hit_t)
+        np.add.at(rej_w, js, hit_w)
+    return rej_t, rej_w
+
+
 def simulate_power(design: LinearDesign, coef: str, *, alpha: float, power: float, outer: int, inner: int,
                    kind: str, rng: np.random.Generator, grid_se: np.ndarray | None = None,
                    sign: int = 1) -> dict:
@@ -110,16 +173,7 @@ def simulate_power(design: LinearDesign, coef: str, *, alpha: float, power: floa
     v_outer = draw_weights(rng, G, outer, kind)
     v_inner = draw_weights(rng, G, inner, kind)  # common inner draws: smooth curves, same cost
     crit = float(stats.t.ppf(1 - alpha / 2, G - 1))
-    pre = precompute(design)
-    rej_t = np.zeros(deltas.size)
-    rej_w = np.zeros(deltas.size)
-    for r in range(outer):
-        noise = u * v_outer[design.cluster, r]
-        for j, d in enumerate(deltas):
-            sim = design.with_y(base + d * X[:, k] + noise)
-            t_obs, t_star = bootstrap_t(sim, k, v_inner, pre=pre)
-            rej_t[j] += abs(t_obs) > crit
-            rej_w[j] += np.mean(np.abs(t_star) >= abs(t_obs)) < alpha
+    rej_t, rej_w = _rejections(design, k, base, u, deltas, v_outer, v_inner, crit, alpha)
     pt, pw = rej_t / outer, rej_w / outer
     return {
         "grid_raw": deltas.tolist(), "grid_se_multiples": grid_se.tolist(),

@@ -16,6 +16,7 @@ failed, listed, and left out of the shares.
 """
 from __future__ import annotations
 
+import contextlib
 import itertools
 import zlib
 
@@ -136,6 +137,17 @@ def run_curve(data: pd.DataFrame, spec: dict, coefficient: str | None, grid: dic
             choice["controls_set"] = list(control_sets[choice["controls"]])
         union += needed_columns(variant(spec, choice, data.columns, coefficient or "")[0])
     data = data[[c for c in dict.fromkeys(union) if c in data.columns]]
+    # The spatial lags (W_<v>, computed on all regions before the sample is selected) are the same
+    # for every grid point: computed once here, and the points fitted without the `spatial_lags`
+    # block (which only adds those columns; clusternet.models.spatial_lags).
+    lagged = False
+    if spec.get("spatial_lags"):
+        from clusternet.models.spatial_lags import add_spatial_lags
+
+        # on an error each point fails with it itself (listed as failed), as without the precomputation
+        with contextlib.suppress(ClusternetError, ValueError):
+            data, lagged = add_spatial_lags(data, spec), True
+    fits: dict[str, tuple] = {}  # identical grid points (e.g. `wild` and `cluster` share the fit)
     for i, point in enumerate(points):
         choice = dict(point)
         if "controls" in choice:
@@ -145,9 +157,18 @@ def run_curve(data: pd.DataFrame, spec: dict, coefficient: str | None, grid: dic
         row = {"id": i, **{k: (v if k != "controls_set" else None) for k, v in choice.items()},
                "controls": choice.get("controls"), "coefficient": coef, "y": s["y"]}
         row.pop("controls_set", None)
+        fit_spec = {k: v for k, v in s.items() if k != "spatial_lags"} if lagged else s
         try:
-            frame = narrow(data, s)
-            doc = fit_specification(frame, s)
+            frame = narrow(data, fit_spec)
+            key = _fit_key(fit_spec, i)
+            if key not in fits:
+                try:
+                    fits[key] = (fit_specification(frame, fit_spec), None)
+                except (ClusternetError, np.linalg.LinAlgError, ValueError) as exc:
+                    fits[key] = (None, exc)
+            doc, err = fits[key]
+            if err is not None:
+                raise err
             if test is not None:
                 t = next((t for t in doc.get("tests", []) if t["name"] == test), None)
                 if t is None:
@@ -160,18 +181,29 @@ def run_curve(data: pd.DataFrame, spec: dict, coefficient: str | None, grid: dic
             row.update(estimate=r["estimate"], std_error=r.get("std_error"), p_value=r.get("p_value"),
                        ci_lower=r.get("ci_lower"), ci_upper=r.get("ci_upper"), nobs=doc["nobs"], failed=None)
             if choice.get("inference") == "wild" and test is None:
-                design = linear_design(frame, s)
+                design = linear_design(frame, fit_spec)
                 G = design.n_clusters
                 if G not in w_cache:
                     w_cache[G] = draw_weights(rng, G, wild_reps, wild_weights)
                 row["p_value"] = wild_pvalue(design, coef, weights=w_cache[G])["p_value"]
-            factor = scale_of(frame, s, coef) if scale_of is not None and test is None else None
+            factor = scale_of(frame, fit_spec, coef) if scale_of is not None and test is None else None
             row["scale_factor"] = factor
         except (ClusternetError, np.linalg.LinAlgError, ValueError) as exc:
             row.update(estimate=None, std_error=None, p_value=None, ci_lower=None, ci_upper=None, nobs=None,
                        failed=str(exc).splitlines()[0][:300], scale_factor=None)
         rows.append(row)
     return {"specifications": rows, "summary": summarise(rows, expected, alpha, n_grid)}
+
+
+def _fit_key(spec: dict, i: int) -> str:
+    """Identity of a fit: for the linear panel models the specification without its name (the name
+    only labels their document); the other estimators may seed their bootstraps from the name, so
+    each of their points is its own fit."""
+    import json
+
+    if spec.get("model") not in ("pooled", "fe", "fe_time", "twfe"):
+        return f"#{i}"
+    return json.dumps({k: v for k, v in spec.items() if k != "name"}, sort_keys=True, default=str)
 
 
 def summarise(rows: list[dict], expected: int, alpha: float, n_grid: int) -> dict:

@@ -120,18 +120,41 @@ def result_document(res: SpatialPanelResult, spec: dict, impacts: dict, tests: l
     fit.update(statistics)  # r2, corr2, intercept (clusternet.spatial.fit_statistics)
     convention = (spec.get("options") or {}).get("convention", "clusternet")
     fit["convention"] = convention
+    extra = {"spatial": {"weights": W.meta.get("name", ""), "weights_checks": W.checks(),
+                         "fixed_effects": res.effects, "lee_yu": res.lee_yu, "logdet": res.logdet_method,
+                         "effects": impacts, "fixed_effect_estimates": fixed_effect_estimates}}
+    numerics = trace_numerics(res)
+    if numerics is not None:  # only on the stochastic path: exact-trace documents are unchanged
+        extra["numerics"] = numerics
     return make_result(
         model=f"spatial.{res.model}", dependent=res.y_name, coefficients=rows,
         covariance={"type": "ml_information", "options": {"lee_yu": res.lee_yu}},
         nobs=res.nobs, n_entities=res.N, n_periods=res.T,
         effects={"entity": res.effects in ("individual", "twoway"), "time": res.effects in ("time", "twoway")},
         fit=fit, tests=tests + list(extra_tests or []),
-        extra={"spatial": {"weights": W.meta.get("name", ""), "weights_checks": W.checks(),
-                           "fixed_effects": res.effects, "lee_yu": res.lee_yu, "logdet": res.logdet_method,
-                           "effects": impacts, "fixed_effect_estimates": fixed_effect_estimates}},
+        extra=extra,
         vcov={"names": names, "matrix": res.vcov.tolist()},
         spec=spec, provenance={}, label=str(spec.get("label", spec.get("name", ""))), ci_level=ci,
     )
+
+
+def trace_numerics(res: SpatialPanelResult) -> dict | None:
+    """``extra.numerics`` of a document whose information matrix used stochastic traces (issue 19):
+    tr(G'G) by Hutchinson's estimator (``traces: hutchinson``, the default above
+    ``models.EXACT_TRACE_MAX_N`` regions) carries a Monte Carlo error, reported here as its relative
+    standard error (``trace_error.gtg_relative_se``: sd of the probes / √probes / estimate), with the
+    error of the log-determinant interpolant that gives tr(G) and tr(G²) (absolute, at a check
+    point between the outermost nodes). None for exact traces (dense or sparse solves), so those
+    documents carry no such block."""
+    if res.trace_method != "hutchinson":
+        return None
+    interp = res.logdet_interp
+    return {"traces": "hutchinson",
+            "trace_error": {"gtg_relative_se": float(res.trace_se),
+                            "logdet_interpolant_abs_error": None if interp is None else float(interp.value_error),
+                            "note": "tr(G'G) by seeded Rademacher probes with a Neumann-series control variate "
+                                    "(relative Monte Carlo SE); tr(G), tr(G^2) from the derivatives of a Chebyshev "
+                                    "interpolant of exact sparse-LU log-determinants"}}
 
 
 def comparison_tests(data: pd.DataFrame, spec: dict, res: SpatialPanelResult, W: SpatialWeights) -> list[dict]:

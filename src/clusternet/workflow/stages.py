@@ -13,6 +13,7 @@ from __future__ import annotations
 from dataclasses import dataclass
 
 DEFAULT_CONFIG = "config/config.yaml"
+BENCHMARK_DIR = "benchmarks/.results/rules"
 
 
 @dataclass(frozen=True)
@@ -34,6 +35,12 @@ class Stage:
     @property
     def log(self) -> str:
         return f"logs/{self.name}.log"
+
+    @property
+    def benchmark(self) -> str:
+        """Snakemake's per-rule benchmark file (wall, memory, sampled CPU; issue 19): git-ignored,
+        not an output (not in dvc.yaml, not compared); benchmarks/bench_pipeline.py reads them."""
+        return f"{BENCHMARK_DIR}/{self.name}.tsv"
 
     def command(self, config: str = DEFAULT_CONFIG, params: str | None = None) -> str:
         """The command line; ``params``: the DVC parameters file (dvc.yaml's commands)."""
