@@ -233,7 +233,11 @@ class Envelopment:
     def __init__(self, kind: str, Rx: np.ndarray, Ry: np.ndarray, rts: str, orientation: str = "input"):
         hc = _highs_core
         self.kind, self.rts, self.orientation = kind, rts, orientation
-        self.Rx, self.Ry = Rx, Ry
+        # Units invariance: every score here is unchanged when an input or output is rescaled
+        # across all DMUs, so each is divided by its mean over the reference set (conditioning).
+        self.sx = _unit_scale(Rx)
+        self.sy = _unit_scale(Ry)
+        Rx, Ry = Rx / self.sx, Ry / self.sy
         k, m = Rx.shape
         s = Ry.shape[1]
         self.k, self.m, self.s = k, m, s
@@ -314,8 +318,19 @@ class Envelopment:
         self.in_model[idx] = True
         self.cols.extend(int(j) for j in idx)
 
+    def set_reference_inputs(self, Rx: np.ndarray) -> None:
+        """Replace the reference DMUs' inputs (same DMUs and outputs; the bootstrap's pseudo data),
+        keeping the model, its basis and the units scaling."""
+        Rx = Rx / self.sx
+        r0, ne, h = self.r0, self.n_extra, self.h
+        for pos, j in enumerate(self.cols):
+            for i in range(self.m):
+                h.changeCoeff(r0 + i, ne + pos, float(Rx[j, i]))
+        self.pool[:, :self.m] = Rx
+
     def _set_dmu(self, x: np.ndarray, y: np.ndarray) -> None:
         h, m, s, inf = self.h, self.m, self.s, _highs_core.kHighsInf
+        x, y = x / self.sx, y / self.sy
         if self.kind == "radial":
             if self.orientation == "input":
                 for i in range(m):
@@ -341,9 +356,16 @@ class Envelopment:
         hc = _highs_core
         self._set_dmu(x, y)
         h = self.h
+        retried = False
         while True:
             h.run()
             status = h.getModelStatus()
+            if status != hc.HighsModelStatus.kOptimal and not retried and status not in (
+                    hc.HighsModelStatus.kInfeasible, hc.HighsModelStatus.kUnbounded,
+                    hc.HighsModelStatus.kUnboundedOrInfeasible):
+                h.clearSolver()          # numerical trouble from the warm start: solve from scratch
+                retried = True
+                continue
             if status != hc.HighsModelStatus.kOptimal:
                 # restricted programme infeasible/unbounded: add the DMU's own column, then the rest
                 if seed is not None and not self.in_model[seed]:
@@ -369,7 +391,15 @@ class Envelopment:
                 cand = cand[np.argsort(rc[cand], kind="stable")[:_PRICE_BATCH]]
             self._add(cand)
         val = np.asarray(sol.col_value)
-        return h.getInfo().objective_function_value, val[:self.n_extra], np.asarray(self.cols), val[self.n_extra:]
+        extra = val[:self.n_extra]
+        if self.kind == "sbm":           # slacks back in the data's units
+            extra = np.concatenate([extra[:1], extra[1:1 + self.m] * self.sx, extra[1 + self.m:] * self.sy])
+        return h.getObjectiveValue(), extra, np.asarray(self.cols), val[self.n_extra:]
+
+
+def _unit_scale(a: np.ndarray) -> np.ndarray:
+    mean = a.mean(axis=0) if len(a) else np.ones(a.shape[1])
+    return np.where(mean > 0, mean, 1.0)
 
 
 def _row_seeds(X: np.ndarray, Y: np.ndarray, Rx: np.ndarray, Ry: np.ndarray) -> list[int | None]:
@@ -396,7 +426,8 @@ def envelopment(kind: str, X, Y, Rx, Ry, rts: str, orientation: str = "input", w
     return obj, extra, lam
 
 
-def _use_direct() -> bool:
+def direct_solver_available() -> bool:
+    """Whether scipy's HiGHS binding is there (the Envelopment path); else stacked linprog."""
     return _highs_core is not None
 
 
@@ -414,7 +445,7 @@ def radial(X, Y, Xref=None, Yref=None, orientation: str = "input", rts: str = "c
         raise EstimationError(f"DEA returns to scale must be one of {RTS}, got {rts!r}")
     X, Y, Xref, Yref = _check(X, Y, Xref, Yref)
     what = f"{orientation}-oriented {'BCC' if rts == 'vrs' else 'CCR'}"
-    if _use_direct():
+    if direct_solver_available():
         _, extra, lam_full = envelopment("radial", X, Y, Xref, Yref, rts, orientation, what)
         score = extra[:, 0]
     else:
@@ -456,7 +487,7 @@ def sbm(X, Y, Xref=None, Yref=None, rts: str = "crs") -> SBMResult:
             raise DataError(f"SBM needs strictly positive {name}; DMU row {i}, column {j} is {a[i, j]}")
     n, m = X.shape
     s = Y.shape[1]
-    if _use_direct():
+    if direct_solver_available():
         _, extra, lam = envelopment("sbm", X, Y, Xref, Yref, rts, what=f"SBM {rts.upper()}")
         t = extra[:, 0]
         s_in, s_out = extra[:, 1:1 + m], extra[:, 1 + m:]
