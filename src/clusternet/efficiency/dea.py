@@ -16,13 +16,16 @@ Notation: ``X`` (n x m) inputs and ``Y`` (n x s) outputs of the evaluated DMUs;
   linear programme in (t, Lambda, S^-, S^+); ``rts="vrs"`` adds sum(Lambda) = t.
   Strictly positive data are required (Tone's zero-data conventions are not implemented).
 
-Vectorisation: the LPs of a batch of DMUs are stacked block-diagonally into one sparse
-LP (the objective is a sum of separable terms, so its optimum is every block's optimum)
-and solved by HiGHS through ``scipy.optimize.linprog``. Before that, reference DMUs that
-are dominated (another reference DMU uses no more of every input and produces no less of
-every output, and differs) are dropped: for radial CCR/BCC and for SBM a dominated DMU in
-an optimal combination can be replaced by its dominator without loss, so the optimum is
-unchanged (for BCC the replacement keeps sum(lam)); this makes the LPs small when n is large.
+Solvers. Default (``Envelopment``): all DMUs evaluated against one reference technology are solved
+one after another in one HiGHS model (scipy's binding of the HiGHS C++ API), warm-started, with exact
+column generation when the reference set is large (see the class). Fallback without that binding
+(``radial_blocks``, also the benchmark's peer): the LPs of a batch of DMUs are stacked
+block-diagonally into one sparse LP (the objective is a sum of separable terms, so its optimum is
+every block's optimum) and solved by HiGHS through ``scipy.optimize.linprog``. Before that,
+reference DMUs that are dominated (another reference DMU uses no more of every input and produces no
+less of every output, and differs) are dropped: for radial CCR/BCC and for SBM a dominated DMU in an
+optimal combination can be replaced by its dominator without loss, so the optimum is unchanged (for
+BCC the replacement keeps sum(lam)); this makes the LPs small when n is large.
 """
 from __future__ import annotations
 
