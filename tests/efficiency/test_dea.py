@@ -210,3 +210,15 @@ def test_column_generation_equals_the_full_programmes(rts, orientation):
         got2 = dea.radial(X2, Y2, X, Y, orientation=orientation, rts=rts).efficiency
         s2, _ = dea.radial_blocks(X2, Y2, X, Y, orientation, rts)
         np.testing.assert_allclose(got2, s2 if orientation == "input" else 1.0 / s2, atol=1e-9)
+
+
+def test_linprog_fallback_path_agrees(monkeypatch):
+    # without scipy's HiGHS binding the stacked linprog programmes run; same published values
+    d = PUB["fls"]
+    X, Y = _xy(d)
+    direct = [dea.ccr(X, Y), dea.bcc(X, Y, orientation="output"), dea.sbm(X, Y).efficiency]
+    monkeypatch.setattr(dea, "direct_solver_available", lambda: False)
+    fallback = [dea.ccr(X, Y), dea.bcc(X, Y, orientation="output"), dea.sbm(X, Y).efficiency]
+    for a, b in zip(direct, fallback):
+        np.testing.assert_allclose(a, b, atol=1e-9)
+    np.testing.assert_allclose(fallback[0], d["ccr_input"], atol=TOL)
