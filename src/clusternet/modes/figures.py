@@ -21,7 +21,9 @@ def mode_maps(labels, years, codes):
     from clusternet import plotting
     from clusternet.data import geo
 
-    geoms = {c: g.simplify(SIMPLIFY_DEG, preserve_topology=True) for c, g in geo.boundaries(codes).items()}
+    import shapely
+
+    geoms = {c: shapely.simplify(g, SIMPLIFY_DEG, preserve_topology=True) for c, g in geo.boundaries(codes).items()}
     ncols = min(2, len(years))
     nrows = -(-len(years) // ncols)
     fig, axes = plt.subplots(nrows, ncols, figsize=(4.2 * ncols, 3.6 * nrows + 0.5), squeeze=False)
