@@ -188,3 +188,37 @@ def test_bad_input_errors():
         dea.ccr([[1.0], [np.nan]], [[1.0], [2.0]])
     with pytest.raises(DataError, match="strictly positive"):
         dea.sbm([[1.0], [2.0]], [[0.0], [2.0]])
+
+
+@pytest.mark.parametrize("rts", ["crs", "vrs"])
+@pytest.mark.parametrize("orientation", ["input", "output"])
+def test_column_generation_equals_the_full_programmes(rts, orientation):
+    # above dea._FULL_MODEL_MAX reference DMUs the model starts with no intensity column and
+    # prices all of them after every solve; compare with the stacked full programmes of
+    # dea.radial_blocks (every reference DMU present, a different code path)
+    rng = np.random.default_rng(15)
+    n = 300
+    assert n > dea._FULL_MODEL_MAX
+    X, Y = rng.uniform(1, 10, (n, 3)), rng.uniform(1, 10, (n, 2))
+    got = dea.radial(X, Y, orientation=orientation, rts=rts).efficiency
+    score, _ = dea.radial_blocks(X, Y, X, Y, orientation, rts)
+    ref = score if orientation == "input" else 1.0 / score
+    np.testing.assert_allclose(got, ref, atol=1e-9)
+    # cross-period: evaluated DMUs outside the reference set (no own column to fall back on)
+    if rts == "crs":
+        X2, Y2 = rng.uniform(1, 10, (50, 3)), rng.uniform(1, 10, (50, 2))
+        got2 = dea.radial(X2, Y2, X, Y, orientation=orientation, rts=rts).efficiency
+        s2, _ = dea.radial_blocks(X2, Y2, X, Y, orientation, rts)
+        np.testing.assert_allclose(got2, s2 if orientation == "input" else 1.0 / s2, atol=1e-9)
+
+
+def test_linprog_fallback_path_agrees(monkeypatch):
+    # without scipy's HiGHS binding the stacked linprog programmes run; same published values
+    d = PUB["fls"]
+    X, Y = _xy(d)
+    direct = [dea.ccr(X, Y), dea.bcc(X, Y, orientation="output"), dea.sbm(X, Y).efficiency]
+    monkeypatch.setattr(dea, "direct_solver_available", lambda: False)
+    fallback = [dea.ccr(X, Y), dea.bcc(X, Y, orientation="output"), dea.sbm(X, Y).efficiency]
+    for a, b in zip(direct, fallback):
+        np.testing.assert_allclose(a, b, atol=1e-9)
+    np.testing.assert_allclose(fallback[0], d["ccr_input"], atol=TOL)

@@ -121,3 +121,25 @@ def test_cluster_se_matches_statsmodels_and_wild_bootstrap_sane():
     y0 = rng.normal(size=G)[g] + rng.normal(size=G * T)  # no effect
     ps = [heterogeneity.wild_cluster_p(y0 + 0 * x, X, g, 1, 99, np.random.default_rng(s)) for s in range(3)]
     assert all(0 <= p <= 1 for p in ps)
+
+
+def test_wild_cluster_p_vectorised_equals_one_fit_per_replication():
+    # reference: the replications refitted one at a time with ols_cluster (same Rademacher draws)
+    rng = np.random.default_rng(17)
+    G, T = 25, 6
+    g = np.repeat(np.arange(G), T)
+    x = rng.normal(size=G * T) + rng.normal(size=G)[g]
+    X = np.column_stack([np.ones_like(x), x, rng.normal(size=G * T)])
+    for beta in (0.0, 0.15):
+        y = beta * x + rng.normal(size=G)[g] + rng.normal(size=G * T)
+        b, V = heterogeneity.ols_cluster(y, X, g)
+        t0 = b[1] / np.sqrt(V[1, 1])
+        Xr = np.delete(X, 1, axis=1)
+        fit_r = Xr @ np.linalg.lstsq(Xr, y, rcond=None)[0]
+        draws = np.random.default_rng(3)
+        exceed = 0
+        for _ in range(199):
+            v = draws.choice([-1.0, 1.0], size=G)
+            bs, Vs = heterogeneity.ols_cluster(fit_r + (y - fit_r) * v[g], X, g)
+            exceed += abs(bs[1] / np.sqrt(Vs[1, 1])) >= abs(t0)
+        assert heterogeneity.wild_cluster_p(y, X, g, 1, 199, np.random.default_rng(3)) == exceed / 199

@@ -29,10 +29,12 @@ from dataclasses import dataclass
 import numpy as np
 from scipy import optimize, special, stats
 
-from clusternet.efficiency.dea import as_matrix, radial_blocks
+from clusternet.efficiency import dea
+from clusternet.efficiency.dea import as_matrix
 from clusternet.errors import EstimationError
 
-# DMU-replication blocks per batch of stacked LPs (bounds memory).
+# DMU-replication blocks per batch of random draws (the draws are taken in these chunks: the
+# random stream, hence the results, depend on it).
 _BLOCKS_PER_CHUNK = 4000
 
 
@@ -41,6 +43,12 @@ def silverman_reflected(delta: np.ndarray) -> float:
     iqr = np.subtract(*np.percentile(r, [75, 25]))
     spread = min(np.std(r, ddof=1), iqr / 1.349) if iqr > 0 else np.std(r, ddof=1)
     return float(0.9 * spread * len(r) ** (-0.2))
+
+
+def _input_scores(model, X, Y) -> np.ndarray:
+    """Input-oriented radial scores of the rows of X, Y against the model's reference technology
+    (DMU i's own (pseudo) observation is reference row i), warm-started DMU after DMU."""
+    return np.array([model.solve(X[i], Y[i], i, "bootstrap")[1][0] for i in range(len(X))])
 
 
 @dataclass
@@ -59,7 +67,12 @@ def sw98(X, Y, replications: int, rng: np.random.Generator, rts: str = "crs", ci
          ) -> BootstrapResult:
     X, Y = as_matrix(X, "inputs"), as_matrix(Y, "outputs")
     n = X.shape[0]
-    theta, _ = radial_blocks(X, Y, X, Y, "input", rts)
+    direct = dea.direct_solver_available()
+    if direct:  # one HiGHS model per call: the replications only change the reference inputs
+        model = dea.Envelopment("radial", X, Y, rts, "input")
+        theta = _input_scores(model, X, Y)
+    else:
+        theta = dea.radial_blocks(X, Y, X, Y, "input", rts)[0]
     delta = 1.0 / theta
     h = silverman_reflected(delta)
     s2 = np.var(np.concatenate([delta, 2.0 - delta]), ddof=1)
@@ -73,10 +86,12 @@ def sw98(X, Y, replications: int, rng: np.random.Generator, rts: str = "crs", ci
         star = bbar + (beta + h * eps - bbar) / np.sqrt(1.0 + h * h / s2)
         star = np.where(star < 1.0, 2.0 - star, star)
         Xs = X[None, :, :] * (star / delta[None, :])[:, :, None]  # nb x n x m pseudo inputs
-        Rx = np.repeat(Xs, n, axis=0)                              # (nb*n) x n x m
-        Ry = np.broadcast_to(Y, (nb * n,) + Y.shape)
-        th, _ = radial_blocks(np.tile(X, (nb, 1)), np.tile(Y, (nb, 1)), Rx, Ry, "input", rts)
-        draws[start:start + nb] = (1.0 / th).reshape(nb, n)
+        for b in range(nb):
+            if direct:
+                model.set_reference_inputs(Xs[b])
+                draws[start + b] = 1.0 / _input_scores(model, X, Y)
+            else:
+                draws[start + b] = 1.0 / dea.radial_blocks(X, Y, Xs[b], Y, "input", rts)[0]
     bias = draws.mean(axis=0) - delta
     delta_bc = delta - bias
     a = 1.0 - ci_level
@@ -107,6 +122,53 @@ def _negloglik(params, y, Z, a):
     return -ll.sum() + 0.5 * len(y) * np.log(2 * np.pi), -np.concatenate([g_b, [g_ls]])
 
 
+def _hessian(params, y, Z, a):
+    """Analytic Hessian of _negloglik in (b, log s); with lambda' = lambda (lambda - c):
+    d2 ll / db db' = sum z z' (lambda' - 1) / s^2, d2 ll / db dls = sum z (lambda' c - 2 r + lambda) / s,
+    d2 ll / dls^2 = sum (-2 r^2 + lambda' c^2 + lambda c)."""
+    k = Z.shape[1]
+    b, ls = params[:k], params[k]
+    sig = np.exp(ls)
+    mu = Z @ b
+    r = (y - mu) / sig
+    c = (a - mu) / sig
+    lam = np.exp(stats.norm.logpdf(c) - special.log_ndtr(-c))
+    dlam = lam * (lam - c)
+    H = np.empty((k + 1, k + 1))
+    H[:k, :k] = (Z * (dlam - 1.0)[:, None]).T @ Z / sig ** 2
+    H[:k, k] = H[k, :k] = Z.T @ (dlam * c - 2.0 * r + lam) / sig
+    H[k, k] = np.sum(-2.0 * r ** 2 + dlam * c ** 2 + lam * c)
+    return -H
+
+
+def _newton(p, y, Z, a, max_iter: int = 50):
+    """Newton's method on the score from ``p`` with step halving on the negative log-likelihood;
+    the root (|score| < 1e-10 or no further decrease with |score| < 1e-5), or None."""
+    with np.errstate(over="ignore", invalid="ignore", divide="ignore"):
+        f, g = _negloglik(p, y, Z, a)
+        for _ in range(max_iter):
+            gn = np.linalg.norm(g)
+            if gn < 1e-10:
+                return p
+            try:
+                step = np.linalg.solve(_hessian(p, y, Z, a), g)
+            except np.linalg.LinAlgError:
+                return None
+            t = 1.0
+            while t > 1e-8:
+                q = p - t * step
+                fq, gq = _negloglik(q, y, Z, a)
+                if np.isfinite(fq) and fq <= f + 1e-12 * abs(f):
+                    break
+                t *= 0.5
+            else:
+                return p if gn < 1e-5 else None
+            if np.array_equal(q, p):
+                return p if gn < 1e-5 else None
+            p, f, g = q, fq, gq
+    return p if np.linalg.norm(g) < 1e-5 else None
+
+
 @dataclass
 class TruncRegResult:
     params: np.ndarray   # beta
@@ -115,14 +177,24 @@ class TruncRegResult:
     gradient_norm: float
 
 
-def truncreg(y, Z, lower: float = 1.0) -> TruncRegResult:
-    """ML of y = Z b + e, e ~ N(0, s^2) truncated to y > lower (Z includes the constant)."""
+def truncreg(y, Z, lower: float = 1.0, start: np.ndarray | None = None) -> TruncRegResult:
+    """ML of y = Z b + e, e ~ N(0, s^2) truncated to y > lower (Z includes the constant).
+
+    The estimate is the root of the score equations (the log-likelihood is concave in Olsen's
+    parametrisation b/s, 1/s, so the root is unique). ``start`` (b..., log s), e.g. the estimate on
+    the original data in a parametric bootstrap, starts Newton's method (analytic Hessian) there;
+    when that does not reach |score| < 1e-5 the default path (BFGS from OLS, then the root) is taken."""
     y = np.asarray(y, float)
     Z = np.asarray(Z, float)
     if (y <= lower).any():
         raise EstimationError("truncated regression: every dependent value must exceed the truncation point")
     if len(y) <= Z.shape[1] + 1:
         raise EstimationError(f"truncated regression: {len(y)} observations for {Z.shape[1] + 1} parameters")
+    if start is not None:
+        p = _newton(np.asarray(start, float), y, Z, lower)
+        if p is not None:
+            g = _negloglik(p, y, Z, lower)[1]
+            return TruncRegResult(p[:-1], float(np.exp(p[-1])), True, float(np.linalg.norm(g)))
     b0, *_ = np.linalg.lstsq(Z, y, rcond=None)
     s0 = np.std(y - Z @ b0) + 1e-6
     x0 = np.concatenate([b0, [np.log(s0)]])
@@ -164,9 +236,10 @@ def sw07(delta, Z, names, replications: int, rng: np.random.Generator, ci_level:
     mu = Zk @ fit.params
     a = (1.0 - mu) / fit.sigma
     boot = np.empty((replications, Z.shape[1]))
+    start = np.concatenate([fit.params, [np.log(fit.sigma)]])  # the root finder starts at the estimate
     for b in range(replications):
         e = stats.truncnorm.rvs(a, np.inf, loc=0.0, scale=fit.sigma, size=len(y), random_state=rng)
-        boot[b] = truncreg(mu + e, Zk).params
+        boot[b] = truncreg(mu + e, Zk, start=start).params
     se = boot.std(axis=0, ddof=1)
     al = 1.0 - ci_level
     lo, hi = np.quantile(boot, [al / 2, 1 - al / 2], axis=0)

@@ -41,14 +41,10 @@ def rule_classify(intensities: np.ndarray, margin: float = 0.25) -> np.ndarray:
     return out
 
 
-def _fit(method: str, Z: np.ndarray, k: int, seed: int, n_init: int):
-    # One BLAS thread: the 3 x 3 linear algebra of small mixtures is 30x slower when OpenBLAS
-    # threads compete on a loaded machine, and results do not depend on the thread count.
-    with threadpool_limits(1):
-        return _fit_unlimited(method, Z, k, seed, n_init)
-
-
 def _fit_unlimited(method: str, Z: np.ndarray, k: int, seed: int, n_init: int):
+    # Callers hold one BLAS thread (threadpool_limits(1)): the 3 x 3 linear algebra of small
+    # mixtures is 30x slower when OpenBLAS threads compete on a loaded machine, and results do
+    # not depend on the thread count.
     if method == "gmm":
         m = GaussianMixture(k, covariance_type="full", n_init=n_init, random_state=seed, reg_covar=1e-6).fit(Z)
         return m, m.predict(Z)
@@ -74,9 +70,11 @@ def choose_and_fit(Z: np.ndarray, method: str, k_range, seed: int, n_init: int =
         raise EstimationError(f"clustering needs at least 10 classified province-years, got {len(Z)}")
     crit = {}
     fits = {}
+    with threadpool_limits(1):  # once for all fits (entering the limit costs ~5 ms)
+        for k in k_range:
+            fits[k] = _fit_unlimited(method, Z, int(k), seed, n_init)
     for k in k_range:
-        m, lab = _fit(method, Z, int(k), seed, n_init)
-        fits[k] = (m, lab)
+        m, lab = fits[k]
         if method == "gmm":
             crit[int(k)] = float(m.bic(Z))
         else:
@@ -94,10 +92,13 @@ def bootstrap_jaccard(Z: np.ndarray, labels: np.ndarray, k: int, method: str, re
     Z = np.asarray(Z, float)
     n = len(Z)
     out = np.zeros((replications, k))
-    for b in range(replications):
-        idx = rng.integers(0, n, n)
+    with threadpool_limits(1):  # once for all replications (entering the limit costs ~5 ms)
+        fits = []
+        for _ in range(replications):
+            idx = rng.integers(0, n, n)
+            fits.append((idx, _fit_unlimited(method, Z[idx], k, int(rng.integers(0, 2**31 - 1)), n_init)[1]))
+    for b, (idx, lab_b) in enumerate(fits):
         uniq = np.unique(idx)
-        _, lab_b = _fit(method, Z[idx], k, int(rng.integers(0, 2**31 - 1)), n_init)
         # cluster of each distinct resampled point (first occurrence)
         first = {int(i): int(lab_b[j]) for j, i in reversed(list(enumerate(idx)))}
         lb = np.array([first[int(i)] for i in uniq])
