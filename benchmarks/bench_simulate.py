@@ -94,7 +94,7 @@ def specs(mediation_bootstrap: int, threshold_bootstrap: int):
 
 
 def run(size: int, reps: int, spatial_reps: int, seed: int, params: Parameters, mediation_bootstrap: int = 199,
-        threshold_bootstrap: int = 0) -> dict:
+        threshold_bootstrap: int = 0, checkpoint: Path | None = None, offset: int = 0) -> dict:
     level = "province" if size <= 31 else "prefecture"
     codes = simulated_codes(level)
     load_config(ROOT / "config" / "config.yaml")
@@ -105,7 +105,7 @@ def run(size: int, reps: int, spatial_reps: int, seed: int, params: Parameters, 
     seconds_by: dict[str, float] = {}
     t0 = time.perf_counter()
     for r in range(reps):
-        rng = np.random.default_rng(np.random.SeedSequence([seed, SIMULATED_SEED_TASK, r]))
+        rng = np.random.default_rng(np.random.SeedSequence([seed, SIMULATED_SEED_TASK, offset + r]))
         v, adopt = simulate_core(rng, codes, W, params)
         true = truth(params, W, v, adopt, (2013, 2022))
         true["baseline_twfe_dk_sss_t"] = true["baseline_twfe_dk_T15"] = true["baseline_twfe_dk"]
@@ -155,16 +155,52 @@ def run(size: int, reps: int, spatial_reps: int, seed: int, params: Parameters, 
                     if d.get("ci_lower") is not None:  # the delta-method interval beside the simulated one
                         rows.setdefault(("sdm_invention_queen", kind + " (delta method)"), []).append(
                             (e["estimate"], d["ci_lower"], d["ci_upper"], true["sdm_invention_queen"][kind]))
-    seconds = time.perf_counter() - t0
+        if checkpoint is not None and (r + 1) % 10 == 0:  # partial figures, so a long run can be read early
+            checkpoint.write_text(json.dumps(_result(codes, years, r + 1, time.perf_counter() - t0, rows, seconds_by),
+                                             indent=1, sort_keys=True))
+    return _result(codes, years, reps, time.perf_counter() - t0, rows, seconds_by)
+
+
+def _result(codes, years, reps: int, seconds: float, rows: dict, seconds_by: dict) -> dict:
     summary = {}
     for (name, term), vals in sorted(rows.items()):
         a = np.array([[np.nan if x is None else x for x in row] for row in vals], dtype=float)
         est, lo, hi, tv = a.T
         summary[f"{name}:{term}"] = {"reps": len(a), "true_mean": float(tv.mean()), "bias": float(np.mean(est - tv)),
                                      "rmse": float(np.sqrt(np.mean((est - tv) ** 2))),
-                                     "coverage": float(np.nanmean((lo <= tv) & (tv <= hi)))}
+                                     "coverage": float(np.nanmean((lo <= tv) & (tv <= hi))),
+                                     "mean_ci_width": float(np.nanmean(hi - lo))}
     return {"N": len(codes), "T": len(years), "reps": reps, "seconds": seconds, "estimands": summary,
-            "cpu_seconds_by_specification": seconds_by}
+            "cpu_seconds_by_specification": dict(seconds_by)}
+
+
+def combine(parts: list[dict]) -> dict:
+    """One result from runs over disjoint replications (``--offset``) of the same N: bias, squared
+    RMSE, coverage and width are means over replications, so they combine weighted by reps."""
+    out = {"N": parts[0]["N"], "T": parts[0]["T"], "reps": sum(p["reps"] for p in parts),
+           "seconds": sum(p["seconds"] for p in parts), "estimands": {},
+           "cpu_seconds_by_specification": {k: sum(p["cpu_seconds_by_specification"].get(k, 0.0) for p in parts)
+                                            for k in parts[0]["cpu_seconds_by_specification"]}}
+    for key in parts[0]["estimands"]:
+        es = [p["estimands"][key] for p in parts if key in p["estimands"]]
+        n = np.array([e["reps"] for e in es], dtype=float)
+
+        def mean(field, es=es, n=n):
+            return float(np.sum(n * np.array([e[field] for e in es])) / n.sum())
+
+        out["estimands"][key] = {"reps": int(n.sum()), "true_mean": mean("true_mean"), "bias": mean("bias"),
+                                 "rmse": float(np.sqrt(np.sum(n * np.array([e["rmse"] ** 2 for e in es])) / n.sum())),
+                                 "coverage": mean("coverage"), "mean_ci_width": mean("mean_ci_width")}
+    return out
+
+
+def print_table(res: dict) -> None:
+    print(f"\nN = {res['N']}, T = {res['T']}, {res['reps']} replications, {res['seconds']:.0f} s")
+    print("CPU s per specification:", {k: round(v, 1) for k, v in res["cpu_seconds_by_specification"].items()})
+    print("| estimand | reps | true | bias | RMSE | mean CI width | 95 % coverage |\n|---|---|---|---|---|---|---|")
+    for k, e in res["estimands"].items():
+        print(f"| {k} | {e['reps']} | {e['true_mean']:.4g} | {e['bias']:.3g} | {e['rmse']:.3g} | "
+              f"{e.get('mean_ci_width', float('nan')):.3g} | {e['coverage']:.3f} |")
 
 
 def main() -> None:
@@ -175,17 +211,28 @@ def main() -> None:
     ap.add_argument("--seed", type=int, default=20240517)
     ap.add_argument("--mediation-bootstrap", type=int, default=199,
                     help="cluster-bootstrap draws of the mediation's indirect-effect interval (the project's 199)")
+    ap.add_argument("--offset", type=int, default=0,
+                    help="first replication index (to split a run over processes; figures combine by reps)")
     ap.add_argument("--json", type=Path, default=None, help="also write the figures to this JSON file")
+    ap.add_argument("--combine", type=Path, nargs="+", default=None,
+                    help="print the combined table of JSON results of split runs (--offset) and exit")
     args = ap.parse_args()
+    if args.combine:
+        loaded = [json.loads(f.read_text()) for f in args.combine]  # a run's list, or a partial file's dict
+        parts = [p for d in loaded for p in (d if isinstance(d, list) else [d])]
+        for n in sorted({p["N"] for p in parts}, reverse=True):
+            res = combine([p for p in parts if p["N"] == n])
+            print_table(res)
+            if args.json:
+                args.json.write_text(json.dumps([res], indent=1, sort_keys=True))
+        return
     params = Parameters.from_dict(read_yaml(ROOT / "config" / "simulated" / "dgp.yaml")["parameters"])
-    results = [run(n, args.reps, args.spatial, args.seed, params, args.mediation_bootstrap) for n in args.sizes]
+    results = [run(n, args.reps, args.spatial, args.seed, params, args.mediation_bootstrap,
+                   checkpoint=None if args.json is None else args.json.with_suffix(f".N{n}.partial.json"),
+                   offset=args.offset)
+               for n in args.sizes]
     for res in results:
-        print(f"\nN = {res['N']}, T = {res['T']}, {res['reps']} replications, {res['seconds']:.0f} s")
-        print("CPU s per specification:", {k: round(v, 1) for k, v in res["cpu_seconds_by_specification"].items()})
-        print("| estimand | reps | true | bias | RMSE | 95 % coverage |\n|---|---|---|---|---|---|")
-        for k, s in res["estimands"].items():
-            print(f"| {k} | {s['reps']} | {s['true_mean']:.4g} | {s['bias']:.3g} | {s['rmse']:.3g} | "
-                  f"{s['coverage']:.3f} |")
+        print_table(res)
     if args.json:
         args.json.write_text(json.dumps(results, indent=1, sort_keys=True))
 

@@ -172,8 +172,9 @@ def _set_adoption(obj, adopt: dict):
     return obj
 
 
-SIMULATED_DOCUMENT = {"issuer": "clusternet simulate", "title": "simulated adoption cohorts (config/simulated/dgp.yaml)",
-                      "date": "2026", "note": "not a real policy list: the cohorts of the declared DGP (truth.json)"}
+SIMULATED_DOCUMENT = {"issuer": "clusternet simulate",
+                      "title": "simulated adoption cohorts (config/simulated/dgp.yaml)", "date": "2026",
+                      "note": "not a real policy list: the cohorts of the declared DGP (truth.json)"}
 
 
 def _unit_code(name_zh: str, codes: set[int]) -> int | None:
@@ -268,12 +269,12 @@ def merge_settings(base, patch, where: str):
         return out
     if isinstance(patch, dict) and isinstance(base, list) and all(isinstance(e, dict) for e in base):
         key = {e.get("name", e.get("id")): i for i, e in enumerate(base)}
-        out = copy.deepcopy(base)
+        entries = copy.deepcopy(base)
         for name, v in patch.items():
             if name not in key:
                 raise ConfigError(f"{where}: no entry named {name!r} in the template (names: {sorted(map(str, key))})")
-            out[key[name]] = merge_settings(base[key[name]], v, f"{where}.{name}")
-        return out
+            entries[key[name]] = merge_settings(base[key[name]], v, f"{where}.{name}")
+        return entries
     return copy.deepcopy(patch)
 
 
