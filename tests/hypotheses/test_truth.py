@@ -31,3 +31,13 @@ def test_true_values_are_added_only_in_a_simulated_project(tmp_path):
     assert entries[1]["estimate_error"] == 0.9 - 0.5
     md = truth_markdown(entries)
     assert "| H1 | s: x | 0.5 | 0.45 | [0.4, 0.6] | yes |" in md and "| H2 | s: x | 0.5 | 0.9 | [0.8, 1] | no |" in md
+
+
+def test_a_spatial_effect_estimand_gets_the_effect_truth_not_the_coefficient(tmp_path):
+    # {coefficient: x, effect: indirect} is the indirect effect of x: its truth is the effect's
+    (tmp_path / "truth.json").write_text(json.dumps({"truth": {"sdm": {"x": 0.004, "indirect": 0.0043}}}))
+    reg = {"hypotheses": [{"id": "H1", "estimand": {"source": "spatial", "specification": "sdm",
+                                                    "coefficient": "x", "effect": "indirect"}}]}
+    entries = [_entry("H1", 0.0045, 0.002, 0.006)]
+    add_true_values(Config(path=tmp_path / "config.yaml", main={"simulation": {"truth": "truth.json"}}), reg, entries)
+    assert entries[0]["true_value"] == 0.0043

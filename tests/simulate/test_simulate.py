@@ -50,6 +50,13 @@ def test_truth_is_the_declared_parameters(province_projects):
     cells = [p.cohorts[g] + p.dynamic_slope * (t - g) for g in adopt.values() for t in range(2013, 2023) if t >= g]
     assert truth["h_m2_pilot_did"]["pilot_zone"] == pytest.approx(np.mean(cells), rel=1e-12)
     assert len(adopt) == round(0.25 * 31)
+    # heterogeneity-robust DID (CS, BJS): the cohorts adopting in the first sample year 2013 have no
+    # untreated period and drop out; the mean over the other cohorts' treated cells, by hand
+    later = [p.cohorts[g] + p.dynamic_slope * (t - g) for g in adopt.values() if g > 2013
+             for t in range(2013, 2023) if t >= g]
+    assert truth["h_m2_pilot_cs_flow"]["att"] == truth["h_m2_pilot_bjs_flow"]["att"]
+    assert truth["h_m2_pilot_cs_flow"]["att"] == pytest.approx(np.mean(later), rel=1e-12)
+    assert truth["h_m2_pilot_cs"]["att"] == 0.0  # no pilot effect on invention patents in the DGP
 
 
 def test_sdm_effects_match_their_definition():
@@ -94,3 +101,64 @@ def test_prefecture_project_has_about_290_cities():
     codes = simulated_codes("prefecture")
     assert 285 <= len(codes) <= 300
     assert 110100 in codes and 340100 in codes and 460300 not in codes and 422800 not in codes  # no 自治州
+
+
+def test_overrides_merge_into_mappings_and_named_entries():
+    from clusternet.errors import ConfigError
+    from clusternet.simulate.project import merge_settings
+
+    base = {"a": {"b": 1, "c": 2}, "specs": [{"name": "s1", "options": {"k": 1, "j": 0}}, {"name": "s2"}],
+            "items": [1, 2]}
+    out = merge_settings(base, {"a": {"b": 5}, "specs": {"s1": {"options": {"k": 9}}}, "items": [3]}, "x")
+    assert out == {"a": {"b": 5, "c": 2}, "specs": [{"name": "s1", "options": {"k": 9, "j": 0}}, {"name": "s2"}],
+                   "items": [3]}
+    assert base["a"]["b"] == 1  # the template is not changed
+    with pytest.raises(ConfigError, match=r"x\.specs: no entry named 'nope'"):
+        merge_settings(base, {"specs": {"nope": {"k": 1}}}, "x")
+
+
+def test_project_takes_the_replication_counts_of_the_overrides(province_projects, tmp_path):
+    from clusternet.errors import ConfigError
+
+    config = load_config(ROOT / "config" / "config.yaml")
+    run_simulate(config, tmp_path / "p", DGP, 5, "province", ROOT / "config" / "simulated" / "overrides.yaml")
+    project = load_config(tmp_path / "p" / "config" / "config.yaml")
+    assert project.section("spatial")["explore"]["permutations"] == 99
+    assert project.section("modes")["efficiency"]["bootstrap"]["replications"] == 20
+    models = {s["name"]: s for s in project.section("models")["specifications"]}
+    assert models["h_m5_threshold"]["options"]["bootstrap_reps"] == 49
+    assert models["h_m5_threshold"]["options"]["threshold_variable"] == "dig_finance_index"  # kept
+    # without overrides (the fixture's projects): the template's counts
+    base, _ = province_projects
+    assert load_config(base / "a" / "config" / "config.yaml").section("spatial")["explore"]["permutations"] == 999
+    # a count the pipeline's schema refuses fails at simulate time, naming the file and key
+    bad = tmp_path / "bad.yaml"
+    bad.write_text("overrides: {hypotheses: {spec_curve: {wild_reps: 5}}}\n")
+    with pytest.raises(ConfigError, match="spec_curve.wild_reps"):
+        run_simulate(config, tmp_path / "q", DGP, 5, "province", bad)
+    assert not (tmp_path / "q").exists()
+
+
+def test_prefecture_policies_are_the_simulated_cohorts_and_city_lists():
+    from clusternet.config import read_yaml
+    from clusternet.data import regions
+    from clusternet.models.treatments import parse_policies
+    from clusternet.simulate.project import prefecture_policies
+
+    codes = simulated_codes("prefecture")
+    template = read_yaml(ROOT / "config" / "policies.yaml")
+    adopt = {130100: 2015, 520100: 2017}
+    with regions.using("prefecture", codes):
+        out = prefecture_policies(template, adopt, codes, "prefecture")
+        pols = parse_policies(out, "simulated policies.yaml")  # the pipeline's own checks at this level
+    assert pols["bigdata_pilot_zones"].adoption_years() == adopt
+    # the digital-economy zones are province-wide: every simulated city of Zhejiang (330000) from 2020
+    dez = pols["digital_economy_pilot_zones"].adoption_years()
+    assert {c for c in codes if c // 10000 == 33} <= set(dez) and dez[330100] == 2020
+    assert not {c for c in dez if c // 10000 == 11}  # Beijing is not a listed province
+    # Broadband China by city: Shijiazhuang (2014 batch -> 2015), Fuzhou "（含平潭）" (2014 -> 2015);
+    # the Changsha-Zhuzhou-Xiangtan cluster names no single city and is left out
+    bb = pols["broadband_china"].adoption_years()
+    assert bb[130100] == 2015 and bb[350100] == 2015
+    assert "长株潭城市群" in out["policies"]["broadband_china"]["verification"]
+    assert "prefecture_counts" not in out

@@ -39,7 +39,10 @@ def stage_input(name):
     """Positional inputs of a stage: its section files, their schemas, its data inputs and its code."""
     sections = [section(s) for s in section_names(name, list(EFFECTIVE.main["sections"]))]
     schemas = [f"{SCHEMA_DIR}/{s}.schema.yaml" for s in STAGES[name].schemas]
-    return [*sections, *schemas, *data_inputs(name), *code_dependencies(STAGES[name].entry)]
+    # code paths are relative to the checkout: from another working directory (`-d simulated`,
+    # docs/simulate.md) they point back into it (identical strings when run from the checkout)
+    code = [Path(os.path.relpath(Path(workflow.basedir) / f)).as_posix() for f in code_dependencies(STAGES[name].entry)]
+    return [*sections, *schemas, *data_inputs(name), *code]
 
 
 def stage_output(name):

