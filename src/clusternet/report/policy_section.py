@@ -164,7 +164,16 @@ def _breakdown_text(pre: dict) -> str:
                                                                "0 (not significant even at M = 0)"))
     if not parts:
         return ""
-    return (f"Rambachan–Roth smoothness (Δ^SD) breakdown M̄ ({pre.get('specification')}): " + "; ".join(parts) + ".")
+    text = f"Rambachan–Roth smoothness (Δ^SD) breakdown M ({pre.get('specification')}): " + "; ".join(parts) + "."
+    rm = []
+    for label, t in (pre.get("targets") or {}).items():
+        r = t.get("relative_magnitudes") or {}
+        if r:
+            rm.append(f"{label.replace('_', ' ')} effect " + (_fmt(r.get("breakdown_Mbar"), 3) if r.get("significant_at_0")
+                                                               else "0 (not significant even at M̄ = 0)"))
+    if rm:
+        text += " Relative magnitudes (Δ^RM, ARP conditional) breakdown M̄: " + "; ".join(rm) + "."
+    return text
 
 
 def cs_uniform_band(d: dict) -> tuple[list[str], np.ndarray, np.ndarray] | None:
