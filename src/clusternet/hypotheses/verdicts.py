@@ -219,7 +219,8 @@ def companion_extras(store, h: dict, data: pd.DataFrame | None, st: dict, seed: 
         out["evidence"].append(H.evidence(est, row, path, expected, alpha))
         spec = dict(doc.get("spec") or {})
         policy = spec.get("policy_dummy") or {}
-        if data is None or spec.get("model") not in LINEAR or policy.get("name") != est.coefficient:
+        if data is None or spec.get("model") not in LINEAR or est.coefficient is None \
+                or policy.get("name") != est.coefficient:
             continue
         try:
             design = linear_design(narrow(data, spec), spec)

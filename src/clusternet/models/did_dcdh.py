@@ -140,7 +140,7 @@ class DynamicResult:
 def _first_change(D: np.ndarray) -> np.ndarray:
     """0-based column of each row's first treatment change (T when it never changes)."""
     n, T = D.shape
-    changed = D != D[:, :1]
+    changed = D[:, :1] != D
     return np.where(changed.any(axis=1), changed.argmax(axis=1), T)
 
 
@@ -163,7 +163,7 @@ def _dynamic(Y: np.ndarray, D: np.ndarray, n_effects: int, n_placebos: int) -> t
             f0, c = F[g] - 1, F[g] - 1 + ell
             if c > T_g[g]:
                 continue
-            ctrl = (base == base[g]) & (F > c)
+            ctrl = (base == base[g]) & (c < F)
             num += sign[g] * (Y[g, c] - Y[g, f0] - float(np.mean(Y[ctrl, c] - Y[ctrl, f0])))
             dose += sign[g] * float(np.sum(D[g, F[g]:c + 1] - base[g]))
             k += 1
@@ -261,7 +261,7 @@ def fit_did_dcdh(data: pd.DataFrame, spec: dict) -> dict:
         names.append("placebo")
         est.append(res.placebo)
         se.append(res.placebo_se if res.placebo_se is not None else np.nan)
-    vcov = None
+    vcov: dict | None = None
     dynamic = None
     if int(opts["effects"]):
         try:
@@ -300,5 +300,5 @@ def fit_did_dcdh(data: pd.DataFrame, spec: dict) -> dict:
                     "n_clusters": int(wide_y.shape[0])},
         nobs=int(wide_y.size), n_entities=int(wide_y.shape[0]), n_periods=int(wide_y.shape[1]),
         effects={"entity": True, "time": True}, extra=extra, spec=spec, provenance={}, ci_level=level,
-        label=spec.get("label", name), **({"vcov": vcov} if vcov is not None else {}),
+        label=spec.get("label", name), vcov=vcov,
     )

@@ -184,7 +184,8 @@ def fit_synth_did_spec(data: pd.DataFrame, spec: dict) -> dict:
     rows = [{"name": "att", "estimate": fit.estimate, "std_error": se,
              "statistic": None if not se else fit.estimate / se,
              "p_value": None if not se else float(2 * stats.norm.sf(abs(fit.estimate / se))),
-             "ci_lower": None if not se else fit.estimate - z * se, "ci_upper": None if not se else fit.estimate + z * se}]
+             "ci_lower": None if not se else fit.estimate - z * se,
+             "ci_upper": None if not se else fit.estimate + z * se}]
     extra = {"synth_did": {"treated": treated, "treatment_year": t0, "donors": donors,
                            "unit_weights": dict(zip(map(str, donors), map(float, fit.omega))),
                            "time_weights": dict(zip(map(str, years[:T0]), map(float, fit.lam))),

@@ -169,8 +169,9 @@ def _breakdown_text(pre: dict) -> str:
     for label, t in (pre.get("targets") or {}).items():
         r = t.get("relative_magnitudes") or {}
         if r:
-            rm.append(f"{label.replace('_', ' ')} effect " + (_fmt(r.get("breakdown_Mbar"), 3) if r.get("significant_at_0")
-                                                               else "0 (not significant even at M̄ = 0)"))
+            value = _fmt(r.get("breakdown_Mbar"), 3) if r.get("significant_at_0") else \
+                "0 (not significant even at M̄ = 0)"
+            rm.append(f"{label.replace('_', ' ')} effect {value}")
     if rm:
         text += " Relative magnitudes (Δ^RM, ARP conditional) breakdown M̄: " + "; ".join(rm) + "."
     return text
