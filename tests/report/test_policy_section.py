@@ -60,3 +60,32 @@ def test_cs_uniform_band_is_read_from_the_document():
     names, lo, hi = cs_uniform_band(_doc("big", "did.cs", band["names"], band))
     assert names == band["names"] and list(lo) == band["lower"] and list(hi) == band["upper"]
     assert cs_uniform_band(_doc("big", "did.cs")) is None
+
+
+def test_event_figure_has_one_panel_per_outcome_with_bands():
+    from types import SimpleNamespace
+
+    from clusternet.report.policy_section import _event_figure
+
+    names = ["event[-2]", "event[0]", "event[1]"]
+
+    def doc(model, outcome, vcov=True):
+        d = _doc("big", model, names)
+        d["dependent"] = outcome
+        if vcov:
+            d["vcov"] = {"names": names, "matrix": (np.eye(3) * 0.01).tolist()}
+        return d
+
+    band = {"names": names, "critical_value": 2.5, "lower": [-0.3, -0.2, -0.1], "upper": [0.3, 0.4, 0.5]}
+    cs = doc("did.cs", "y1", vcov=False)
+    cs["extra"] = {"did": {"uniform_bands": {"dynamic": band}}}
+    es = {"a": doc("did.twfe", "y1"), "b": cs, "c": doc("did.dcdh", "y2")}
+    b = SimpleNamespace(config=SimpleNamespace(seed=1))
+    fig, caption = _event_figure(b, {}, es, {"pretrends": {}, "ri": {"specification": "a", "reps": 99, "p_value": 0.5}})
+    axes = fig.get_axes()
+    assert [ax.get_title() for ax in axes] == ["y1", "y2"]
+    from matplotlib.collections import PolyCollection
+
+    bands = [sum(isinstance(c, PolyCollection) for c in ax.collections) for ax in axes]
+    assert bands == [2, 1]  # the sup-t band of the twfe vcov and the stored CS band; DID_l's vcov band
+    assert "multiplier-bootstrap" in caption and "p = 0.500" in caption

@@ -135,7 +135,10 @@ def _att_table(b, h, key: str, mine: dict, ev: dict) -> Table:
         if d.get("model") == "synth.adh":
             note = "p: placebo in space"
         elif d.get("model") == "synth.sdid":
-            note = "no SE"
+            method = ((d.get("extra") or {}).get("synth_did") or {}).get("se", {}).get("method")
+            note = f"SE: {method} (Arkhangelsky et al.)" if r.get("std_error") is not None and method else "no SE"
+        elif d.get("model") == "did.dcdh":
+            note = "DID_M"
         body.append([n, str(d.get("model")), str(d.get("dependent")), _fmt(r.get("estimate")),
                      _fmt(r.get("std_error")), _fmt(r.get("p_value")), note])
     notes = [f"Treatment: config/policies.yaml policies.{key}. Estimates of the average effect on the treated "
@@ -186,13 +189,9 @@ def cs_uniform_band(d: dict) -> tuple[list[str], np.ndarray, np.ndarray] | None:
     return list(band["names"]), np.asarray(band["lower"], float), np.asarray(band["upper"], float)
 
 
-def _event_figure(b, h, es: dict, ev: dict | None = None):
-    import matplotlib.pyplot as plt
-
-    plotting.setup()
-    fig, ax = plt.subplots(figsize=(7.5, 4.2))
+def _event_panel(ax, b, es: dict, level: float) -> int:
+    """Every document's event-time estimates on one axis; returns how many CS bands were drawn."""
     offsets = np.linspace(-0.25, 0.25, len(es)) if len(es) > 1 else [0.0]
-    level = 0.95
     n_cs = 0
     for off, (n, d) in zip(offsets, es.items()):
         rows = _event_rows(d)
@@ -214,14 +213,30 @@ def _event_figure(b, h, es: dict, ev: dict | None = None):
             c = uniform_critical_value(V, level, b.config.seed)
             se = np.sqrt(np.diag(V))
             ax.fill_between(k, est - c * se, est + c * se, alpha=0.12, color=line[0].get_color(), step=None)
-    ax.axhline(0, color="k", lw=0.8)
-    ax.axvline(-0.5, color="grey", lw=0.8, ls=":")
-    ax.set_xlabel("years since adoption (reference −1; endpoints binned)")
-    ax.set_ylabel("effect")
-    ax.legend(fontsize=7, loc="best")
+    return n_cs
+
+
+def _event_figure(b, h, es: dict, ev: dict | None = None):
+    import matplotlib.pyplot as plt
+
+    plotting.setup()
+    outcomes = sorted({str(d.get("dependent")) for d in es.values()})  # one panel per outcome
+    fig, axes = plt.subplots(len(outcomes), 1, figsize=(7.5, 3.6 * len(outcomes)), squeeze=False)
+    level = 0.95
+    n_cs = 0
+    for ax, outcome in zip(axes[:, 0], outcomes):
+        mine = {n: d for n, d in es.items() if str(d.get("dependent")) == outcome}
+        n_cs += _event_panel(ax, b, mine, level)
+        ax.axhline(0, color="k", lw=0.8)
+        ax.axvline(-0.5, color="grey", lw=0.8, ls=":")
+        ax.set_ylabel("effect")
+        ax.set_title(outcome, fontsize=9)
+        ax.legend(fontsize=7, loc="best")
+    axes[-1, 0].set_xlabel("years since adoption (reference −1; endpoints binned)")
     ev = ev if ev is not None else {"pretrends": h.get("pretrends") or {}}
     pre = ev.get("pretrends") or {}
-    parts = ["Points: estimates with pointwise 95 % CIs; shaded: uniform (sup-t) 95 % bands from each "
+    parts = ["One panel per outcome. Points: estimates with pointwise 95 % CIs; shaded: uniform (sup-t) 95 % bands "
+             "from each "
              "document's event-study covariance (simulated, seeded)"
              + ("; for Callaway–Sant'Anna, the multiplier-bootstrap sup-t band of the dynamic aggregation "
                 "stored in the document." if n_cs else ".")]
