@@ -138,6 +138,36 @@ def test_policy_dummy_gets_randomisation_inference(tmp_path):
     assert e["scale"]["sd_within_x"] is None  # a 0/1 regressor: effect in SDs of y
 
 
+def test_companion_policy_gets_its_own_randomisation_and_leaves_the_verdict_alone(tmp_path):
+    """A second policy beside the deciding one (issue 15, M2): its own RI p-value and event-study
+    sensitivity, and the deciding entry's fields equal those of a registry without companions."""
+    data = synthetic_panel(beta=0.0, seed=5)
+    first = {100000 + i: 2017 for i in range(8)}
+    second = {100010 + i: 2019 for i in range(6)}
+    data["y"] = data["y"] + 1.5 * (data["region_code"].isin(second) & (data["year"] >= 2019))
+    spec = {"name": "did", "model": "twfe", "y": "y", "x": ["pz"], "controls": ["z"],
+            "policy_dummy": {"name": "pz", "adoption_years": first}}
+    comp = {"name": "dez", "model": "twfe", "y": "y", "x": ["dz"], "controls": ["z"],
+            "policy_dummy": {"name": "dz", "adoption_years": second}}
+    es = {"name": "dez_es", "model": "did_twfe", "y": "y",
+          "options": {"adoption_years": second, "leads": 3, "lags": 2}}
+    for name, sp in (("did", spec), ("dez", comp), ("dez_es", es)):
+        _doc(tmp_path, name, sp, data)
+    base = {**SMALL, "spec_curve": {"enabled": False}}
+    (plain,), _ = V.evaluate_all({**base, "hypotheses": [_entry("P", "did", "pz")]}, tmp_path, data=data, seed=1)
+    companions = [{"specification": "dez", "coefficient": "dz"}, {"specification": "dez_es", "coefficient": "att"}]
+    (e,), _ = V.evaluate_all({**base, "hypotheses": [_entry("P", "did", "pz", companions=companions)]},
+                             tmp_path, data=data, seed=1)
+    c = e.pop("companions")
+    assert e == plain
+    assert [r["specification"] for r in c["evidence"]] == ["dez", "dez_es"]
+    ri = c["randomisation"]["dez"]
+    assert set(c["randomisation"]) == {"dez"} and ri["n_treated_clusters"] == 6
+    assert ri["p_value"] == pytest.approx(1 / 100)  # a 1.5 effect on 6 of 31: the observed draw is extreme
+    assert c["pretrends"]["specification"] == "dez_es"
+    assert c["pretrends"]["targets"]["first_post"]["significant_at_0"] is True
+
+
 def test_expand_puts_the_primary_first_and_summary_counts():
     grid = {"outcome": ["a", "b"], "inference": ["cluster", "wild"]}
     pts = expand(grid, {"outcome": "b", "inference": "wild"})

@@ -95,3 +95,90 @@ def test_fit_did_dcdh_document_and_bootstrap():
     assert a["coefficients"] == b["coefficients"]
     with pytest.raises(ConfigError, match="exactly one of"):
         did_dcdh.fit_did_dcdh(df, {**spec, "options": {"treatment": "d", "adoption_years": {0: 2012}}})
+
+
+# ---- DID_l (de Chaisemartin & D'Haultfoeuille 2024) ---------------------------------------------
+
+def brute_force_did_l(Y, D, ell, placebo=False):
+    """dCDH (2024) DID_l / DID^pl_l transcribed unit by unit (1-based periods as in the paper)."""
+    n, T = Y.shape
+    y = {(g, t): Y[g, t - 1] for g in range(n) for t in range(1, T + 1)}
+    d = {(g, t): D[g, t - 1] for g in range(n) for t in range(1, T + 1)}
+    F = {}
+    for g in range(n):
+        F[g] = next((t for t in range(2, T + 1) if d[g, t] != d[g, 1]), np.inf)
+    vals = []
+    for g in range(n):
+        if not np.isfinite(F[g]):
+            continue
+        T_g = min(T, max(F[h] for h in range(n) if d[h, 1] == d[g, 1]) - 1)
+        t_eff = F[g] - 1 + ell
+        if t_eff > T_g:
+            continue
+        t_out = F[g] - 1 - ell if placebo else t_eff
+        if t_out < 1:
+            continue
+        ctrl = [h for h in range(n) if d[h, 1] == d[g, 1] and F[h] > t_eff]
+        s = 1.0 if d[g, F[g]] > d[g, 1] else -1.0
+        vals.append(s * (y[g, t_out] - y[g, F[g] - 1] - np.mean([y[h, t_out] - y[h, F[g] - 1] for h in ctrl])))
+    return float(np.mean(vals)) if vals else float("nan")
+
+
+@pytest.mark.parametrize("levels", [(0, 1), (0, 1, 2)])
+def test_did_l_equals_the_brute_force_formula(levels):
+    rng = np.random.default_rng(7)
+    D = switching_panel(seed=3, n=30, T=8, levels=levels)
+    Y = rng.normal(size=D.shape) + 0.8 * D + np.arange(8) * 0.1
+    res = did_dcdh.did_dynamic(Y, D, 4, 3)
+    for e in res.effects:
+        assert e["estimate"] == pytest.approx(brute_force_did_l(Y, D, e["l"]), abs=1e-12)
+    for p in res.placebos:
+        assert p["estimate"] == pytest.approx(brute_force_did_l(Y, D, p["l"], placebo=True), abs=1e-12)
+
+
+def test_did_l_is_the_cs_not_yet_treated_event_study_of_csdid():
+    """Binary absorbing treatment, no covariates: DID_l = Callaway-Sant'Anna's dynamic aggregation
+    at e = l - 1 with not-yet-treated controls; the reference numbers are csdid 0.4.3's
+    (tests/reference/did_csdid.py -> fixtures/did_cs_csdid.json)."""
+    import json
+    from pathlib import Path
+
+    fix = Path(__file__).resolve().parents[1] / "reference" / "fixtures"
+    data = pd.read_csv(fix / "mechanisms_data_staggered.csv")
+    ref = next(c for c in json.loads((fix / "did_cs_csdid.json").read_text())["cases"]
+               if c["control"] == "notyettreated" and c["base_period"] == "varying")
+    wide = data.pivot(index="id", columns="year", values="y")
+    g = data.groupby("id")["g"].first().reindex(wide.index)
+    years = np.array(wide.columns)
+    D = (years[None, :] >= g.to_numpy()[:, None]).astype(float)  # NaN cohort (never) -> 0
+    post = [(e, a) for e, a in zip(ref["dynamic"]["event_time"], ref["dynamic"]["att"]) if e >= 0]
+    res = did_dcdh.did_dynamic(wide.to_numpy(float), D, len(post))
+    for (e, att), row in zip(post, res.effects):
+        assert row["l"] == e + 1 and row["dose"] == pytest.approx(row["l"])
+        assert row["estimate"] == pytest.approx(att, abs=1e-10)
+
+
+def test_did_l_recovers_dynamic_effects_and_the_document_carries_an_event_study():
+    rng = np.random.default_rng(2)
+    n, T = 60, 9
+    adopt = rng.choice([4, 5, 6, 99], size=n)
+    rows = []
+    for i in range(n):
+        a_i = rng.normal()
+        for t in range(T):
+            k = t - adopt[i]
+            eff = (1.0 + 0.5 * k) if k >= 0 else 0.0  # dynamic: 1, 1.5, 2, ...
+            rows.append({"region_code": 100000 + i, "year": 2010 + t, "y": a_i + 0.2 * t + eff})
+    data = pd.DataFrame(rows)
+    adoption = {100000 + i: 2010 + int(adopt[i]) for i in range(n) if adopt[i] < 99}
+    spec = {"name": "dl", "model": "did_dcdh", "y": "y",
+            "options": {"adoption_years": adoption, "effects": 3, "placebos": 2, "bootstrap_draws": 49, "seed": 1}}
+    doc = did_dcdh.fit_did_dcdh(data, spec)
+    validate_result({**doc, "provenance": {"code_version": "t", "inputs": {}}})
+    est = {r["name"]: r["estimate"] for r in doc["coefficients"]}
+    for ell, true in ((1, 1.0), (2, 1.5), (3, 2.0)):
+        assert est[f"event[{ell - 1}]"] == pytest.approx(true, abs=1e-10)  # no noise: exact
+    assert est["event[-2]"] == pytest.approx(0.0, abs=1e-10) and est["event[-3]"] == pytest.approx(0.0, abs=1e-10)
+    assert doc["vcov"]["names"] == ["event[-3]", "event[-2]", "event[0]", "event[1]", "event[2]"]
+    again = did_dcdh.fit_did_dcdh(data, spec)
+    assert again["vcov"]["matrix"] == doc["vcov"]["matrix"]  # seeded bootstrap

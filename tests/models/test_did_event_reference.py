@@ -138,3 +138,44 @@ def test_sa_and_imputation_documents_validate():
         validate_result({**doc, "provenance": {"code_version": "t", "inputs": {}}})
         names = [r["name"] for r in doc["coefficients"]]
         assert "att" in names and "event[0]" in names
+
+
+def test_bjs_leave_out_standard_error_equals_brute_force():
+    """BJS (2024) sec. 4.3 leave-out residuals: tau minus the v-weighted mean of its cohort-period
+    cell over the other units, recomputed from scratch with explicit loops; undefined (NaN) when a
+    cell has a single unit."""
+    d = small_panel()
+    args = (d.id.to_numpy(), d.year.to_numpy(), d.cohort.to_numpy())
+    res = did_imputation.imputation(d.y.to_numpy(), *args)
+    n = len(d)
+    V = np.array([did_imputation.imputation(np.eye(n)[j], *args).estimates for j in range(n)])
+    treated = d.cohort.notna() & (d.year >= d.cohort)
+    design = pd.get_dummies(d[["id", "year"]].astype(str), drop_first=True).astype(float)
+    design.insert(0, "const", 1.0)
+    y0 = design @ sm.OLS(d.y[~treated], design[~treated]).fit().params
+    tau = d.y - y0
+    for j, name in enumerate(res.names):
+        v = pd.Series(V[:, j], index=d.index)
+        e = (d.y - y0).where(~treated, 0.0)
+        single = False
+        for r in d.index[treated & (v != 0)]:
+            same = d.index[treated & (v != 0) & (d.cohort == d.cohort[r]) & (d.year == d.year[r]) & (d.id != d.id[r])]
+            if len(same) == 0:
+                single = True
+                break
+            e[r] = tau[r] - (v[same] * tau[same]).sum() / v[same].sum()
+        if single:
+            assert np.isnan(res.se_bjs_leaveout[j]), name
+            continue
+        se = np.sqrt(((v * e).groupby(d.id).sum() ** 2).sum())
+        assert res.se_bjs_leaveout[j] == pytest.approx(se, rel=1e-8), name
+        assert res.se_bjs_leaveout[j] >= res.se_bjs[j] * 0.5  # same order as the plain version
+    assert np.isfinite(res.se_bjs_leaveout).any()
+
+
+def test_bjs_leave_out_is_undefined_with_a_one_unit_cohort():
+    d = small_panel()
+    d.loc[d.id == 0, "cohort"] = 2012.0  # unit 0 alone in its cohort (as Guizhou in 2016)
+    res = did_imputation.imputation(d.y.to_numpy(), d.id.to_numpy(), d.year.to_numpy(), d.cohort.to_numpy())
+    assert np.isnan(res.se_bjs_leaveout[0])  # att uses every treated cell, one of them single-unit
+    assert np.isfinite(res.se_bjs[0])

@@ -53,6 +53,24 @@ def test_synth_did_document():
     assert doc["coefficients"][0]["estimate"] == pytest.approx(direct, abs=1e-12)
 
 
+def test_synth_did_document_with_the_placebo_standard_error():
+    from clusternet.models.synth_did import synthdid_estimate, synthdid_se
+    from clusternet.seeds import seed_sequence
+
+    df, codes = _panel(effect=1.0)
+    doc = fit_specification(df, _spec(codes, model="synth_did", se="placebo", se_replications=12, seed=5))
+    units = [*codes[3:], codes[0]]
+    Y = df.pivot(index="region_code", columns="year", values="y").loc[units].to_numpy()
+    fit = synthdid_estimate(Y, len(units) - 1, 6)
+    direct = synthdid_se(Y, len(units) - 1, 6, fit, "placebo", 12, np.random.default_rng(seed_sequence(5, "sc:sdid_se")))
+    row = doc["coefficients"][0]
+    assert row["std_error"] == pytest.approx(direct["std_error"], rel=1e-12) and row["std_error"] > 0
+    assert row["ci_lower"] < row["estimate"] < row["ci_upper"]
+    assert doc["covariance"]["type"] == "placebo_permutation"
+    with pytest.raises(ConfigError, match="options.se"):
+        fit_specification(df, _spec(codes, model="synth_did", se="wild", seed=5))
+
+
 def test_missing_predictors_and_unknown_option_are_errors():
     df, codes = _panel()
     spec = _spec(codes)

@@ -97,6 +97,7 @@ def check_references(config, reg: dict) -> None:
     for i, h in enumerate(reg["hypotheses"]):
         refs = ([("estimand", h["estimand"])] if "estimand" in h else [])
         refs += [(f"robustness[{j}]", r) for j, r in enumerate(h.get("robustness", []))]
+        refs += [(f"companions[{j}]", r) for j, r in enumerate(h.get("companions", []))]
         for key, ref in refs:
             source = ref.get("source", "models")
             names = declared.get(source)
@@ -111,13 +112,14 @@ def check_references(config, reg: dict) -> None:
 
 
 def referenced(reg: dict) -> list[Estimand]:
-    """Every estimand (primary and robustness) the registry refers to, in order."""
+    """Every estimand (primary, robustness and companions) the registry refers to, in order."""
     out = []
     for h in reg["hypotheses"]:
         if "estimand" not in h:
             continue  # class C entries may have none
         out.append(Estimand.from_dict(h["estimand"]))
         out += [Estimand.from_dict(r) for r in h.get("robustness", [])]
+        out += [Estimand.from_dict(r) for r in h.get("companions", [])]
     return out
 
 

@@ -197,6 +197,43 @@ def linear_extras(data: pd.DataFrame, spec: dict, coef: str, *, expected: int, a
     return out
 
 
+def companion_extras(store, h: dict, data: pd.DataFrame | None, st: dict, seed: int, alpha: float,
+                     expected: str) -> dict | None:
+    """Companion estimands of a hypothesis (issue 15: a second policy beside the one that decides):
+    each one's evidence row, the randomisation p-value of a policy-dummy companion (same draws
+    setting and seeding rule as the estimand, stream named by the companion) and the pre-trend
+    sensitivity of the first companion event study. Not part of the verdict."""
+    from clusternet.hypotheses import registry as H
+    from clusternet.models.randomisation import randomisation_pvalue
+    from clusternet.models.speccurve import narrow
+    from clusternet.models.wildboot import linear_design
+
+    refs = h.get("companions") or []
+    if not refs:
+        return None
+    out: dict[str, Any] = {"evidence": [], "randomisation": {}, "pretrends": None}
+    for ref in refs:
+        est = H.Estimand.from_dict(ref)
+        doc, path = store.get(est, h["id"])
+        row = H.lookup(doc, est, h["id"], path)
+        out["evidence"].append(H.evidence(est, row, path, expected, alpha))
+        spec = dict(doc.get("spec") or {})
+        policy = spec.get("policy_dummy") or {}
+        if data is None or spec.get("model") not in LINEAR or est.coefficient is None \
+                or policy.get("name") != est.coefficient:
+            continue
+        try:
+            design = linear_design(narrow(data, spec), spec)
+            adoption = {int(k): int(v) for k, v in (policy.get("adoption_years") or {}).items()}
+            out["randomisation"][est.specification] = randomisation_pvalue(
+                design, est.coefficient, _seed(seed, h["id"], "ri", est.specification), int(st["ri"]["reps"]),
+                adoption, paths=policy.get("intensity"))
+        except ClusternetError as exc:
+            out["randomisation"][est.specification] = {"p_value": None, "note": f"skipped: {exc}"}
+    out["pretrends"] = event_study_sensitivity(store, {"id": h["id"], "robustness": refs})
+    return out
+
+
 def event_study_sensitivity(store, h: dict) -> dict | None:
     """Joint pre-trend test and Rambachan-Roth smoothness sensitivity (breakdown value M̄) of the
     first event-study document (``did.twfe``) among a hypothesis's estimand and robustness checks
@@ -330,6 +367,9 @@ def evaluate_all(reg: dict, results_dir, data: pd.DataFrame | None = None, seed:
         pretrends = event_study_sensitivity(store, h)
         if pretrends is not None:
             e["pretrends"] = pretrends  # joint pre-test and Rambachan-Roth breakdown (issue 15)
+        companions = companion_extras(store, h, data, st, seed, alpha, expected)
+        if companions is not None:
+            e["companions"] = companions  # a second policy beside the deciding one (issue 15)
         spec = dict(doc.get("spec") or {})
         df = _df_of(doc)
         power_target = float(st["power"]["target"])

@@ -19,6 +19,9 @@ Standard errors (``se``):
   first-stage residual on untreated observations and tau_it - tau_bar_{g,t} on treated ones
   (tau_bar the v-weighted mean of the cohort-period cell; no leave-one-out correction, BJS's
   default in Stata ``did_imputation`` uses the leave-out version only with few units per cell).
+  The leave-out version (BJS 2024 sec. 4.3, Stata ``did_imputation, leaveout``) is reported beside it
+  (``extra.did.std_error_bjs_leaveout``): the cell mean is taken without the observation's own
+  cluster; undefined (null) for an estimand with a cell of one cluster (the Guizhou cohort).
 * ``gardner`` the GMM-corrected two-stage covariance of Gardner (2022) / Butts & Gardner,
   as R did2s and pyfixest compute it (no small-sample factor).
 Both are clustered by entity; normal inference.
@@ -51,6 +54,7 @@ class ImputationResult:
     nobs: int
     pretest: dict | None = None
     tau: np.ndarray = field(default_factory=lambda: np.empty(0))
+    se_bjs_leaveout: np.ndarray = field(default_factory=lambda: np.empty(0))
 
 
 def _design(entity: np.ndarray, time: np.ndarray, X: np.ndarray | None) -> np.ndarray:
@@ -114,19 +118,34 @@ def imputation(y: np.ndarray, entity: np.ndarray, time: np.ndarray, cohort: np.n
     _, tcode = codes(time)
     cell = gcode * (int(tcode.max()) + 1) + tcode
     se_bjs = np.zeros(len(names))
+    se_lo = np.full(len(names), np.nan)
     _, clc = codes(cl)
     n_cl = int(clc.max()) + 1
     for j in range(len(names)):
         v = V[:, j]
         resid = u1.copy()
+        resid_lo = u1.copy()
         on = imputable & (v != 0)
+        lo_ok = True
         if on.any():
             cells, inv_c = np.unique(cell[on], return_inverse=True)
             num = np.bincount(inv_c, weights=v[on] * tau[on], minlength=len(cells))
             den = np.bincount(inv_c, weights=v[on], minlength=len(cells))
             resid[on] = tau[on] - (num / den)[inv_c]
+            # leave-out: the cell mean without the observation's own cluster (BJS 2024, sec. 4.3)
+            pair = inv_c * n_cl + clc[on]
+            pairs, inv_p = np.unique(pair, return_inverse=True)
+            num_p = np.bincount(inv_p, weights=v[on] * tau[on], minlength=len(pairs))
+            den_p = np.bincount(inv_p, weights=v[on], minlength=len(pairs))
+            den_out = den[inv_c] - den_p[inv_p]
+            lo_ok = bool(np.all(np.abs(den_out) > 1e-12 * np.abs(den[inv_c])))
+            if lo_ok:
+                resid_lo[on] = tau[on] - (num[inv_c] - num_p[inv_p]) / den_out
         s = np.bincount(clc, weights=v * resid, minlength=n_cl)
         se_bjs[j] = np.sqrt(np.sum(s ** 2))
+        if lo_ok:
+            s_lo = np.bincount(clc, weights=v * resid_lo, minlength=n_cl)
+            se_lo[j] = np.sqrt(np.sum(s_lo ** 2))
     # Gardner two-stage GMM covariance, separately for the static and the event-study second stage
     se_g = np.zeros(len(names))
     ytilde = y - fitted
@@ -163,7 +182,7 @@ def imputation(y: np.ndarray, entity: np.ndarray, time: np.ndarray, cohort: np.n
                    "leads": [-(k + 1 + anticipation) for k in live], "coefficients": [float(v) for v in b]}
     return ImputationResult(names=names, estimates=est, se_bjs=se_bjs, se_gardner=se_g,
                             n_treated=int(treated.sum()), n_not_imputable=int((treated & ~imputable).sum()),
-                            n_clusters=n_cl, nobs=len(y), pretest=pre, tau=tau)
+                            n_clusters=n_cl, nobs=len(y), pretest=pre, tau=tau, se_bjs_leaveout=se_lo)
 
 
 IMPUTATION_OPTIONS = {"adoption_years": None, "anticipation": 0, "se": "bjs", "pretrend_leads": 3,
@@ -199,6 +218,8 @@ def fit_did_imputation(data: pd.DataFrame, spec: dict) -> dict:
         "estimator": "imputation", "se": opts["se"], "anticipation": int(opts["anticipation"]),
         "std_error_bjs": dict(zip(res.names, map(float, res.se_bjs))),
         "std_error_gardner": dict(zip(res.names, map(float, res.se_gardner))),
+        "std_error_bjs_leaveout": {n: (float(v) if np.isfinite(v) else None)
+                                   for n, v in zip(res.names, res.se_bjs_leaveout)},
         "n_treated_obs": res.n_treated, "n_not_imputable": res.n_not_imputable,
         "cohorts": cohort_sizes(frame, gser, common["entity"]), "n_dropped_missing": dropped,
         "covariates": controls, "pretest": res.pretest, "source": opts["source"],

@@ -2,7 +2,9 @@
 one treated province, a declared predictor set, placebo-in-space inference.
 
 Options (``synth``; ``synth_did`` takes ``treated``, ``treatment_year``/``adoption_years``,
-``exclude``, ``source``)::
+``exclude``, ``source``, and ``se: none | placebo | bootstrap | jackknife`` with ``se_replications``
+(200) and ``seed``: Arkhangelsky et al.'s standard errors, :func:`clusternet.models.synth_did.synthdid_se`,
+normal intervals; with one treated unit only ``placebo`` is defined)::
 
     treated: 520000                    # the treated unit (Guizhou)
     adoption_years: {...}              # or `policy: bigdata_pilot_zones` (resolved by the runner):
@@ -24,6 +26,7 @@ from __future__ import annotations
 
 import numpy as np
 import pandas as pd
+from scipy import stats
 
 from clusternet.errors import ConfigError, DataError
 from clusternet.models.mechanisms import common_args, single_outcome_name, spec_name, spec_options
@@ -32,7 +35,7 @@ from clusternet.results import make_result
 SYNTH_OPTIONS: dict[str, object] = {"treated": None, "adoption_years": None, "treatment_year": None, "exclude": [],
                                     "predictors": None, "loss_years": None, "placebo": True, "source": None}
 SDID_OPTIONS: dict[str, object] = {"treated": None, "adoption_years": None, "treatment_year": None, "exclude": [],
-                                   "source": None}
+                                   "source": None, "se": "none", "se_replications": 200, "seed": None}
 
 
 def _years(block, available: list[int], where: str) -> list[int]:
@@ -162,13 +165,39 @@ def fit_synth_did_spec(data: pd.DataFrame, spec: dict) -> dict:
     years = [int(t) for t in Y.index]
     T0 = sum(t < t0 for t in years)
     fit = synthdid_estimate(Y.to_numpy().T, len(donors), T0)
-    rows = [{"name": "att", "estimate": fit.estimate, "std_error": None, "statistic": None, "p_value": None,
-             "ci_lower": None, "ci_upper": None}]
+    se_block = None
+    if opts["se"] != "none":
+        from clusternet.models.synth_did import SE_METHODS, synthdid_se
+        from clusternet.seeds import required_seed, seed_sequence
+
+        if opts["se"] not in SE_METHODS:
+            raise ConfigError(f"specification {name!r}: options.se must be none or one of {list(SE_METHODS)}, "
+                              f"got {opts['se']!r}")
+        rng = None
+        if opts["se"] != "jackknife":
+            rng = np.random.default_rng(seed_sequence(required_seed(spec, opts, "the synthetic-DID standard error"),
+                                                      f"{name}:sdid_se"))
+        se_block = synthdid_se(Y.to_numpy().T, len(donors), T0, fit, str(opts["se"]), int(opts["se_replications"]),
+                               rng)
+    se = se_block["std_error"] if se_block else None
+    z = 1.959963984540054
+    rows = [{"name": "att", "estimate": fit.estimate, "std_error": se,
+             "statistic": None if not se else fit.estimate / se,
+             "p_value": None if not se else float(2 * stats.norm.sf(abs(fit.estimate / se))),
+             "ci_lower": None if not se else fit.estimate - z * se,
+             "ci_upper": None if not se else fit.estimate + z * se}]
     extra = {"synth_did": {"treated": treated, "treatment_year": t0, "donors": donors,
                            "unit_weights": dict(zip(map(str, donors), map(float, fit.omega))),
                            "time_weights": dict(zip(map(str, years[:T0]), map(float, fit.lam))),
                            "noise_level": fit.noise_level, "zeta_omega": fit.zeta_omega, "source": opts["source"],
-                           "inference": "none (the package's placebo/jackknife SEs are not implemented)"}}
-    return make_result(model="synth.sdid", dependent=y, coefficients=rows, covariance={"type": "none", "options": {}},
+                           "inference": "none (options.se: placebo | bootstrap | jackknife)" if se_block is None else
+                           f"{se_block['method']} standard error (Arkhangelsky et al. 2021), "
+                           f"{se_block['replications']} replications, normal intervals"}}
+    if se_block is not None:
+        extra["synth_did"]["se"] = {k: v for k, v in se_block.items() if k != "draws"}
+    cov = {"type": "none", "options": {}} if se_block is None else \
+        {"type": "placebo_permutation" if se_block["method"] == "placebo" else "clustered",
+         "options": {"method": f"synthdid {se_block['method']}", "replications": se_block["replications"]}}
+    return make_result(model="synth.sdid", dependent=y, coefficients=rows, covariance=cov,
                        nobs=int(Y.size), n_entities=Y.shape[1], n_periods=len(years), extra=extra, spec=spec,
                        provenance={}, label=spec.get("label", name))

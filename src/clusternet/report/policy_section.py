@@ -66,24 +66,51 @@ def _event_rows(doc: dict) -> list[tuple[int, dict]]:
     return sorted(out, key=lambda x: x[0])
 
 
+def policy_evidence(h: dict, key: str, deciding: str | None, docs: dict) -> dict:
+    """What the verdict entry says about policy ``key``: its randomisation p-value (specification,
+    p, draws, treated clusters) and its pre-trend sensitivity. The deciding policy's come from the
+    entry itself, a companion policy's from ``h["companions"]`` (hypotheses stage, issue 15)."""
+    if key == deciding:
+        ri = h.get("randomisation") or {}
+        spec = (h.get("evidence") or [{}])[0].get("specification")
+        return {"ri": None if h.get("p_randomisation") is None else
+                {"specification": spec, "p_value": h["p_randomisation"], "reps": ri.get("reps"),
+                 "n_treated_clusters": ri.get("n_treated_clusters")},
+                "pretrends": h.get("pretrends") or {}, "deciding": True}
+    comp = h.get("companions") or {}
+    ri = next(({"specification": s, **r} for s, r in sorted((comp.get("randomisation") or {}).items())
+               if s in docs and policy_key(docs[s]) == key and r.get("p_value") is not None), None)
+    pre = comp.get("pretrends") or {}
+    if pre.get("specification") not in docs or policy_key(docs[pre["specification"]]) != key:
+        pre = {}
+    return {"ri": ri, "pretrends": pre, "deciding": False}
+
+
 def policy_items(b, h: dict) -> tuple[list[str], list]:
-    """(paragraphs, items) for hypothesis entry ``h``; empty unless it cites a policy document."""
+    """(paragraphs, items) for hypothesis entry ``h``; empty unless it cites a policy document.
+    One block per policy (the deciding one first, then companions): ATT table, event study with
+    uniform bands, the Rambachan-Roth breakdown value and the randomisation p-value."""
     docs, paths = b.inputs.docs, b.inputs.doc_paths
-    cited = [e.get("specification") for e in [*h.get("evidence", []), *h.get("robustness", [])]]
-    keys = sorted({k for s in cited if s in docs and (k := policy_key(docs[s])) is not None})
+    companions = (h.get("companions") or {}).get("evidence") or []
+    cited = [e.get("specification") for e in [*h.get("evidence", []), *h.get("robustness", []), *companions]]
+    keys = list(dict.fromkeys(k for s in cited if s in docs and (k := policy_key(docs[s])) is not None))
     if not keys:
         return [], []
+    first = (h.get("evidence") or [{}])[0].get("specification")
+    deciding = policy_key(docs[first]) if first in docs else None
+    keys.sort(key=lambda k: (k != deciding, k))
     paragraphs: list[str] = []
     items: list = []
     for key in keys:
         mine = {n: d for n, d in sorted(docs.items()) if policy_key(d) == key}
-        table = b.table(_att_table(b, h, key, mine))
+        ev = policy_evidence(h, key, deciding, docs)
+        table = b.table(_att_table(b, h, key, mine, ev))
         # hypothesis sections show item captions, not paragraphs: the governing inference goes here
-        table.caption = _governing_text(h)
+        table.caption = _governing_text(h) if ev["deciding"] else _companion_text(key, ev)
         items.append(table)
         es = {n: d for n, d in mine.items() if _event_rows(d)}
         if es:
-            fig, caption = _event_figure(b, h, es)
+            fig, caption = _event_figure(b, h, es, ev)
             items.append(b.figure(fig, f"{_safe(h['id'])}_{key}_event_study", f"{h['id']}: event studies ({key})",
                                   [paths[n] for n in es], caption=caption))
         for n, d in mine.items():
@@ -98,7 +125,7 @@ def _safe(text: str) -> str:
     return "".join(c if c.isalnum() else "_" for c in text)
 
 
-def _att_table(b, h, key: str, mine: dict) -> Table:
+def _att_table(b, h, key: str, mine: dict, ev: dict) -> Table:
     body = []
     for n, d in mine.items():
         r = _att_row(d)
@@ -108,29 +135,64 @@ def _att_table(b, h, key: str, mine: dict) -> Table:
         if d.get("model") == "synth.adh":
             note = "p: placebo in space"
         elif d.get("model") == "synth.sdid":
-            note = "no SE"
+            method = ((d.get("extra") or {}).get("synth_did") or {}).get("se", {}).get("method")
+            note = f"SE: {method} (Arkhangelsky et al.)" if r.get("std_error") is not None and method else "no SE"
+        elif d.get("model") == "did.dcdh":
+            note = "DID_M"
         body.append([n, str(d.get("model")), str(d.get("dependent")), _fmt(r.get("estimate")),
                      _fmt(r.get("std_error")), _fmt(r.get("p_value")), note])
     notes = [f"Treatment: config/policies.yaml policies.{key}. Estimates of the average effect on the treated "
              "(static TWFE: the policy coefficient; event-study and CS: the simple ATT; synthetic control: mean "
              "post-period gap). p: the document's own inference (analytic unless noted); the verdict's governing "
              "p-value is stated below the table."]
-    if h.get("p_randomisation") is not None:
-        ri = h.get("randomisation") or {}
-        notes.append(f"Randomisation inference (adoption years permuted across provinces, {ri.get('reps')} draws): "
-                     f"p = {_fmt(h['p_randomisation'])} for {h['evidence'][0]['specification']}.")
+    ri = ev.get("ri")
+    if ri is not None:
+        notes.append(f"Randomisation inference (adoption years permuted across provinces, {ri.get('reps')} draws, "
+                     f"{ri.get('n_treated_clusters')} treated): p = {_fmt(ri['p_value'])} for {ri['specification']}.")
+    bm = _breakdown_text(ev.get("pretrends") or {})
+    if bm:
+        notes.append(bm)
+    if not ev.get("deciding"):
+        notes.append(f"policies.{key} is reported beside the deciding policy; it does not enter the verdict.")
     return Table(name=f"{_safe(h['id'])}_{key}_att", title=f"{h['id']}: ATT across estimators ({key})",
                  header=[["specification", "estimator", "outcome", "ATT", "SE", "p", "note"]], body=body,
                  notes=notes, provenance=b.prov(b.inputs.doc_paths[n] for n in mine))
 
 
-def _event_figure(b, h, es: dict):
-    import matplotlib.pyplot as plt
+def _breakdown_text(pre: dict) -> str:
+    parts = []
+    for label, t in (pre.get("targets") or {}).items():
+        bm = t.get("breakdown_M")
+        parts.append(f"{label.replace('_', ' ')} effect " + (_fmt(bm, 4) if t.get("significant_at_0") else
+                                                               "0 (not significant even at M = 0)"))
+    if not parts:
+        return ""
+    text = f"Rambachan–Roth smoothness (Δ^SD) breakdown M ({pre.get('specification')}): " + "; ".join(parts) + "."
+    rm = []
+    for label, t in (pre.get("targets") or {}).items():
+        r = t.get("relative_magnitudes") or {}
+        if r:
+            value = _fmt(r.get("breakdown_Mbar"), 3) if r.get("significant_at_0") else \
+                "0 (not significant even at M̄ = 0)"
+            rm.append(f"{label.replace('_', ' ')} effect {value}")
+    if rm:
+        text += " Relative magnitudes (Δ^RM, ARP conditional) breakdown M̄: " + "; ".join(rm) + "."
+    return text
 
-    plotting.setup()
-    fig, ax = plt.subplots(figsize=(7.5, 4.2))
+
+def cs_uniform_band(d: dict) -> tuple[list[str], np.ndarray, np.ndarray] | None:
+    """The Callaway-Sant'Anna dynamic aggregation's multiplier-bootstrap sup-t band (names, lower,
+    upper), as the document stores it; None without a bootstrap."""
+    band = (((d.get("extra") or {}).get("did") or {}).get("uniform_bands") or {}).get("dynamic")
+    if not band or not band.get("names"):
+        return None
+    return list(band["names"]), np.asarray(band["lower"], float), np.asarray(band["upper"], float)
+
+
+def _event_panel(ax, b, es: dict, level: float) -> int:
+    """Every document's event-time estimates on one axis; returns how many CS bands were drawn."""
     offsets = np.linspace(-0.25, 0.25, len(es)) if len(es) > 1 else [0.0]
-    level = 0.95
+    n_cs = 0
     for off, (n, d) in zip(offsets, es.items()):
         rows = _event_rows(d)
         k = np.array([r[0] for r in rows], float) + off
@@ -140,20 +202,44 @@ def _event_figure(b, h, es: dict):
         line = ax.errorbar(k, est, yerr=[est - lo, hi - est], fmt="o", ms=4, capsize=2, label=f"{n} ({d['model']})")
         vc = d.get("vcov") or {}
         names = [r[1]["name"] for r in rows]
-        if vc.get("names") and all(x in vc["names"] for x in names):
+        cs_band = cs_uniform_band(d) if d.get("model") == "did.cs" else None
+        if cs_band is not None and all(x in cs_band[0] for x in names):
+            idx = [cs_band[0].index(x) for x in names]
+            ax.fill_between(k, cs_band[1][idx], cs_band[2][idx], alpha=0.12, color=line[0].get_color())
+            n_cs += 1
+        elif vc.get("names") and all(x in vc["names"] for x in names):
             idx = [vc["names"].index(x) for x in names]
             V = np.asarray(vc["matrix"], float)[np.ix_(idx, idx)]
             c = uniform_critical_value(V, level, b.config.seed)
             se = np.sqrt(np.diag(V))
             ax.fill_between(k, est - c * se, est + c * se, alpha=0.12, color=line[0].get_color(), step=None)
-    ax.axhline(0, color="k", lw=0.8)
-    ax.axvline(-0.5, color="grey", lw=0.8, ls=":")
-    ax.set_xlabel("years since adoption (reference −1; endpoints binned)")
-    ax.set_ylabel("effect")
-    ax.legend(fontsize=7, loc="best")
-    pre = h.get("pretrends") or {}
-    parts = ["Points: estimates with pointwise 95 % CIs; shaded: uniform (sup-t) 95 % bands from each "
-             "document's event-study covariance (simulated, seeded)."]
+    return n_cs
+
+
+def _event_figure(b, h, es: dict, ev: dict | None = None):
+    import matplotlib.pyplot as plt
+
+    plotting.setup()
+    outcomes = sorted({str(d.get("dependent")) for d in es.values()})  # one panel per outcome
+    fig, axes = plt.subplots(len(outcomes), 1, figsize=(7.5, 3.6 * len(outcomes)), squeeze=False)
+    level = 0.95
+    n_cs = 0
+    for ax, outcome in zip(axes[:, 0], outcomes):
+        mine = {n: d for n, d in es.items() if str(d.get("dependent")) == outcome}
+        n_cs += _event_panel(ax, b, mine, level)
+        ax.axhline(0, color="k", lw=0.8)
+        ax.axvline(-0.5, color="grey", lw=0.8, ls=":")
+        ax.set_ylabel("effect")
+        ax.set_title(outcome, fontsize=9)
+        ax.legend(fontsize=7, loc="best")
+    axes[-1, 0].set_xlabel("years since adoption (reference −1; endpoints binned)")
+    ev = ev if ev is not None else {"pretrends": h.get("pretrends") or {}}
+    pre = ev.get("pretrends") or {}
+    parts = ["One panel per outcome. Points: estimates with pointwise 95 % CIs; shaded: uniform (sup-t) 95 % bands "
+             "from each "
+             "document's event-study covariance (simulated, seeded)"
+             + ("; for Callaway–Sant'Anna, the multiplier-bootstrap sup-t band of the dynamic aggregation "
+                "stored in the document." if n_cs else ".")]
     if pre.get("joint_pretrend", {}).get("p_value") is not None:
         jt = pre["joint_pretrend"]
         parts.append(f"Joint pre-trend test ({pre.get('specification')}): χ²({jt['df']}) = {_fmt(jt['statistic'], 2)}, "
@@ -163,6 +249,15 @@ def _event_figure(b, h, es: dict):
         parts.append(f"Rambachan–Roth smoothness (Δ^SD) breakdown M̄ for the {label.replace('_', ' ')} effect: "
                      + (f"{_fmt(bm, 4)}" if t.get("significant_at_0") else "0 (not significant even under linear "
                         "trends, M = 0)") + ".")
+        rm = t.get("relative_magnitudes") or {}
+        if rm:
+            parts.append(f"Relative magnitudes (Δ^RM) breakdown M̄ for the {label.replace('_', ' ')} effect: "
+                         + (f"{_fmt(rm.get('breakdown_Mbar'), 3)}" if rm.get("significant_at_0") else
+                            "0 (not significant even at M̄ = 0)") + ".")
+    ri = ev.get("ri")
+    if ri is not None:
+        parts.append(f"Randomisation inference ({ri['specification']}, {ri.get('reps')} permutations of adoption "
+                     f"years): p = {_fmt(ri['p_value'])}.")
     return fig, " ".join(parts)
 
 
@@ -194,6 +289,15 @@ def _synth_figure(d: dict):
         caption += (f" Post/pre RMSPE ratio {_fmt(test['statistic'], 2)}; placebo-in-space permutation p = "
                     f"{_fmt(test['p_value'])}.")
     return fig, caption
+
+
+def _companion_text(key: str, ev: dict) -> str:
+    ri = ev.get("ri")
+    text = f"policies.{key}: reported beside the deciding policy, outside the verdict."
+    if ri is not None:
+        text += (f" Randomisation p = {_fmt(ri['p_value'])} ({ri['specification']}, "
+                 f"{ri.get('n_treated_clusters')} treated clusters).")
+    return text
 
 
 def _governing_text(h: dict) -> str:
