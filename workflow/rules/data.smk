@@ -10,6 +10,8 @@ rule acquire:
         stage_output("acquire"),
     log:
         "logs/acquire.log",
+    benchmark:
+        stage_benchmark("acquire")
     conda:
         CONDA_ENV
     shell:
@@ -24,6 +26,8 @@ rule panel:
         stage_output("panel"),
     log:
         "logs/panel.log",
+    benchmark:
+        stage_benchmark("panel")
     conda:
         CONDA_ENV
     shell:
@@ -38,6 +42,8 @@ rule codebook:
         stage_output("codebook"),
     log:
         "logs/codebook.log",
+    benchmark:
+        stage_benchmark("codebook")
     conda:
         CONDA_ENV
     shell:

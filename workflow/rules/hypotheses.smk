@@ -12,6 +12,8 @@ rule hypotheses:
         stage_output("hypotheses"),
     log:
         "logs/hypotheses.log",
+    benchmark:
+        stage_benchmark("hypotheses")
     conda:
         CONDA_ENV
     shell:

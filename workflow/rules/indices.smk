@@ -11,6 +11,8 @@ rule indices:
         stage_output("indices"),
     log:
         "logs/indices.log",
+    benchmark:
+        stage_benchmark("indices")
     conda:
         CONDA_ENV
     shell:
@@ -25,6 +27,8 @@ rule disparity:
         stage_output("disparity"),
     log:
         "logs/disparity.log",
+    benchmark:
+        stage_benchmark("disparity")
     conda:
         CONDA_ENV
     shell:

@@ -11,6 +11,8 @@ rule efficiency:
         stage_output("efficiency"),
     log:
         "logs/efficiency.log",
+    benchmark:
+        stage_benchmark("efficiency")
     conda:
         CONDA_ENV
     shell:
@@ -25,6 +27,8 @@ rule modes:
         stage_output("modes"),
     log:
         "logs/modes.log",
+    benchmark:
+        stage_benchmark("modes")
     conda:
         CONDA_ENV
     shell:

@@ -12,6 +12,8 @@ rule network:
         stage_output("network"),
     log:
         "logs/network.log",
+    benchmark:
+        stage_benchmark("network")
     conda:
         CONDA_ENV
     shell:
@@ -26,6 +28,8 @@ rule qap:
         stage_output("qap"),
     log:
         "logs/qap.log",
+    benchmark:
+        stage_benchmark("qap")
     conda:
         CONDA_ENV
     shell:

@@ -14,6 +14,8 @@ rule package:
         stage_output("package"),
     log:
         "logs/package.log",
+    benchmark:
+        stage_benchmark("package")
     conda:
         CONDA_ENV
     shell:

@@ -13,6 +13,8 @@ rule geometry:
         stage_output("geometry"),
     log:
         "logs/geometry.log",
+    benchmark:
+        stage_benchmark("geometry")
     conda:
         CONDA_ENV
     shell:
@@ -30,6 +32,8 @@ rule report:
         "results/manifest.json",
     log:
         "logs/report.log",
+    benchmark:
+        stage_benchmark("report")
     conda:
         CONDA_ENV
     shell:

@@ -10,6 +10,8 @@ rule weights:
         stage_output("weights"),
     log:
         "logs/weights.log",
+    benchmark:
+        stage_benchmark("weights")
     conda:
         CONDA_ENV
     shell:
@@ -22,8 +24,12 @@ rule spatial_explore:
         config=CONFIG,
     output:
         stage_output("spatial_explore"),
+    params:
+        hashes=stage_params("spatial_explore"),  # models.yaml: only its merge_tables
     log:
         "logs/spatial_explore.log",
+    benchmark:
+        stage_benchmark("spatial_explore")
     conda:
         CONDA_ENV
     shell:
@@ -36,8 +42,12 @@ rule spatial_models:
         config=CONFIG,
     output:
         stage_output("spatial_models"),
+    params:
+        hashes=stage_params("spatial_models"),  # models.yaml: only its merge_tables
     log:
         "logs/spatial_models.log",
+    benchmark:
+        stage_benchmark("spatial_models")
     conda:
         CONDA_ENV
     shell:
