@@ -43,10 +43,13 @@ def load_stages(root: Path) -> dict[str, Stage]:
     for name, s in data.get("stages", {}).items():
         if "foreach" in s:
             for item in s["foreach"]:
-                do = {k: [x.replace("${item}", str(item)) for x in v] if isinstance(v, list)
-                      else str(v).replace("${item}", str(item)) for k, v in s["do"].items()}
-                out[f"{name}@{item}"] = Stage(f"{name}@{item}", do["cmd"], tuple(do.get("deps", [])),
-                                              tuple(do.get("outs", [])))
+                def fill(text: str, item=item) -> str:
+                    return str(text).replace("${item}", str(item))
+
+                do = s["do"]
+                out[f"{name}@{item}"] = Stage(f"{name}@{item}", fill(do["cmd"]),
+                                              tuple(fill(d) for d in do.get("deps", [])),
+                                              tuple(fill(o) for o in do.get("outs", [])))
         else:
             out[name] = Stage(name, s["cmd"], tuple(s.get("deps", [])), tuple(s.get("outs", [])))
     return out
