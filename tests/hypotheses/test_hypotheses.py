@@ -53,10 +53,10 @@ def test_decide_is_sign_symmetric(est, p, alpha):
 
 # ---------------------------------------------------------------- evaluation
 def write_doc(results: Path, name: str, rows: dict[str, tuple[float, float]], tests=(), source="models",
-              extra=None):
+              extra=None, model="panel.twfe"):
     names = list(rows)
     doc = make_result(
-        model="panel.twfe", dependent="y",
+        model=model, dependent="y",
         coefficients=coefficient_table(names, [rows[n][0] for n in names], [rows[n][1] for n in names],
                                        df_resid=30),
         covariance={"type": "cluster"}, nobs=372, spec={"name": name}, extra=extra,
@@ -101,7 +101,8 @@ def test_spatial_effects_are_read_from_extra(tmp_path):
     row = {"estimate": 0.3, "std_error": 0.1, "z": 3.0, "p_value": 0.003, "ci_lower": 0.1, "ci_upper": 0.5}
     effects = {"method": "simulated", "variables": {"x": {"direct": {**row, "estimate": -0.2},
                                                           "indirect": row, "total": row}}}
-    write_doc(tmp_path, "sdm", {"x": (0.1, 1.0)}, source="spatial", extra={"spatial": {"effects": effects}})
+    write_doc(tmp_path, "sdm", {"x": (0.1, 1.0)}, source="spatial", model="spatial.sdm",
+              extra={"spatial": {"weights": "queen", "fixed_effects": "twoway", "effects": effects}})
     reg = {"hypotheses": [{**entry("S1", "sdm", "x"), "estimand": {"source": "spatial", "specification": "sdm",
                                                                    "coefficient": "x", "effect": "indirect"}}]}
     (e,) = S.evaluate(reg, tmp_path)

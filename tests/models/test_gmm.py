@@ -135,9 +135,28 @@ def test_non_numeric_value_named(panel):
         fit_gmm(bad, spec_from_options("y", ["x"], {}, system=False))
 
 
-def test_effects_key_rejected(panel):
+def test_effects_without_entity_rejected(panel):
     from clusternet.estimators import get
 
-    with pytest.raises(ConfigError, match=r"effects: .*options\.time_effects"):
+    with pytest.raises(ConfigError, match=r"effects: GMM always removes entity effects.*options\.time_effects"):
         get("gmm_difference")(panel, {"name": "g", "model": "gmm_difference", "y": "y", "x": ["x"],
-                                      "effects": ["entity", "time"]})
+                                      "effects": ["time"]})
+
+
+@pytest.mark.parametrize("model", ["gmm_difference", "gmm_system"])
+@pytest.mark.parametrize("time_effects", [True, False])
+def test_effects_is_the_older_time_effects_option(panel, model, time_effects):
+    """`effects` (the one vocabulary, models.specs) and the older options.time_effects fit the same
+    model; stating both with different values is an error."""
+    from clusternet.estimators import get
+
+    base = {"name": "g", "model": model, "y": "y", "x": ["x"]}
+    new = get(model)(panel, {**base, "effects": ["entity", "time"] if time_effects else ["entity"]})
+    old = get(model)(panel, {**base, "options": {"time_effects": time_effects}})
+    for doc in (new, old):
+        doc.pop("spec")
+    assert new == old
+    assert new["effects"] == {"entity": True, "time": time_effects}
+    with pytest.raises(ConfigError, match=r"contradict options\.time_effects"):
+        get(model)(panel, {**base, "effects": ["entity"] if time_effects else ["entity", "time"],
+                           "options": {"time_effects": time_effects}})

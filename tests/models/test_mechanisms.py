@@ -252,7 +252,7 @@ def test_errors_name_the_problem():
                               "options": {"moderator": "nope"}})
     bad = df.copy()
     bad.loc[3, "m"] = np.nan
-    with pytest.raises(DataError, match=r"missing values in column\(s\) \['m'\]"):
+    with pytest.raises(DataError, match=r"missing values in used column\(s\) \(m: 1\); first at .*column 'm'"):
         M.fit_mediation(bad, med_spec())
     varying = df.copy()
     varying.loc[0, "group"] = "B"

@@ -71,7 +71,8 @@ def make_project(root: Path, *, verdicts=True, data=True) -> Path:
                                                          controls=["gdp"]))
     write_result(res / "models/year_fe.json", panel_doc("Two-way FE", {"digital": 0.3, "policy": -0.05},
                                                         {"digital": 0.2, "policy": 0.1}, time=False))
-    # Layouts as the models stage writes them (clusternet.models.threshold / mechanisms).
+    # Layouts as the models stage writes them (clusternet.models.threshold / mechanisms); write_result
+    # validates each against the family's extra in the result schema.
     write_result(res / "models/threshold.json", panel_doc(
         "Threshold", {"digital_low": 0.1, "digital_high": 0.6}, {"digital_low": 0.05, "digital_high": 0.2},
         model="panel.threshold",
@@ -89,14 +90,16 @@ def make_project(root: Path, *, verdicts=True, data=True) -> Path:
                               "marginal_effects": {"moderator_values": grid, "effect": 0.4 + 0.2 * (grid - 0.5),
                                                    "std_error": np.full(7, 0.1),
                                                    "ci_lower": 0.4 + 0.2 * (grid - 0.5) - 0.196,
-                                                   "ci_upper": 0.4 + 0.2 * (grid - 0.5) + 0.196}}}))
+                                                   "ci_upper": 0.4 + 0.2 * (grid - 0.5) + 0.196,
+                                                   "ci_level": 0.95}}}))
     write_result(res / "models/did.json", panel_doc(
         "Pilot zones DID", {"att": 0.2, "event[-2]": 0.01, "event[0]": 0.15, "event[1]": 0.25},
         {"att": 0.05, "event[-2]": 0.05, "event[0]": 0.06, "event[1]": 0.07}, model="did.twfe",
-        extra={"did": {"reference_period": -1}}))
+        extra={"did": {"estimator": "twfe", "reference_period": -1}}))
     write_result(res / "spatial/models/sdm.json", panel_doc(
         "SDM", {"digital": 0.3, "W_digital": 0.1}, {"digital": 0.1, "W_digital": 0.2}, model="spatial.sdm",
-        extra={"spatial": {"effects": {"method": "simulation, 1000 draws", "variables": {"digital": {
+        extra={"spatial": {"weights": "queen", "fixed_effects": "twoway", "effects": {
+            "method": "simulation, 1000 draws", "variables": {"digital": {
             "direct": {"estimate": 0.31, "std_error": 0.1, "p_value": 0.002},
             "indirect": {"estimate": 0.12, "std_error": 0.2, "p_value": 0.55},
             "total": {"estimate": 0.43, "std_error": 0.22, "p_value": 0.05}}}}}}))

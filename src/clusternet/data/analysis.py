@@ -94,6 +94,41 @@ def load_analysis_panel(config, processed_dir: str | os.PathLike | None = None) 
     return data, used
 
 
+def check_missing_policy(missing: str, source: str = "data") -> None:
+    """A ConfigError unless ``missing`` is one of :data:`MISSING_POLICIES`."""
+    if missing not in MISSING_POLICIES:
+        raise ConfigError(f"{source}: options.missing must be one of {list(MISSING_POLICIES)}, got {missing!r}")
+
+
+def apply_missing_policy(frame: pd.DataFrame, used: list[str], missing: str, *, source: str = "data",
+                         entity: str = "region_code", time: str = "year") -> tuple[pd.DataFrame, int]:
+    """The missing-row policy (one implementation, used by every panel estimator).
+
+    ``missing="error"`` raises on any missing value in the ``used`` columns, with the count per
+    column and the first row and column; ``"drop"`` drops such rows listwise (over all ``used``
+    columns, so every step of a multi-equation model uses one sample). Returns (frame, number of
+    rows dropped); the row order is kept."""
+    check_missing_policy(missing, source)
+    na = frame[used].isna()
+    if not na.to_numpy().any():
+        return frame, 0
+    if missing == "error":
+        rows, cols = np.nonzero(na.to_numpy())
+        counts = na.sum()
+        detail = ", ".join(f"{c}: {int(v)}" for c, v in counts.items() if v)
+        raise DataError(
+            f"{source}: missing values in used column(s) ({detail}); first at "
+            f"{where(frame, rows[0], entity, time)}, column {used[cols[0]]!r}. "
+            "Impute them upstream or set options.missing = 'drop' "
+            "(listwise deletion, recorded in the result)"
+        )
+    keep = ~na.any(axis=1)
+    frame = frame[keep.to_numpy()]
+    if frame.empty:
+        raise DataError(f"{source}: no rows left after dropping the rows with missing values in {used}")
+    return frame, int((~keep).sum())
+
+
 def prepare_frame(
     data: pd.DataFrame,
     *,
@@ -107,12 +142,10 @@ def prepare_frame(
     """Select, check and sort the columns a model uses.
 
     Returns (frame sorted by entity then time, number of rows dropped for missing
-    values). ``missing="error"`` raises on any missing value in a used column and
-    names the first row and column; ``"drop"`` drops such rows (listwise) and the
-    count is recorded in the result document.
+    values) after the missing-row policy :func:`apply_missing_policy` (``missing``:
+    error | drop; the count is recorded in the result document).
     """
-    if missing not in MISSING_POLICIES:
-        raise ConfigError(f"options.missing: {missing!r} is not one of {list(MISSING_POLICIES)}")
+    check_missing_policy(missing, source)
     wanted = [entity, time, *dict.fromkeys([*columns, *extra_columns])]
     absent = [c for c in wanted if c not in data.columns]
     if absent:
@@ -133,22 +166,7 @@ def prepare_frame(
             )
     check_finite(frame, [c for c in columns if c not in (entity, time)], source, entity, time)
     used = list(dict.fromkeys(wanted))
-    na = frame[used].isna()
-    n_dropped = 0
-    if na.to_numpy().any():
-        if missing == "error":
-            rows, cols = np.nonzero(na.to_numpy())
-            counts = na.sum()
-            detail = ", ".join(f"{c}: {int(v)}" for c, v in counts.items() if v)
-            raise DataError(
-                f"{source}: missing values in used column(s) ({detail}); first at "
-                f"{where(frame, rows[0], entity, time)}, column {used[cols[0]]!r}. "
-                "Impute them upstream or set options.missing = 'drop' "
-                "(listwise deletion, recorded in the result)"
-            )
-        keep = ~na.any(axis=1)
-        n_dropped = int((~keep).sum())
-        frame = frame[keep.to_numpy()]
+    frame, n_dropped = apply_missing_policy(frame, used, missing, source=source, entity=entity, time=time)
     if frame.empty:
         raise DataError(f"{source}: no observations left for columns {used}")
     # one pass for duplicates: after the (stable) sort equal (entity, time) pairs are adjacent;

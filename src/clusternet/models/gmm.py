@@ -55,6 +55,7 @@ Roodman, D. (2009) Stata Journal 9, 86–136.
 """
 from __future__ import annotations
 
+from collections.abc import Mapping
 from dataclasses import dataclass, field
 
 import numpy as np
@@ -64,7 +65,7 @@ from scipy import stats
 from clusternet.data.inputs import plain, unknown_columns, where
 from clusternet.errors import ConfigError, DataError, EstimationError
 from clusternet.models.inference import chi2_test, wald_test
-from clusternet.models.specs import checked_options
+from clusternet.models.specs import as_spec, checked_options
 from clusternet.results import coefficient_table, make_result
 
 # plm switches to a generalised inverse below this smallest eigenvalue.
@@ -481,32 +482,34 @@ def spec_from_options(y: str, regressors: list[str], options: dict, *, system: b
     )
 
 
-def _fit_registered(data: pd.DataFrame, spec: dict, *, system: bool) -> dict:
-    x_spec = [spec["x"]] if isinstance(spec.get("x"), str) else list(spec.get("x") or [])
-    regressors = x_spec + list(spec.get("controls") or [])
-    cov = spec.get("cov") or {}
-    entity_column = spec.get("entity", "region_code")
+def _fit_registered(data: pd.DataFrame, spec: Mapping, *, system: bool) -> dict:
+    s = as_spec(spec)
+    regressors = list(s.x) + list(s.controls)
+    cov = s.cov or {}
+    entity_column = s.entity
     if cov.get("type", "cluster") != "cluster" or cov.get("cluster_by") not in (None, entity_column):
         raise ConfigError(f"cov: GMM standard errors are cluster-robust by entity (one-step robust or two-step "
                           f"Windmeijer); cov.type {cov.get('type')!r} / cluster_by {cov.get('cluster_by')!r} "
                           "cannot be applied; set cov: {type: cluster} or leave it to the defaults")
-    if spec.get("weights"):
+    if s.raw.get("weights"):
         raise ConfigError("weights: GMM estimation is unweighted; remove the weights")
-    if "effects" in spec:
-        raise ConfigError("effects: GMM always removes entity effects; set period effects with "
-                          "options.time_effects (true/false) instead of `effects`")
-    ci_level = float(spec.get("ci_level", 0.95))
-    options = dict(spec.get("options") or {})
-    gspec = spec_from_options(spec["y"], regressors, options, system=system)
-    entity = spec.get("entity", "region_code")
-    time = spec.get("time", "year")
+    effects = s.effects_or(("entity", "time"))
+    if "entity" not in effects:
+        raise ConfigError(f"effects: GMM always removes entity effects; state effects [entity] or "
+                          f"[entity, time] (or the older options.time_effects), got {list(effects)}")
+    ci_level = s.ci_level
+    # the period effects come from `effects` (models.specs: options.time_effects is its older spelling)
+    options = {**s.options, "time_effects": "time" in effects}
+    gspec = spec_from_options(s.y, regressors, options, system=system)
+    entity = s.entity
+    time = s.time
     res = fit_gmm(data, gspec, entity=entity, time=time)
     kind = "system" if system else "difference"
     cov_type = ("windmeijer" if gspec.two_step else "robust") if gspec.robust else "unadjusted"
     return make_result(
         model=f"panel.gmm_{kind}",
-        label=spec.get("label", spec.get("name", "")),
-        dependent=spec["y"],
+        label=s.raw.get("label", s.raw.get("name", "")),
+        dependent=s.y,
         coefficients=coefficient_table(res.names, res.params, res.std_errors, ci_level=ci_level),
         ci_level=ci_level,
         covariance={"type": cov_type, "options": {"steps": 2 if gspec.two_step else 1,
@@ -527,16 +530,16 @@ def _fit_registered(data: pd.DataFrame, spec: dict, *, system: bool) -> dict:
                                         "collapse": b.collapse} for b in gspec.gmm_blocks],
                        "exogenous": [x for x in regressors if x not in {b.variable for b in gspec.gmm_blocks}],
                        "notes": res.notes}},
-        spec=spec,
+        spec=s.raw,
         provenance={},
     )
 
 
-def fit_gmm_difference(data: pd.DataFrame, spec: dict) -> dict:
+def fit_gmm_difference(data: pd.DataFrame, spec: Mapping) -> dict:
     """Arellano–Bond difference GMM (see module docstring)."""
     return _fit_registered(data, spec, system=False)
 
 
-def fit_gmm_system(data: pd.DataFrame, spec: dict) -> dict:
+def fit_gmm_system(data: pd.DataFrame, spec: Mapping) -> dict:
     """Blundell–Bond system GMM (see module docstring)."""
     return _fit_registered(data, spec, system=True)

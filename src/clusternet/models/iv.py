@@ -31,6 +31,7 @@ X and Z) — plm's ``plm(y ~ x | z, model = "within")``.
 """
 from __future__ import annotations
 
+from collections.abc import Mapping
 from dataclasses import dataclass, field
 from typing import Any
 
@@ -40,10 +41,10 @@ from scipy import optimize, stats
 
 from clusternet.errors import ConfigError, EstimationError
 from clusternet.models.covariance import CovarianceSpec, sandwich_covariance, score_meat
-from clusternet.models.linear import (INTERCEPT, PanelData, build_panel_data, check_rank, spec_regressors,
+from clusternet.models.linear import (INTERCEPT, PanelData, build_panel_data, check_rank,
                                       within_transform)
 from clusternet.models.inference import chi2_test
-from clusternet.models.specs import checked_options
+from clusternet.models.specs import as_spec, checked_options
 from clusternet.results import coefficient_table, make_result
 
 EFFECTS = {"none": None, "entity": "fe", "time": "fe_time", "twoways": "twfe"}
@@ -379,20 +380,20 @@ class AndersonRubin:
         return intervals
 
 
-def fit_iv_spec(data: pd.DataFrame, spec: dict) -> dict:
-    name = spec.get("name", "iv")
-    opts = checked_options(spec.get("options"), OPTION_KEYS, spec=dict(spec, name=name), model="iv")
+def fit_iv_spec(data: pd.DataFrame, spec: Mapping) -> dict:
+    s = as_spec(spec)
+    name = s.raw.get("name", "iv")
+    opts = checked_options(s.options, OPTION_KEYS, spec=dict(spec, name=name), model="iv")
     for key in ("endogenous", "instruments"):
         if key not in opts:
             raise ConfigError(f"specification {name!r}: model 'iv' needs options.{key}")
     as_list = lambda v: [v] if isinstance(v, str) else list(v)  # noqa: E731
-    ci_level = float(spec.get("ci_level", 0.95))
     res = fit_iv(
-        data, y=spec["y"], x=spec_regressors(spec), endogenous=as_list(opts["endogenous"]),
-        instruments=as_list(opts["instruments"]), effects=opts.get("effects", "entity"),
-        entity=spec.get("entity", "region_code"), time=spec.get("time", "year"),
-        cov=CovarianceSpec.from_dict(spec.get("cov"), source=f"specification {name!r}: cov"),
+        data, y=s.y, x=s.regressors, endogenous=as_list(opts["endogenous"]),
+        instruments=as_list(opts["instruments"]), effects=s.effects_name(default=("entity",)),
+        entity=s.entity, time=s.time,
+        cov=CovarianceSpec.from_dict(s.cov, source=f"specification {name!r}: cov"),
         missing=opts.get("missing", "error"), t_df=opts.get("t_df", "cluster"),
-        ar_grid=int(opts.get("ar_grid", 401)), ci_level=ci_level, source=f"specification {name!r}",
+        ar_grid=int(opts.get("ar_grid", 401)), ci_level=s.ci_level, source=f"specification {name!r}",
     )
-    return res.to_document(spec, spec["y"], ci_level=ci_level)
+    return res.to_document(s.raw, s.y, ci_level=s.ci_level)

@@ -34,6 +34,8 @@ from __future__ import annotations
 from dataclasses import dataclass, field
 from typing import Any
 
+from collections.abc import Mapping
+
 import numpy as np
 import pandas as pd
 from scipy import stats
@@ -43,7 +45,7 @@ from clusternet.models.covariance import CovarianceSpec, sandwich_covariance
 from clusternet.models import panel as panel_kernel
 from clusternet.models.inference import chi2_test, wald_statistic
 from clusternet.models.panel import COLLINEARITY_TOL, INTERCEPT, check_rank
-from clusternet.models.specs import checked_options
+from clusternet.models.specs import as_spec, checked_options
 from clusternet.data.analysis import prepare_frame
 from clusternet.results import coefficient_table, make_result
 
@@ -493,35 +495,32 @@ IMPLIED_EFFECTS = {"pooled": set(), "fe": {"entity"}, "fe_time": {"time"}, "twfe
                    "re": {"entity"}, "fd": {"entity"}}
 
 
-def spec_regressors(spec: dict) -> list[str]:
+def spec_regressors(spec: Mapping) -> list[str]:
     """``x`` followed by ``controls`` (a specification's full regressor list)."""
-    x = spec.get("x", [])
-    x = [x] if isinstance(x, str) else list(x)
-    controls = spec.get("controls") or []
-    return x + [c for c in controls if c not in x]
+    return as_spec(spec).regressors
 
 
-def fit_linear_spec(data: pd.DataFrame, spec: dict) -> dict:
+def fit_linear_spec(data: pd.DataFrame, spec: Mapping) -> dict:
     """Fit a linear panel specification and return its result document."""
-    model = spec["model"]
-    opts = checked_options(spec.get("options"), OPTION_KEYS, spec=dict(spec, name=spec.get("name", "?")))
-    name = spec.get("name", model)
-    if "effects" in spec and set(spec["effects"] or []) != IMPLIED_EFFECTS[model]:
+    s = as_spec(spec)
+    model = s.model
+    opts = checked_options(s.options, OPTION_KEYS, spec=dict(spec, name=s.raw.get("name", "?")))
+    name = s.name
+    if s.effects is not None and set(s.effects) != IMPLIED_EFFECTS[model]:
         raise ConfigError(
-            f"specification {name!r}: effects {sorted(spec['effects'] or [])} contradict model {model!r}, which "
+            f"specification {name!r}: effects {sorted(s.effects)} contradict model {model!r}, which "
             f"implies {sorted(IMPLIED_EFFECTS[model])}; drop `effects` or choose the model "
             "(pooled, fe, fe_time, twfe) that has the effects you want"
         )
-    cov = CovarianceSpec.from_dict(spec.get("cov"), source=f"specification {name!r}: cov")
+    cov = CovarianceSpec.from_dict(s.cov, source=f"specification {name!r}: cov")
     panel = build_panel_data(
-        data, y=spec["y"], x=spec_regressors(spec), entity=spec.get("entity", "region_code"),
-        time=spec.get("time", "year"), cov=cov, missing=opts.get("missing", "error"),
-        source=f"specification {name!r}",
+        data, y=s.y, x=s.regressors, entity=s.entity, time=s.time, cov=cov,
+        missing=opts.get("missing", "error"), source=f"specification {name!r}",
     )
     result = fit_linear(
-        panel, y=spec["y"], x=panel.names, model=model, cov=cov,
+        panel, y=s.y, x=panel.names, model=model, cov=cov,
         intercept=bool(opts.get("intercept", True)), t_df=opts.get("t_df", "cluster"),
     )
     if model == "re" and opts.get("hausman", True):
         result.tests.extend(hausman_tests(panel, cov))
-    return result.to_document(spec, ci_level=float(spec.get("ci_level", 0.95)))
+    return result.to_document(s.raw, ci_level=s.ci_level)

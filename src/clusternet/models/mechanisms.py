@@ -35,15 +35,14 @@ import numpy as np
 import pandas as pd
 from scipy import stats
 
+from clusternet.data.analysis import apply_missing_policy, check_missing_policy
 from clusternet.data.inputs import unknown_columns
 from clusternet.errors import ConfigError, DataError, EstimationError
 from clusternet.models.inference import wald_statistic
-from clusternet.models.specs import checked_options
+from clusternet.models.specs import DEFAULT_ENTITY, DEFAULT_TIME, as_spec, checked_options
 from clusternet.results import coefficient_table, make_result
 from clusternet.seeds import required_seed, seed_sequence
 
-DEFAULT_ENTITY = "region_code"
-DEFAULT_TIME = "year"
 
 
 # ---------------------------------------------------------------- FE fits
@@ -137,23 +136,20 @@ def single_outcome_name(spec: dict) -> str:
 
 
 def spec_ci_level(spec: dict) -> float:
-    return float(spec.get("ci_level", 0.95))
+    return as_spec(spec).ci_level
 
 
 def spec_cov(spec: dict):
     """The specification's covariance choice, passed through to ``fit_fe``."""
-    return spec.get("cov")
+    return as_spec(spec).cov
 
 
 def common_args(spec: dict) -> dict:
-    return {
-        "entity": spec.get("entity", DEFAULT_ENTITY),
-        "time": spec.get("time", DEFAULT_TIME),
-        "effects": tuple(spec.get("effects", ("entity", "time"))),
-    }
+    """entity, time and effects (default [entity, time]) of the parsed specification."""
+    s = as_spec(spec)
+    return {"entity": s.entity, "time": s.time, "effects": s.effects_or(("entity", "time"))}
 
 
-MISSING_POLICIES = ("error", "drop")
 
 
 def prepare_sample(data: pd.DataFrame, spec: dict, columns: list[str],
@@ -162,27 +158,18 @@ def prepare_sample(data: pd.DataFrame, spec: dict, columns: list[str],
     are an error (``missing: error``) or dropped listwise over all used columns
     (``missing: drop``, so every step of a mediation uses one sample). Returns
     (frame, number of rows dropped)."""
-    if missing not in MISSING_POLICIES:
-        raise ConfigError(f"specification {spec_name(spec)!r}: options.missing must be one of "
-                          f"{list(MISSING_POLICIES)}, got {missing!r}")
+    source = f"specification {spec_name(spec)!r}"
+    check_missing_policy(missing, source)
     common = common_args(spec)
     needed = [common["entity"], common["time"], *dict.fromkeys(columns)]
     absent = [c for c in needed if c not in data.columns]
     if absent:
-        raise unknown_columns(absent, data.columns, f"specification {spec_name(spec)!r}")
+        raise unknown_columns(absent, data.columns, source)
     frame = data[list(dict.fromkeys(needed))].copy()
-    bad = frame.isna().any(axis=1)
-    if bad.any() and missing == "drop":
-        frame = frame.loc[~bad]
-        if frame.empty:
-            raise DataError(f"specification {spec_name(spec)!r}: no rows left after dropping missing values")
-    elif bad.any():
-        rows = frame.loc[bad, [common["entity"], common["time"]]].head(5).to_dict("records")
-        cols = sorted(frame.columns[frame.isna().any()].tolist())
-        raise DataError(f"specification {spec_name(spec)!r}: missing values in column(s) {cols}, "
-                        f"{int(bad.sum())} row(s), e.g. {rows}; impute them in the panel stage, drop the "
-                        "variable, or set options.missing: drop (listwise deletion, recorded in the result)")
-    return frame.reset_index(drop=True), int(bad.sum())
+    # the one missing-row policy (data.analysis); unlike prepare_frame, the row order and dtypes are kept
+    frame, dropped = apply_missing_policy(frame, list(frame.columns), missing, source=source,
+                                          entity=common["entity"], time=common["time"])
+    return frame.reset_index(drop=True), dropped
 
 
 def task_seed(spec: dict, options: dict) -> np.random.SeedSequence:

@@ -20,6 +20,7 @@ from clusternet import estimators
 from clusternet.data.analysis import load_analysis_panel, select_sample
 from clusternet.models.policy import add_policy_dummy
 from clusternet.models.spatial_lags import add_spatial_lags
+from clusternet.models.specs import as_spec
 from clusternet.provenance import provenance
 from clusternet.results import validate_result, write_result
 
@@ -43,11 +44,13 @@ def fit_specification(data: pd.DataFrame, spec: dict, *, inputs=(), config=None,
 
     The one code path of `clusternet fit`, the models stage and the spatial stage (``section``
     names the config section recorded in provenance; ``fit_args`` go to the fit function, e.g.
-    the spatial stage's loaded ``weights``)."""
+    the spatial stage's loaded ``weights``). The fit function receives the specification parsed
+    once, a :class:`clusternet.models.specs.Spec` (a read-only mapping over ``spec``)."""
     fit = estimators.get(spec["model"])
+    parsed = as_spec(spec)  # parsed once (models.specs.Spec); the document records the dict as given
     data = add_spatial_lags(data, spec)  # W_<v> columns of spec.spatial_lags (SLX by the linear estimators)
     data = add_policy_dummy(data, spec)  # spec.policy_dummy: a static DID dummy
-    doc = fit(select_sample(data, spec), spec, **fit_args)
+    doc = fit(select_sample(data, spec), parsed, **fit_args)
     doc["spec"] = spec
     # issue 14: the config part of provenance is the global config and the specification's own
     # resolved dict, not the whole section file, so that editing one specification leaves every

@@ -82,7 +82,7 @@ import pandas as pd
 from clusternet.data.inputs import unknown_columns, where
 from clusternet.errors import ConfigError, DataError, EstimationError
 from clusternet.models.covariance import CovarianceSpec, sandwich_covariance
-from clusternet.models.specs import checked_options
+from clusternet.models.specs import as_spec, checked_options
 from clusternet.results import coefficient_table, make_result
 from clusternet.seeds import required_seed, task_id
 
@@ -546,11 +546,11 @@ def fit_threshold_spec(data: pd.DataFrame, spec: dict) -> dict:
     ``options.seed``, else ``spec.seed`` (the models stage passes ``config.seed``)."""
     if spec.get("weights"):
         raise ConfigError("weights: the threshold model is unweighted; remove the weights")
-    bad_effects = set(spec.get("effects") or ["entity"]) - {"entity", "time"}
-    if bad_effects or "entity" not in (spec.get("effects") or ["entity"]):
+    effects = as_spec(spec).effects_or(("entity",))  # the one effects vocabulary (models.specs)
+    if "entity" not in effects:
         raise ConfigError(f"effects: the threshold model has entity fixed effects and optionally time effects "
                           f"([entity] or [entity, time]); got {spec.get('effects')}")
-    time_effects = "time" in (spec.get("effects") or [])
+    time_effects = "time" in effects
     opts = options_from_spec(spec)
     options = spec.get("options") or {}
     q_name = options.get("threshold_variable")

@@ -2,19 +2,19 @@
 plot data: spatial effect decompositions, threshold estimates and LR curves,
 and marginal effects of moderation models.
 
-The blocks are read leniently (a few spellings of the same field are
-accepted, listed below) because several estimators write them; anything that
-cannot be read is reported as skipped rather than guessed.
+Each block is read in the one layout its producer writes, declared per family in the result
+schema (``$defs/extra_<family>`` of clusternet/schemas/result.schema.json, validated whenever a
+document is written or read): ``extra.spatial.effects`` (clusternet.spatial), ``extra.threshold``
+(clusternet.models.threshold) and ``extra.moderation`` (clusternet.models.mechanisms). Nothing is
+recomputed here: Hansen's critical value and the marginal effects are the model's, written into
+the document by the model.
 """
 from __future__ import annotations
 
 import re
-from typing import Any
 
 import numpy as np
-from scipy import stats
 
-from clusternet.models.mechanisms import marginal_effects as moderation_marginal_effects
 from clusternet.models.threshold import lr_critical_value as hansen_lr_critical_value
 from clusternet.report import messages
 from clusternet.report.settings import ReportSettings
@@ -23,48 +23,15 @@ from clusternet.report.tables import Table
 EFFECTS = ("direct", "indirect", "total")
 
 
-def _stat(value) -> dict:
-    """{estimate, std_error, p_value} from a number or a dict using common spellings."""
-    if isinstance(value, (int, float)) or value is None:
-        return {"estimate": value, "std_error": None, "p_value": None}
-    get = value.get
-    return {"estimate": get("estimate", get("coef", get("value"))),
-            "std_error": get("std_error", get("se")),
-            "p_value": get("p_value", get("pvalue", get("p")))}
-
-
 def spatial_effects(doc: dict) -> dict[str, dict[str, dict]]:
-    """``variable -> effect -> {estimate, std_error, p_value}``.
-
-    Read from ``extra.spatial.effects.variables`` (the spatial stage's layout,
-    ``{variable: {direct: row, indirect: row, total: row}}``), else from
-    ``extra.effects`` in one of these layouts: effect-major ``{direct: rows, indirect: rows, total: rows}``
-    where rows is a list of coefficient rows with ``name`` or a ``{name: row}``
-    map (the spatial estimators' layout); variable-major
-    ``{variable: {direct: .., indirect: .., total: ..}}``; a list of rows
-    ``{variable|name, effect, estimate, std_error, p_value}``.
-    Empty when the document has no decomposition."""
-    extra = doc.get("extra", {})
-    spatial = (extra.get("spatial") or {}).get("effects") if isinstance(extra.get("spatial"), dict) else None
-    block = spatial.get("variables") if isinstance(spatial, dict) else extra.get("effects")
+    """``variable -> effect -> {estimate, std_error, p_value}`` from ``extra.spatial.effects.variables``
+    (``{variable: {direct: row, indirect: row, total: row}}``); empty without a decomposition."""
+    spatial = doc.get("extra", {}).get("spatial")
+    variables = (spatial.get("effects") or {}).get("variables") if isinstance(spatial, dict) else None
     out: dict[str, dict[str, dict]] = {}
-    if isinstance(block, list):
-        for row in block:
-            var, eff = row.get("variable", row.get("name")), str(row.get("effect", "")).lower()
-            if var is not None and eff in EFFECTS:
-                out.setdefault(str(var), {})[eff] = _stat(row)
-    elif isinstance(block, dict) and block and set(block) <= set(EFFECTS):
-        for eff in EFFECTS:
-            rows = block.get(eff) or []
-            if isinstance(rows, dict):
-                rows = [{"name": name, **(row if isinstance(row, dict) else {"estimate": row})}
-                        for name, row in rows.items()]
-            for row in rows:
-                out.setdefault(str(row["name"]), {})[eff] = _stat(row)
-    elif isinstance(block, dict):
-        for var, effects in block.items():
-            if isinstance(effects, dict):
-                out[str(var)] = {e: _stat(effects[e]) for e in EFFECTS if e in effects}
+    for var, effects in (variables or {}).items():
+        out[str(var)] = {e: {k: effects[e].get(k) for k in ("estimate", "std_error", "p_value")}
+                         for e in EFFECTS if e in effects}
     return {v: e for v, e in out.items() if e}
 
 
@@ -111,44 +78,20 @@ def effects_method(doc: dict) -> str:
 
 
 def thresholds(doc: dict) -> list[dict]:
-    """Threshold rows {estimate, ci_lower, ci_upper, f_stat, p_value, n_boot}.
-
-    Layout of ``panel.threshold`` documents: ``extra.threshold`` with
-    ``estimates`` [{threshold, estimate, ci_lower, ci_upper}] and ``bootstrap``
-    {reps, stages: [{stage, F, p_value}]} (stage k tests k-1 against k
-    thresholds). Also accepted: ``extra.thresholds``, a list (or one dict) of
-    rows with the statistics inline (``gamma``/``estimate``, ``ci``,
-    ``f_stat``/``F``, ``bootstrap_p``/``p_value``, ``n_boot``/``bootstrap_reps``)."""
-    extra = doc.get("extra", {})
-    block = extra.get("threshold")
-    if isinstance(block, dict) and isinstance(block.get("estimates"), list):
-        boot = block.get("bootstrap") or {}
-        stages = {s.get("stage"): s for s in boot.get("stages") or [] if isinstance(s, dict)}
-        rows = []
-        for i, item in enumerate(block["estimates"]):
-            k = item.get("threshold", i + 1)
-            stage = stages.get(k, {})
-            rows.append({"estimate": item.get("estimate"), "ci_lower": item.get("ci_lower"),
-                         "ci_upper": item.get("ci_upper"), "f_stat": stage.get("F", stage.get("f_stat")),
-                         "p_value": stage.get("p_value"), "n_boot": boot.get("reps")})
-        return rows
-    block = extra.get("thresholds")
-    if isinstance(block, dict):
-        block = [block]
-    if not isinstance(block, list):
+    """Threshold rows {estimate, ci_lower, ci_upper, f_stat, p_value, n_boot} of a ``panel.threshold``
+    document: ``extra.threshold.estimates`` [{threshold, estimate, ci_lower, ci_upper}] with the
+    bootstrap stage that tests k-1 against k thresholds (``extra.threshold.bootstrap.stages``
+    [{stage, F, p_value}]). Empty for other documents."""
+    block = doc.get("extra", {}).get("threshold")
+    if not isinstance(block, dict):
         return []
+    boot = block["bootstrap"]
+    stages = {s["stage"]: s for s in boot["stages"]}
     rows = []
-    for item in block:
-        if not isinstance(item, dict):
-            continue
-        ci = item.get("ci") or [item.get("ci_lower"), item.get("ci_upper")]
-        rows.append({
-            "estimate": item.get("estimate", item.get("gamma")),
-            "ci_lower": ci[0], "ci_upper": ci[1],
-            "f_stat": item.get("f_stat", item.get("F", item.get("statistic", item.get("lr")))),
-            "p_value": item.get("bootstrap_p", item.get("p_value")),
-            "n_boot": item.get("n_boot", item.get("bootstrap_reps")),
-        })
+    for item in block["estimates"]:
+        stage = stages.get(item["threshold"], {})
+        rows.append({"estimate": item["estimate"], "ci_lower": item["ci_lower"], "ci_upper": item["ci_upper"],
+                     "f_stat": stage.get("F"), "p_value": stage.get("p_value"), "n_boot": boot["reps"]})
     return rows
 
 
@@ -171,101 +114,50 @@ def threshold_table(docs: dict[str, dict], settings: ReportSettings, provenance:
 
 
 def hansen_critical_value(alpha: float = 0.05) -> float:
-    """Hansen (1999, eq. 15) no-rejection critical value of LR(gamma) (the model's own formula)."""
+    """Hansen (1999, eq. 15) no-rejection critical value of LR(gamma): the model's own function
+    (clusternet.models.threshold.lr_critical_value), for figures drawn without a document."""
     return hansen_lr_critical_value(alpha)
 
 
 def lr_curves(doc: dict) -> list[tuple[np.ndarray, np.ndarray]]:
-    """(gamma grid, LR values) pairs from ``extra.threshold.lr_curve`` or ``extra.lr_curve`` (a
-    {gamma, lr} dict or a list of them), or each ``extra.thresholds`` row's ``lr_curve``."""
-    extra = doc.get("extra", {})
-    blocks = []
-    for holder in (extra.get("threshold") if isinstance(extra.get("threshold"), dict) else {}, extra):
-        curve = holder.get("lr_curve")
-        if isinstance(curve, dict):
-            blocks.append(curve)
-        elif isinstance(curve, list):
-            blocks += [b for b in curve if isinstance(b, dict)]
-    block = extra.get("thresholds")
-    for item in block if isinstance(block, list) else []:
-        if isinstance(item, dict) and isinstance(item.get("lr_curve"), dict):
-            blocks.append(item["lr_curve"])
-    curves = []
-    for b in blocks:
-        g = np.asarray(b.get("gamma", b.get("grid", [])), dtype=float)
-        lr = np.asarray(b.get("lr", b.get("LR", [])), dtype=float)
-        if g.size and g.size == lr.size:
-            curves.append((g, lr))
-    return curves
+    """(gamma grid, LR values) per threshold from ``extra.threshold.lr_curve`` [{threshold, gamma, lr}];
+    empty for other documents."""
+    block = doc.get("extra", {}).get("threshold")
+    if not isinstance(block, dict):
+        return []
+    return [(np.asarray(c["gamma"], dtype=float), np.asarray(c["lr"], dtype=float)) for c in block["lr_curve"]]
 
 
 def lr_critical_value(doc: dict) -> tuple[float, float]:
-    """(alpha, critical value): the document's own ``extra.threshold.lr_critical_value`` at
-    1 - ci_level when given, else Hansen's formula at alpha = 0.05."""
-    block = doc.get("extra", {}).get("threshold")
-    if isinstance(block, dict) and block.get("lr_critical_value") is not None:
-        return 1 - float(block.get("ci_level", 0.95)), float(block["lr_critical_value"])
-    return 0.05, hansen_critical_value(0.05)
+    """(alpha, critical value) of a threshold document: ``1 - extra.threshold.ci_level`` and the
+    model's ``extra.threshold.lr_critical_value`` at it."""
+    block = doc["extra"]["threshold"]
+    return 1 - float(block["ci_level"]), float(block["lr_critical_value"])
 
 
 def moderation_terms(doc: dict) -> tuple[str, str, str] | None:
-    """(x, moderator, interaction) coefficient names of a moderation model, or None.
-
-    Read from ``extra.moderation`` {treatment | x, moderator, interaction}, or from
-    the spec (``moderator`` plus the first of ``x``) with the interaction named
-    ``x:m``, ``m:x``, ``x_x_m`` or ``x*m``."""
-    names = {r["name"] for r in doc["coefficients"]}
+    """(x, moderator, interaction) coefficient names of a moderation model (``extra.moderation``
+    {treatment, moderator, interaction}), or None for other documents."""
     block = doc.get("extra", {}).get("moderation")
-    if isinstance(block, dict) and "moderator" in block and "interaction" in block:
-        terms: tuple[Any, Any, Any] = (block.get("treatment", block.get("x")), block["moderator"], block["interaction"])
-        return terms if terms[0] in names and terms[2] in names else None
-    spec = doc.get("spec", {})
-    m = spec.get("moderator")
-    x = spec.get("x")
-    x = x[0] if isinstance(x, list) and x else x
-    if not m or not isinstance(x, str):
+    if not isinstance(block, dict):
         return None
-    for inter in (f"{x}:{m}", f"{m}:{x}", f"{x}_x_{m}", f"{x}*{m}"):
-        if inter in names and x in names:
-            return x, m, inter
-    return None
+    return block["treatment"], block["moderator"], block["interaction"]
 
 
 def marginal_effects(doc: dict, grid=None) -> dict | None:
-    """dy/dx over moderator values ``m``: {x, moderator, grid, effect, std_error, lower, upper}.
-
-    The model's own ``extra.moderation.marginal_effects`` (moderator_values,
-    effect, std_error, ci_lower, ci_upper) when present. Otherwise computed from
-    the document: dy/dx = b_x + b_xm (m - c), Var = V_xx + (m-c)^2 V_ii +
-    2 (m-c) V_xi, with c = ``extra.moderation.centring.z_mean`` (0 when the
-    moderator entered uncentred) and a normal band at ``ci_level``. None when the
-    document is not a moderation model, or has neither block nor vcov."""
+    """dy/dx over moderator values: {x, moderator, grid, effect, std_error, lower, upper}, the
+    model's own ``extra.moderation.marginal_effects`` (moderator_values, effect, std_error,
+    ci_lower, ci_upper; clusternet.models.mechanisms.marginal_effects). None for other documents.
+    ``grid`` is not used (the model chose the moderator values); kept for existing callers."""
     terms = moderation_terms(doc)
     if terms is None:
         return None
-    x, moderator, inter = terms
-    block = doc.get("extra", {}).get("moderation")
-    block = block if isinstance(block, dict) else {}
-    given = block.get("marginal_effects")
-    if isinstance(given, dict) and {"moderator_values", "effect", "ci_lower", "ci_upper"} <= set(given):
-        arr = {k: np.asarray(given[k], dtype=float) for k in ("moderator_values", "effect", "ci_lower", "ci_upper")}
-        return {"x": x, "moderator": moderator, "grid": arr["moderator_values"], "effect": arr["effect"],
-                "std_error": np.asarray(given.get("std_error", np.full_like(arr["effect"], np.nan)), dtype=float),
-                "lower": arr["ci_lower"], "upper": arr["ci_upper"]}
-    vcov = doc.get("vcov")
-    if not vcov or grid is None or x not in vcov["names"] or inter not in vcov["names"]:
-        return None
-    names = vcov["names"]
-    V = np.asarray(vcov["matrix"], dtype=float)
-    ix, ii = names.index(x), names.index(inter)
-    coef = {r["name"]: r["estimate"] for r in doc["coefficients"]}
-    m = np.asarray(grid, dtype=float)
-    centre = float((block.get("centring") or {}).get("z_mean", 0.0))
-    d = m - centre
-    effect, se = moderation_marginal_effects(coef[x], coef[inter], V[np.ix_([ix, ii], [ix, ii])], d)
-    q = stats.norm.ppf(0.5 + doc.get("ci_level", 0.95) / 2)
-    return {"x": x, "moderator": moderator, "grid": m, "effect": effect, "std_error": se,
-            "lower": effect - q * se, "upper": effect + q * se}
+    x, moderator, _ = terms
+    given = doc["extra"]["moderation"]["marginal_effects"]
+    arr = {k: np.asarray(given[k], dtype=float)
+           for k in ("moderator_values", "effect", "std_error", "ci_lower", "ci_upper")}
+    return {"x": x, "moderator": moderator, "grid": arr["moderator_values"], "effect": arr["effect"],
+            "std_error": arr["std_error"], "lower": arr["ci_lower"], "upper": arr["ci_upper"]}
 
 
 EVENT_TERM = re.compile(r"^event\[(-?\d+)\]$")

@@ -28,7 +28,7 @@ import numpy as np
 import pandas as pd
 
 from clusternet.errors import ConfigError
-from clusternet.models.specs import checked_options
+from clusternet.models.specs import as_spec, checked_options
 from clusternet.results import coefficient_table, make_result
 from clusternet.seeds import required_seed, sub_seed
 from clusternet.spatial.effects_inference import add_delta_method
@@ -53,15 +53,13 @@ def resolve_weights(ref, weights_dir: Path = WEIGHTS_DIR) -> SpatialWeights:
     return load_weights(path)
 
 
+# the spatial models' labels for the names of the one effects vocabulary (clusternet.models.specs)
+SPATIAL_EFFECTS = {"none": "none", "entity": "individual", "time": "time", "twoways": "twoway"}
+
+
 def effects_kind(spec: dict) -> str:
-    eff = spec.get("effects", ["entity", "time"])
-    if isinstance(eff, str):
-        eff = [eff]
-    bad = set(eff) - {"entity", "time"}
-    if bad:
-        raise ConfigError(f"specification {spec.get('name')!r}: effects {sorted(bad)} unknown; use entity and/or time")
-    return {frozenset(): "none", frozenset({"entity"}): "individual", frozenset({"time"}): "time",
-            frozenset({"entity", "time"}): "twoway"}[frozenset(eff)]
+    """none | individual | time | twoway of ``spec.effects`` (default [entity, time])."""
+    return SPATIAL_EFFECTS[as_spec(spec).effects_name(("entity", "time"))]
 
 
 def spec_seed(spec: dict) -> int:
