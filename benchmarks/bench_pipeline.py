@@ -42,23 +42,42 @@ def _stage_table():
 
 
 def read_benchmarks(rules_dir: Path = RULES_DIR) -> dict[str, dict]:
-    """{rule: last row of benchmarks/.results/rules/<rule>.tsv}."""
+    """{rule: last row of benchmarks/.results/rules/<rule>.tsv}; a per-specification rule
+    (``<rule>/<spec>.tsv``, one file per job) gets the sum of its jobs' wall and sampled CPU and
+    the largest peak memory."""
     out = {}
     for p in sorted(rules_dir.glob("*.tsv")):
         with p.open(encoding="utf-8") as fh:
             rows = list(csv.DictReader(fh, delimiter="\t"))
         if rows:
             out[p.stem] = rows[-1]
+    for d in sorted(q for q in rules_dir.glob("*") if q.is_dir()):
+        jobs = []
+        for p in sorted(d.glob("*.tsv")):
+            with p.open(encoding="utf-8") as fh:
+                rows = list(csv.DictReader(fh, delimiter="\t"))
+            if rows:
+                jobs.append(rows[-1])
+        if jobs:
+            out[d.name] = {"s": sum(_num(j.get("s")) or 0 for j in jobs),
+                           "cpu_time": sum(_num(j.get("cpu_time")) or 0 for j in jobs),
+                           "max_rss": max(_num(j.get("max_rss")) or 0 for j in jobs), "jobs": len(jobs)}
     return out
 
 
 def read_usage(usage_dir: Path = USAGE_DIR) -> dict[str, dict]:
-    """{command: last JSON line of DIR/<command>.jsonl}."""
+    """{command: its JSON lines of DIR/<command>.jsonl combined}: ``run`` empties DIR first, so the
+    lines are this run's processes of the command (one per job of a per-specification stage): CPU
+    summed, wall from the first start to the last end, the largest peak memory."""
     out = {}
     for p in sorted(usage_dir.glob("*.jsonl")):
-        lines = [line for line in p.read_text(encoding="utf-8").splitlines() if line.strip()]
-        if lines:
-            out[p.stem] = json.loads(lines[-1])
+        rows = [json.loads(line) for line in p.read_text(encoding="utf-8").splitlines() if line.strip()]
+        if not rows:
+            continue
+        end = max(r["end"] for r in rows)
+        start = min(r["end"] - r["wall_s"] for r in rows)
+        out[p.stem] = {"cpu_s": sum(r["cpu_s"] for r in rows), "wall_s": end - start, "end": end,
+                       "max_rss_mb": max(r.get("max_rss_mb") or 0 for r in rows), "processes": len(rows)}
     return out
 
 
@@ -72,8 +91,11 @@ def _num(v) -> float | None:
 def table(bench: dict[str, dict], usage: dict[str, dict]) -> tuple[list[dict], dict]:
     stages = _stage_table()
     rows = []
+    seen: set[str] = set()  # a command shared by two rules (models, models_index) is counted once
     for name, st in stages.items():
-        b, u = bench.get(name), usage.get(st.subcommand)
+        b = bench.get(name)
+        u = None if st.subcommand in seen else usage.get(st.subcommand)
+        seen.add(st.subcommand)
         if b is None and u is None:
             continue
         start = end = None

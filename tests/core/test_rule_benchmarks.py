@@ -20,7 +20,9 @@ def test_every_rule_has_its_benchmark_file():
     assert set(rules) == set(STAGES)
     for name, body in rules.items():
         assert f'benchmark:\n        stage_benchmark("{name}")' in body, f"rule {name}: no benchmark directive"
-        assert STAGES[name].benchmark == f"{BENCHMARK_DIR}/{name}.tsv"
+        # per-specification stages: one file per job ({spec} wildcard), else one per rule
+        expected = f"{BENCHMARK_DIR}/{name}/{{spec}}.tsv" if STAGES[name].jobs_from else f"{BENCHMARK_DIR}/{name}.tsv"
+        assert STAGES[name].benchmark == expected
     # not an output anywhere, and git-ignored (so byte-identity checks and `git status` never see it)
     assert all(not any(o.startswith("benchmarks") for o in s.outputs) for s in STAGES.values())
     probe = f"{BENCHMARK_DIR}/models.tsv"

@@ -47,13 +47,14 @@ def test_a_typo_in_a_section_file_fails_the_dry_run_naming_file_and_key(work, se
 
 def test_config_overrides_reach_the_commands(work):
     # default: the commands read config/config.yaml itself
-    proc = _dry_run(work, "-p", "-F", "models")
+    proc = _dry_run(work, "-p", "-F", "models_index")
     assert proc.returncode == 0, proc.stderr[-3000:]
-    assert "models --config config/config.yaml" in proc.stdout
+    assert "models --index --config config/config.yaml" in proc.stdout
+    assert "models --spec baseline_twfe --config config/config.yaml" in proc.stdout
     # --config seed=1: the merged, validated config under resources/config/ with seed 1
-    proc = _dry_run(work, "-p", "-F", "models", "--config", "seed=1")
+    proc = _dry_run(work, "-p", "-F", "models_index", "--config", "seed=1")
     assert proc.returncode == 0, proc.stderr[-3000:]
-    merged = re.search(r"models --config (resources/config/\w+\.yaml)", proc.stdout).group(1)
+    merged = re.search(r"models --index --config (resources/config/\w+\.yaml)", proc.stdout).group(1)
     data = yaml.safe_load((work / merged).read_text(encoding="utf-8"))
     assert data["seed"] == 1 and data["sections"]["models"] == "../../config/models.yaml"
     from clusternet.config import load_config
@@ -61,9 +62,9 @@ def test_config_overrides_reach_the_commands(work):
     cfg = load_config(work / merged)
     assert cfg.seed == 1 and cfg.section("models") == load_config(work / "config/config.yaml").section("models")
     # --configfile: a complete config file (the test config) is handed over as it is
-    proc = _dry_run(work, "-p", "-F", "models", "--configfile", "config/test/config.yaml")
+    proc = _dry_run(work, "-p", "-F", "models_index", "--configfile", "config/test/config.yaml")
     assert proc.returncode == 0, proc.stderr[-3000:]
-    assert "models --config config/test/config.yaml" in proc.stdout
+    assert "models --index --config config/test/config.yaml" in proc.stdout
     assert "config/test/models.yaml" in proc.stdout
 
 

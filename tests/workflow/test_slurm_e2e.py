@@ -6,7 +6,7 @@ did not come up fails the test instead of skipping it. Elsewhere the test is ski
 shows no node that accepts jobs.
 
 The configured subset: the data stages and the specification grid of the models stage (every
-specification of models.yaml; six jobs), on the small test configuration config/test/ where the checkout
+specification of models.yaml: one job per specification and the index, issue 14), on the small test configuration config/test/ where the checkout
 has it (else on config/ itself). The same subset runs twice in two copies of the
 workflow, locally (profiles/default) and through profiles/slurm, side by side; every output file
 must exist in both and have the same bytes, and every job must have gone through sbatch.
@@ -27,8 +27,8 @@ ROOT = Path(__file__).resolve().parents[2]
 
 pytestmark = [pytest.mark.e2e, pytest.mark.slurm]
 
-TARGETS = ("results/models", "data/interim/weights")
-RULES = {"acquire", "panel", "indices", "network", "weights", "models"}
+TARGETS = ("results/models/index.json", "data/interim/weights")
+RULES = {"acquire", "panel", "indices", "network", "weights", "models", "models_index"}
 # The one-node test cluster has no accounting database, so `sacct` (the plugin's default status query)
 # fails there: ask squeue. First status query after 2 s (default 40 s) and no 60 s wait for a shared
 # file system (there is none between localhost and itself): only the CI wall time changes.
@@ -84,9 +84,13 @@ def test_slurm_profile_reproduces_the_local_run(slurm_cluster, mirror_dir, tmp_p
             submitted.wait(timeout=60)
     assert submitted.returncode == 0, f"snakemake --workflow-profile profiles/slurm failed:\n{out[-8000:]}"
 
-    # Every job went through sbatch: the plugin keeps each job's SLURM log under rule_<name>/<jobid>.log.
+    # Every job went through sbatch: the plugin keeps each job's SLURM log under rule_<name>/<jobid>.log
+    # (rule_<name>/<wildcards>/<jobid>.log for the per-specification jobs).
     logs = slurm / ".snakemake" / "slurm_logs"
-    through_slurm = {d.name.removeprefix("rule_") for d in logs.iterdir() if any(d.glob("*.log"))} if logs.is_dir() else set()
+    through_slurm = {d.name.removeprefix("rule_") for d in logs.iterdir() if any(d.rglob("*.log"))} if logs.is_dir() else set()
+    n_specs = len(list((local / "results" / "models").glob("*.json"))) - 1  # without index.json
+    model_logs = list((logs / "rule_models").rglob("*.log")) if logs.is_dir() else []
+    assert n_specs > 1 and len(model_logs) == n_specs, f"{len(model_logs)} models jobs through SLURM, {n_specs} specifications"
     assert through_slurm == RULES, f"jobs submitted to SLURM: {sorted(through_slurm)}; expected {sorted(RULES)}\n{out[-3000:]}"
 
     a, b = _output_hashes(local), _output_hashes(slurm)

@@ -64,7 +64,7 @@ def test_profile_gives_every_rule_threads_memory_and_time(rules):
 
 
 def test_snakemake_accepts_the_profile_and_applies_its_resources(workflow_copy):
-    out = _snakemake(["--workflow-profile", "profiles/slurm", "--dry-run", "--forceall", "models"], workflow_copy)
+    out = _snakemake(["--workflow-profile", "profiles/slurm", "--dry-run", "--forceall", "models_index"], workflow_copy)
     assert "Using workflow specific profile profiles/slurm" in out, out[-3000:]
     # the dry run prints each job's resources; models' come from the profile
     block = out[out.index("rule models:"):]

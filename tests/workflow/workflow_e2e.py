@@ -52,6 +52,16 @@ def use_test_config(work: Path) -> None:
             shutil.copy2(src, work / "config" / src.name)
     (work / "config" / "config.yaml").write_text(yaml.safe_dump(main, sort_keys=False), encoding="utf-8")
     shutil.rmtree(test)
+    # dvc.yaml's per-specification stages list the specifications of the config it was generated
+    # from: regenerate it for the test configuration, as a user does after changing models.yaml
+    import contextlib
+
+    from clusternet.config import load_config
+    from clusternet.workflow.dvc import render
+
+    if (work / "dvc.yaml").exists():
+        with contextlib.chdir(work):
+            Path("dvc.yaml").write_text(render(load_config("config/config.yaml")), encoding="utf-8")
 
 
 def _env(mirror: Path) -> dict:

@@ -5,6 +5,7 @@
 # dependants (Snakemake's default rerun triggers include mtime and the input set). dvc.yaml is
 # generated from the same table (`clusternet dag --dvc`).
 import os
+import re
 import sys
 from pathlib import Path
 
@@ -12,7 +13,15 @@ sys.path.insert(0, str(Path(workflow.basedir) / "src"))  # this checkout's packa
 
 from clusternet.workflow.codedeps import code_dependencies  # noqa: E402
 from clusternet.workflow.effective import effective_config  # noqa: E402
-from clusternet.workflow.stages import STAGES, all_targets, data_inputs, section_names  # noqa: E402
+from clusternet.workflow.stages import (  # noqa: E402
+    STAGES,
+    all_targets,
+    data_inputs,
+    outputs,
+    section_names,
+    specification_names,
+    specification_params,
+)
 
 # The effective config: Snakemake's `config` (configfile + --configfile + --config merged), every
 # section file validated now (a typo fails `snakemake -n` naming the file and the key). The rules
@@ -22,8 +31,12 @@ EFFECTIVE = effective_config(config, workflow.overwrite_configfiles or ())
 CONFIG = EFFECTIVE.path.as_posix()
 SCHEMA_DIR = Path(os.path.relpath(EFFECTIVE.path.parent / (EFFECTIVE.main.get("schemas") or "schemas"))).as_posix()
 
+# The specification names of models.yaml: one `models` job each (results/models/{spec}.json).
+SPECS = specification_names(EFFECTIVE)
+SPEC_PATTERN = "|".join(map(re.escape, SPECS)) or "(?!)"  # only configured names match the wildcard
+
 # The final outputs that `rule all` requests (every stage in `rule all`, from the table).
-ALL_TARGETS = all_targets()
+ALL_TARGETS = all_targets(SPECS)
 
 # The software environment of every rule (used with --use-conda); the same
 # dependencies as pyproject.toml.
@@ -36,25 +49,42 @@ def section(name):
 
 
 def stage_input(name):
-    """Positional inputs of a stage: its section files, their schemas, its data inputs and its code."""
-    sections = [section(s) for s in section_names(name, list(EFFECTIVE.main["sections"]))]
+    """Positional inputs of a stage: its section files, their schemas, its data inputs and its code.
+
+    Sections a stage reads only in part (the specifications of a per-specification stage, the
+    ``section_keys``) are not file inputs: their hashes are the rule's params (`stage_params`), so
+    editing one specification reruns only its job and the stages that read the whole file."""
+    sections = [section(s) for s in section_names(name, list(EFFECTIVE.main["sections"]), files_only=True)]
     schemas = [f"{SCHEMA_DIR}/{s}.schema.yaml" for s in STAGES[name].schemas]
-    # code paths are relative to the checkout: from another working directory (`-d simulated`,
-    # docs/simulate.md) they point back into it (identical strings when run from the checkout)
-    code = [Path(os.path.relpath(Path(workflow.basedir) / f)).as_posix() for f in code_dependencies(STAGES[name].entry)]
-    return [*sections, *schemas, *data_inputs(name), *code]
+    # the code paths relative to the working directory (`snakemake -d simulated` runs elsewhere)
+    code = [os.path.relpath(Path(workflow.basedir) / f) for f in code_dependencies(STAGES[name].entry)]
+    return [*sections, *schemas, *data_inputs(name, SPECS), *code]
 
 
 def stage_output(name):
-    """Outputs of a stage (directories marked as such)."""
+    """Outputs of a stage (directories marked as such; `{spec}` stays a wildcard)."""
     stage = STAGES[name]
-    return [directory(o) if o in stage.directories else o for o in stage.outputs]
+    return [directory(o) if o in stage.directories else o for o in outputs(name)]
 
 
-def stage_benchmark(name):
-    """Per-rule benchmark file (benchmarks/.results/rules/<name>.tsv; benchmarks/bench_pipeline.py)."""
-    return STAGES[name].benchmark
+def stage_params(name):
+    """The rule's params: hashes of what it reads from sections that are not its file inputs
+    (Snakemake's `params` rerun trigger); per-specification stages: a function of the wildcard."""
+    hashes = specification_params(EFFECTIVE, name)
+    if STAGES[name].jobs_from:
+        shared = {k: v for k, v in hashes.items() if k not in SPECS}
+        return lambda wildcards: {"specification": hashes[wildcards.spec], **shared}
+    return hashes
 
 
 def stage_shell(name):
-    return STAGES[name].command("{input.config}")
+    return STAGES[name].command("{input.config}", spec="{wildcards.spec}" if STAGES[name].jobs_from else None)
+
+
+def stage_log(name):
+    return STAGES[name].log
+
+
+def stage_benchmark(name):
+    """Snakemake's per-job benchmark file (CPU, wall time, memory; benchmarks/bench_pipeline.py)."""
+    return STAGES[name].benchmark

@@ -24,6 +24,8 @@ rule spatial_explore:
         config=CONFIG,
     output:
         stage_output("spatial_explore"),
+    params:
+        hashes=stage_params("spatial_explore"),  # models.yaml: only its merge_tables
     log:
         "logs/spatial_explore.log",
     benchmark:
@@ -40,6 +42,8 @@ rule spatial_models:
         config=CONFIG,
     output:
         stage_output("spatial_models"),
+    params:
+        hashes=stage_params("spatial_models"),  # models.yaml: only its merge_tables
     log:
         "logs/spatial_models.log",
     benchmark:

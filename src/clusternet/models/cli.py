@@ -111,6 +111,14 @@ def _models(args: argparse.Namespace) -> int:
     from clusternet.models.runner import run_models
 
     config = load_config(args.config)
+    if args.spec or args.index:  # the workflow's jobs (issue 14): one specification, or the index
+        from clusternet.models.runner import run_specification, write_models_index
+
+        if args.spec and (args.index or args.only):
+            raise ConfigError("models --spec NAME fits one specification; give --index and --only separately")
+        path = run_specification(config, args.spec) if args.spec else write_models_index(config)
+        print(f"wrote {path}")
+        return 0
     only = [n for item in (args.only or []) for n in item.split(",") if n]
     index = run_models(config, only=only or None)
     fitted = len(only) if only else len(index)
@@ -159,4 +167,10 @@ def register(sub) -> None:
     p.add_argument("--only", action="append", metavar="NAME[,NAME]",
                    help="fit only these specifications (repeatable): rewrite results/models/NAME.json and "
                         "its index entry, leave the other documents as they are (issue 14)")
+    p.add_argument("--spec", metavar="NAME",
+                   help="the workflow's per-specification job: fit NAME and write results/models/NAME.json only "
+                        "(no index; --index writes it)")
+    p.add_argument("--index", action="store_true",
+                   help="the workflow's gather: write results/models/index.json from the documents of every "
+                        "specification (and remove documents of specifications no longer configured)")
     p.set_defaults(func=_models)

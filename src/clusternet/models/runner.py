@@ -14,7 +14,7 @@ from pathlib import Path
 
 import pandas as pd
 
-from clusternet.errors import ClusternetError, ConfigError
+from clusternet.errors import ClusternetError, ConfigError, DataError
 from clusternet.io import atomic_directory, write_json
 from clusternet import estimators
 from clusternet.data.analysis import load_analysis_panel, select_sample
@@ -116,7 +116,11 @@ def _selected(config, specs: list[dict], only: list[str]) -> list[dict]:
 
 
 def _run_models(config, out_dir, processed_dir, only=None) -> list[dict]:
-    out_dir = Path(out_dir) if out_dir is not None else config.path_of("results") / SECTION
+    if out_dir is None:  # the stage table's directory of the models' documents
+        from clusternet.workflow.stages import output_path
+
+        out_dir = output_path("models_index", "results/models/index.json", root=config.path_of("results")).parent
+    out_dir = Path(out_dir)
     specs = specifications(config)
     # circularity guard (config/network.yaml circularity): refuses before any fitting
     from clusternet.network.circularity import check_model_config
@@ -172,3 +176,56 @@ def _refit_only(config, specs, data, inputs, out_dir: Path, overrides) -> list[d
     index = [entries[n] for n in order if n in entries]
     write_json(index_path, {"specifications": index, "circularity_overrides": overrides})
     return index
+
+
+# --- issue 14: one job per specification ------------------------------------------------------
+# The workflow runs `clusternet models --spec NAME` once per specification (a Snakemake wildcard
+# rule, a DVC foreach stage) and `clusternet models --index` after them; both take their output
+# paths from the stage table (clusternet.workflow.stages). The documents are the bytes of
+# `run_models`: the same fit, inputs and provenance.
+
+def run_specification(config, name: str, processed_dir=None) -> Path:
+    """Fit the one specification ``name`` and write its document (``results/models/NAME.json``) and
+    nothing else (no index: :func:`write_models_index`). The circularity guard checks this
+    specification before the panel is read."""
+    from clusternet.network.circularity import check_model_config
+    from clusternet.reads import results_lock
+    from clusternet.workflow.stages import output_path
+
+    specs = _selected(config, specifications(config), [name])
+    check_model_config(config, specs)
+    data, inputs = load_analysis_panel(config, processed_dir)
+    doc = _fit_named(config, specs[0], data, [*inputs, config.path])
+    path = output_path("models", "results/models/{spec}.json", root=config.path_of("results"), spec=name)
+    with results_lock(config.path_of("results"), exclusive=["models"]):  # one file, written atomically
+        write_result(path, doc)
+    return path
+
+
+def write_models_index(config) -> Path:
+    """The gather of the per-specification jobs: ``results/models/index.json`` from the documents
+    (the same bytes as :func:`run_models` writes), after removing documents of specifications no
+    longer configured (they would otherwise reach the report and the manifest). A missing document
+    is an error naming it."""
+    from clusternet.io import read_json
+    from clusternet.network.circularity import check_model_config
+    from clusternet.reads import results_lock
+    from clusternet.workflow.stages import output_path
+
+    specs = specifications(config)
+    overrides = check_model_config(config, specs)
+    root = config.path_of("results")
+    index_path = output_path("models_index", "results/models/index.json", root=root)
+    docs = {s["name"]: output_path("models", "results/models/{spec}.json", root=root, spec=s["name"]) for s in specs}
+    missing = [str(p) for p in docs.values() if not p.is_file()]
+    if missing:
+        raise DataError(f"{config.section_file(SECTION)}: no result document for {', '.join(missing)}; run "
+                          "`clusternet models --spec NAME` (or `clusternet models`) first")
+    with results_lock(root, exclusive=["models"]):
+        keep = {p.name for p in docs.values()} | {index_path.name}
+        for stale in sorted(index_path.parent.glob("*.json")):
+            if stale.name not in keep:
+                stale.unlink()
+        index = [_index_entry(s, read_json(docs[s["name"]])) for s in specs]
+        write_json(index_path, {"specifications": index, "circularity_overrides": overrides})
+    return index_path

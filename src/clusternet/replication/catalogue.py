@@ -35,10 +35,24 @@ class Stage:
 
 
 def load_stages(root: Path) -> dict[str, Stage]:
+    """The stages of dvc.yaml; a ``foreach`` stage (one per specification, issue 14) becomes one
+    stage ``name@item`` per item, ``${item}`` filled in as DVC does."""
     path = Path(root) / "dvc.yaml"
     data = read_yaml(path) or {}
-    return {name: Stage(name, s["cmd"], tuple(s.get("deps", [])), tuple(s.get("outs", [])))
-            for name, s in data.get("stages", {}).items()}
+    out: dict[str, Stage] = {}
+    for name, s in data.get("stages", {}).items():
+        if "foreach" in s:
+            for item in s["foreach"]:
+                def fill(text: str, item=item) -> str:
+                    return str(text).replace("${item}", str(item))
+
+                do = s["do"]
+                out[f"{name}@{item}"] = Stage(f"{name}@{item}", fill(do["cmd"]),
+                                              tuple(fill(d) for d in do.get("deps", [])),
+                                              tuple(fill(o) for o in do.get("outs", [])))
+        else:
+            out[name] = Stage(name, s["cmd"], tuple(s.get("deps", [])), tuple(s.get("outs", [])))
+    return out
 
 
 def producing_stage(stages: dict[str, Stage], path: str) -> Stage | None:
