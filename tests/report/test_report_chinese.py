@@ -1,9 +1,13 @@
 """The Chinese report (issue 13): written next to the English one in one run
 (results/report/zh/index.html), with every fixed word, heading, caption, table label, note and
 verdict in Chinese. The check reads the page's visible text and fails on any Latin word that is
-not a proper name or symbol of the short allowlist; left out are file paths and hashes (``code``,
-the file lists), links to the English page (``lang="en"``) and other stages' artefact tables
-(their CSV content is those stages' data)."""
+not a proper name, estimator acronym or symbol of the short allowlist. Left out, as codes rather
+than words: file paths, hashes and the code version (``code``, the file lists), the registry's
+hypothesis identifiers (``M4-actors``: the key a reader looks up in config/hypotheses.yaml), the
+variable and spatial-weights codes the registry's own Chinese reasoning quotes in parentheses
+(``dici_infrastructure``, ``queen``: registry prose, not the report's words; only in that paragraph), links
+to the English page (``lang="en"``) and the header and body of other stages' artefact tables (their
+CSV content is those stages' data; the titles, notes and captions of those tables are checked)."""
 from __future__ import annotations
 
 import re
@@ -27,39 +31,78 @@ ALLOWED = {
     "Wilson", "Moran", "Geary", "Lee", "Yu", "Dagum", "Theil", "Gini", "Pearson", "Jaccard", "Markov", "LISA",
     "Burt", "Malmquist", "DEA", "SBM", "BCC", "CCR", "Tobit", "QAP", "KP", "holm", "bh", "sha256", "clusternet",
     "GB", "AR", "TOST", "Holm", "BH", "MDE", "SESOI", "sha", "CI", "Shephard", "DICI",
+    # acronyms and names of the staggered-DID and synthetic-control literature
+    "GDP", "TWFE", "CS", "BJS", "DID_M", "dCDH", "Goodman", "Bacon", "Abraham", "Sun", "Borusyak", "Jaravel",
+    "Spiess", "Rambachan", "Roth", "RMSPE", "Abadie", "SC", "SDID", "Arkhangelsky", "de", "Chaisemartin",
+    "SAC", "Spearman", "Wald", "Queen", "Rook", "sup",  # sup-t bands; Queen/Rook contiguity
 }
+WEIGHT_CODES = ("queen", "rook", "invdist")
 SKIP_TAGS = {"code", "style", "script", "title"}
-PATH = re.compile(r"\S*[/\\]\S*|\S+\.(?:json|csv|md|png|pdf|tex|docx|html|parquet|yaml)\b|\b[0-9a-f]{12,64}\b")
+PATH = re.compile(r"\S*[/\\]\S*|\S+\.(?:json|csv|md|png|pdf|tex|docx|html|parquet|yaml)\b|\b[0-9a-f]{12,64}\b"
+                  r"|\b\d+\.\d+\.\d+(?:\+g[0-9a-f]+)?")  # paths, hashes, code versions (0.1.0+gbbf564d9f33c)
 WORD = re.compile(r"[A-Za-z][A-Za-z'’_]*[A-Za-z]|[A-Za-z]")
 
 
 class VisibleText(HTMLParser):
     def __init__(self):
         super().__init__()
-        self.stack: list[bool] = []  # per open element: is its text excluded
+        # per open element: (is its text excluded, inside an artefact, inside the registry's reasoning)
+        self.stack: list[tuple[bool, bool, bool]] = []
         self.chunks: list[str] = []
+        self.prose: list[str] = []  # text of the registry's reasoning paragraphs
 
     def handle_starttag(self, tag, attrs):
         a = dict(attrs)
-        excluded = (tag in SKIP_TAGS or a.get("lang") == "en" or a.get("data-source") == "artefact"
-                    or "files" in (a.get("class") or "").split() or (self.stack and self.stack[-1]))
+        parent_excluded, in_artefact, in_prose = self.stack[-1] if self.stack else (False, False, False)
+        classes = (a.get("class") or "").split()
+        in_artefact = in_artefact or a.get("data-source") == "artefact"
+        in_prose = in_prose or "reasoning" in classes
+        excluded = (parent_excluded or tag in SKIP_TAGS or a.get("lang") == "en"
+                    or "files" in classes or (in_artefact and tag in ("thead", "tbody")))
         if tag not in ("br", "img", "meta", "link", "input", "hr"):
-            self.stack.append(bool(excluded))
+            self.stack.append((excluded, in_artefact, in_prose))
 
     def handle_endtag(self, tag):
         if tag not in ("br", "img", "meta", "link", "input", "hr") and self.stack:
             self.stack.pop()
 
     def handle_data(self, data):
-        if not (self.stack and self.stack[-1]):
-            self.chunks.append(data)
+        if not (self.stack and self.stack[-1][0]):
+            (self.prose if self.stack and self.stack[-1][2] else self.chunks).append(data)
 
 
-def english_words(page: str) -> list[str]:
+def _drop(text: str, codes) -> str:
+    for code in sorted(codes, key=len, reverse=True):
+        text = re.sub(rf"(?<![\w-]){re.escape(code)}(?![\w-])", " ", text)
+    return text
+
+
+def english_words(page: str, codes=(), prose_codes=()) -> list[str]:
+    """Latin words of the page's visible text outside the allowlist; ``codes``: identifiers
+    (hypothesis ids) removed first, as whole tokens; ``prose_codes``: identifiers removed from the
+    registry's reasoning paragraphs only (the variable codes it quotes)."""
     parser = VisibleText()
     parser.feed(page)
-    text = PATH.sub(" ", " ".join(parser.chunks))
-    return sorted({w for w in WORD.findall(text) if w not in ALLOWED and len(w) > 1})
+    text = _drop(PATH.sub(" ", " ".join(parser.chunks)), codes)
+    prose = _drop(_drop(PATH.sub(" ", " ".join(parser.prose)), codes), prose_codes)
+    return sorted({w for w in WORD.findall(text + " " + prose) if w not in ALLOWED and len(w) > 1})
+
+
+def variable_codes(root: Path) -> set[str]:
+    """Columns of the analysis data (data/processed/*.parquet), their spatial lags (W_<name>) and the
+    spatial weights' codes."""
+    import pyarrow.parquet as pq
+
+    names = {n for p in (root / "data/processed").glob("*.parquet") for n in pq.read_schema(p).names}
+    return names | {f"W_{n}" for n in names} | set(WEIGHT_CODES)
+
+
+def hypothesis_ids(results: Path) -> list[str]:
+    import json
+
+    doc = json.loads((results / "hypotheses/verdicts.json").read_text(encoding="utf-8"))
+    entries = doc["hypotheses"] if isinstance(doc, dict) else doc
+    return [str(h["id"]) for h in entries]
 
 
 @pytest.fixture
@@ -113,10 +156,10 @@ def test_every_message_exists_in_both_languages():
 
 
 @pytest.mark.e2e
-@pytest.mark.xfail(strict=False, reason="known problem (issue 13, open): on the real run other stages' artefact "
-                   "titles without title_zh, hypothesis ids (M4-actors), test and specification names and some "
-                   "unlabelled variables are still Latin; the report's own fixed words are translated")
 def test_default_run_chinese_report_has_no_english_fixed_word(snakemake_run):
     page = snakemake_run[0] / "results/report/zh/index.html"
     assert page.is_file(), "the default run wrote no Chinese report"
-    assert english_words(page.read_text(encoding="utf-8")) == []
+    ids = hypothesis_ids(snakemake_run[0] / "results")
+    assert "M4-actors" in ids  # the identifiers removed are the registry's
+    codes = variable_codes(snakemake_run[0])
+    assert english_words(page.read_text(encoding="utf-8"), codes=ids, prose_codes=codes) == []

@@ -15,6 +15,8 @@ import re
 import numpy as np
 
 from clusternet import plotting
+from clusternet.report import messages
+from clusternet.report.labels import MODEL_NAMES
 from clusternet.report.tables import Table
 
 EVENT_PREFIX = "event["
@@ -41,6 +43,38 @@ def _att_row(doc: dict) -> dict | None:
         if name and name in rows:
             return rows[name]
     return None
+
+
+def _words(b) -> dict:
+    return messages.of(b.settings.language)["policy"]
+
+
+def _zh(b) -> bool:
+    return b.settings.language != "en"
+
+
+def _spec_name(b, n: str) -> str:
+    """A result document in the page's language: its key (en), else its label."""
+    d = b.inputs.docs.get(n)
+    return n if not _zh(b) or d is None else b.settings.doc_label(d, n)
+
+
+def _model_name(b, model) -> str:
+    return str(model) if not _zh(b) else MODEL_NAMES.get(b.settings.language, {}).get(str(model), str(model))
+
+
+def _policy_name(b, key: str) -> str:
+    """The policy's key (en), else its ``label_<lang>`` in config/policies.yaml."""
+    if not _zh(b):
+        return key
+    try:
+        entry = b.config.section("policies")["policies"][key]
+    except Exception:  # noqa: BLE001  # no policies section: the key
+        return key
+    return str(entry.get(f"label_{b.settings.language}") or key)
+
+
+TARGETS = {"zh": {"average_post": "处理后平均", "first_post": "处理后首期"}}
 
 
 def _fmt(v, nd=3) -> str:
@@ -79,18 +113,19 @@ def policy_items(b, h: dict) -> tuple[list[str], list]:
         mine = {n: d for n, d in sorted(docs.items()) if policy_key(d) == key}
         table = b.table(_att_table(b, h, key, mine))
         # hypothesis sections show item captions, not paragraphs: the governing inference goes here
-        table.caption = _governing_text(h)
+        table.caption = _governing_text(h, b)
         items.append(table)
         es = {n: d for n, d in mine.items() if _event_rows(d)}
         if es:
             fig, caption = _event_figure(b, h, es)
-            items.append(b.figure(fig, f"{_safe(h['id'])}_{key}_event_study", f"{h['id']}: event studies ({key})",
+            title = _words(b)["event_title"].format(id=h["id"], key=_policy_name(b, key))
+            items.append(b.figure(fig, f"{_safe(h['id'])}_{key}_event_study", title,
                                   [paths[n] for n in es], caption=caption))
         for n, d in mine.items():
             if d.get("model") == "synth.adh":
-                fig, caption = _synth_figure(d)
-                items.append(b.figure(fig, f"{_safe(h['id'])}_{n}_synth", f"{h['id']}: synthetic control ({n})",
-                                      [paths[n]], caption=caption))
+                fig, caption = _synth_figure(d, _words(b))
+                title = _words(b)["synth_title"].format(id=h["id"], n=_spec_name(b, n))
+                items.append(b.figure(fig, f"{_safe(h['id'])}_{n}_synth", title, [paths[n]], caption=caption))
     return paragraphs, items
 
 
@@ -99,6 +134,7 @@ def _safe(text: str) -> str:
 
 
 def _att_table(b, h, key: str, mine: dict) -> Table:
+    w = _words(b)
     body = []
     for n, d in mine.items():
         r = _att_row(d)
@@ -106,27 +142,27 @@ def _att_table(b, h, key: str, mine: dict) -> Table:
             continue
         note = ""
         if d.get("model") == "synth.adh":
-            note = "p: placebo in space"
+            note = w["note_placebo"]
         elif d.get("model") == "synth.sdid":
-            note = "no SE"
-        body.append([n, str(d.get("model")), str(d.get("dependent")), _fmt(r.get("estimate")),
+            note = w["note_no_se"]
+        dependent = str(d.get("dependent"))
+        body.append([_spec_name(b, n), _model_name(b, d.get("model")),
+                     b.settings.label(dependent) if _zh(b) else dependent, _fmt(r.get("estimate")),
                      _fmt(r.get("std_error")), _fmt(r.get("p_value")), note])
-    notes = [f"Treatment: config/policies.yaml policies.{key}. Estimates of the average effect on the treated "
-             "(static TWFE: the policy coefficient; event-study and CS: the simple ATT; synthetic control: mean "
-             "post-period gap). p: the document's own inference (analytic unless noted); the verdict's governing "
-             "p-value is stated below the table."]
+    notes = [w["att_note"].format(key=key if not _zh(b) else _policy_name(b, key))]
     if h.get("p_randomisation") is not None:
         ri = h.get("randomisation") or {}
-        notes.append(f"Randomisation inference (adoption years permuted across provinces, {ri.get('reps')} draws): "
-                     f"p = {_fmt(h['p_randomisation'])} for {h['evidence'][0]['specification']}.")
-    return Table(name=f"{_safe(h['id'])}_{key}_att", title=f"{h['id']}: ATT across estimators ({key})",
-                 header=[["specification", "estimator", "outcome", "ATT", "SE", "p", "note"]], body=body,
+        notes.append(w["ri_note"].format(reps=ri.get("reps"), p=_fmt(h["p_randomisation"]),
+                                         spec=_spec_name(b, h["evidence"][0]["specification"])))
+    return Table(name=f"{_safe(h['id'])}_{key}_att", title=w["att_title"].format(id=h["id"], key=_policy_name(b, key)),
+                 header=[list(w["att_header"])], body=body,
                  notes=notes, provenance=b.prov(b.inputs.doc_paths[n] for n in mine))
 
 
 def _event_figure(b, h, es: dict):
     import matplotlib.pyplot as plt
 
+    w = _words(b)
     plotting.setup()
     fig, ax = plt.subplots(figsize=(7.5, 4.2))
     offsets = np.linspace(-0.25, 0.25, len(es)) if len(es) > 1 else [0.0]
@@ -137,7 +173,8 @@ def _event_figure(b, h, es: dict):
         est = np.array([r[1]["estimate"] for r in rows], float)
         lo = np.array([r[1]["ci_lower"] if r[1]["ci_lower"] is not None else np.nan for r in rows], float)
         hi = np.array([r[1]["ci_upper"] if r[1]["ci_upper"] is not None else np.nan for r in rows], float)
-        line = ax.errorbar(k, est, yerr=[est - lo, hi - est], fmt="o", ms=4, capsize=2, label=f"{n} ({d['model']})")
+        line = ax.errorbar(k, est, yerr=[est - lo, hi - est], fmt="o", ms=4, capsize=2,
+                           label=w["event_legend"].format(n=_spec_name(b, n), model=d["model"]))
         vc = d.get("vcov") or {}
         names = [r[1]["name"] for r in rows]
         if vc.get("names") and all(x in vc["names"] for x in names):
@@ -148,35 +185,34 @@ def _event_figure(b, h, es: dict):
             ax.fill_between(k, est - c * se, est + c * se, alpha=0.12, color=line[0].get_color(), step=None)
     ax.axhline(0, color="k", lw=0.8)
     ax.axvline(-0.5, color="grey", lw=0.8, ls=":")
-    ax.set_xlabel("years since adoption (reference −1; endpoints binned)")
-    ax.set_ylabel("effect")
+    ax.set_xlabel(w["event_x"])
+    ax.set_ylabel(w["event_y"])
     ax.legend(fontsize=7, loc="best")
     pre = h.get("pretrends") or {}
-    parts = ["Points: estimates with pointwise 95 % CIs; shaded: uniform (sup-t) 95 % bands from each "
-             "document's event-study covariance (simulated, seeded)."]
+    parts = [w["event_caption"]]
     if pre.get("joint_pretrend", {}).get("p_value") is not None:
         jt = pre["joint_pretrend"]
-        parts.append(f"Joint pre-trend test ({pre.get('specification')}): χ²({jt['df']}) = {_fmt(jt['statistic'], 2)}, "
-                     f"p = {_fmt(jt['p_value'])}.")
+        parts.append(w["pretrend"].format(spec=_spec_name(b, str(pre.get("specification"))), df=jt["df"],
+                                          stat=_fmt(jt["statistic"], 2), p=_fmt(jt["p_value"])))
     for label, t in (pre.get("targets") or {}).items():
         bm = t.get("breakdown_M")
-        parts.append(f"Rambachan–Roth smoothness (Δ^SD) breakdown M̄ for the {label.replace('_', ' ')} effect: "
-                     + (f"{_fmt(bm, 4)}" if t.get("significant_at_0") else "0 (not significant even under linear "
-                        "trends, M = 0)") + ".")
-    return fig, " ".join(parts)
+        target = TARGETS.get(b.settings.language, {}).get(label, label.replace("_", " "))
+        parts.append(w["breakdown"].format(target=target, value=f"{_fmt(bm, 4)}" if t.get("significant_at_0")
+                                           else w["breakdown_zero"]))
+    return fig, ("" if _zh(b) else " ").join(parts)
 
 
-def _synth_figure(d: dict):
+def _synth_figure(d: dict, w: dict):
     import matplotlib.pyplot as plt
 
     plotting.setup()
     sc = d["extra"]["synth"]
     years = [p["year"] for p in sc["path"]]
     fig, (a1, a2) = plt.subplots(1, 2, figsize=(9, 3.6))
-    a1.plot(years, [p["treated"] for p in sc["path"]], "k-", label=f"treated {sc['treated']}")
-    a1.plot(years, [p["synthetic"] for p in sc["path"]], "k--", label="synthetic")
+    a1.plot(years, [p["treated"] for p in sc["path"]], "k-", label=w["synth_treated"].format(unit=sc["treated"]))
+    a1.plot(years, [p["synthetic"] for p in sc["path"]], "k--", label=w["synth_synthetic"])
     a1.axvline(sc["treatment_year"] - 0.5, color="grey", ls=":")
-    a1.set_title("path")
+    a1.set_title(w["synth_path"])
     a1.legend(fontsize=7)
     for p in sc.get("placebo") or []:
         if p["unit"] != sc["treated"]:
@@ -184,29 +220,34 @@ def _synth_figure(d: dict):
     a2.plot(years, [p["gap"] for p in sc["path"]], "k-", lw=1.6)
     a2.axhline(0, color="k", lw=0.6)
     a2.axvline(sc["treatment_year"] - 0.5, color="grey", ls=":")
-    a2.set_title("gap: treated (black) and placebos in space (grey)")
+    a2.set_title(w["synth_gap"])
     test = next((t for t in d.get("tests") or [] if t["name"] == "placebo_rmspe_ratio"), None)
     top = sorted(sc["weights"].items(), key=lambda kv: -kv[1])[:4]
-    caption = (f"Synthetic control for {sc['treated']} (treated from {sc['treatment_year']}); donor weights "
-               + ", ".join(f"{k}: {v:.3f}" for k, v in top) + f"; pre-RMSPE {_fmt(sc['pre_rmspe'])}, "
-               f"post-RMSPE {_fmt(sc['post_rmspe'])}.")
+    caption = w["synth_caption"].format(unit=sc["treated"], year=sc["treatment_year"],
+                                        weights=w["sep"].join(f"{k}: {v:.3f}" for k, v in top),
+                                        pre=_fmt(sc["pre_rmspe"]), post=_fmt(sc["post_rmspe"]))
     if test:
-        caption += (f" Post/pre RMSPE ratio {_fmt(test['statistic'], 2)}; placebo-in-space permutation p = "
-                    f"{_fmt(test['p_value'])}.")
+        caption += w["synth_test"].format(ratio=_fmt(test["statistic"], 2), p=_fmt(test["p_value"]))
     return fig, caption
 
 
-def _governing_text(h: dict) -> str:
+def _governing_text(h: dict, b) -> str:
+    from clusternet.report.verdict_table import VERDICT_WORDS
+
+    w = _words(b)
     g = h.get("governed_by") or {}
     src = g.get("inference") or h.get("p_governing_source") or "document"
-    words = {"randomisation": "randomisation inference (adoption years permuted across provinces)",
-             "wild_bootstrap": "the restricted wild cluster bootstrap", "cluster_t": "the cluster-robust t test",
-             "document": "the estimator's own standard error"}
-    text = (f"The verdict ({h.get('verdict')}) is governed by {g.get('specification', '?')} "
-            f"({g.get('estimator', '?')}, coefficient {g.get('coefficient')}) with {words.get(src, src)}: "
-            f"p = {_fmt(h.get('p_raw') if src == 'document' else h.get('p_value'))} before the registry-wide "
-            "adjustment.")
+    verdict = str(h.get("verdict"))
+    coefficient = g.get("coefficient")
+    if _zh(b):
+        verdict = VERDICT_WORDS[b.settings.language].get(verdict, verdict)
+        coefficient = b.settings.label(str(coefficient))
+    text = w["governing"].format(verdict=verdict, spec=_spec_name(b, str(g.get("specification", "?"))),
+                                 estimator=_model_name(b, g.get("estimator", "?")), coefficient=coefficient,
+                                 source=w["sources"].get(src, src),
+                                 p=_fmt(h.get("p_raw") if src == "document" else h.get("p_value")))
     if h.get("p_randomisation") is not None:
         n = (h.get("randomisation") or {}).get("n_treated_clusters")
-        text += f" Randomisation p = {_fmt(h['p_randomisation'])}" + (f" ({n} treated clusters)." if n else ".")
+        text += (w["governing_ri"].format(p=_fmt(h["p_randomisation"]))
+                 + (w["governing_ri_n"].format(n=n) if n else w["governing_end"]))
     return text
