@@ -96,7 +96,7 @@ class Builder:
         formats = self.settings.figure_formats
         with matplotlib.rc_context({"savefig.dpi": dpi} if dpi else {}):
             written = plotting.save_formats(fig, stem, ("png", *[f for f in formats if f != "png"]),
-                                            self.prov(inputs))
+                                            self.prov(inputs), tight_once=True)
         png = Path(written[0])
         image = "data:image/png;base64," + base64.b64encode(png.read_bytes()).decode("ascii")
         if "png" not in formats:
