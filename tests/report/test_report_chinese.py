@@ -163,3 +163,22 @@ def test_default_run_chinese_report_has_no_english_fixed_word(snakemake_run):
     assert "M4-actors" in ids  # the identifiers removed are the registry's
     codes = variable_codes(snakemake_run[0])
     assert english_words(page.read_text(encoding="utf-8"), codes=ids, prose_codes=codes) == []
+
+
+def test_pages_built_in_parallel_equal_those_built_in_turn(both, monkeypatch):
+    """The zh page built in a forked process (the default on 2+ CPUs) has the bytes of the one
+    built after the English page in the same process (CLUSTERNET_REPORT_PROCESSES=1)."""
+    import hashlib
+
+    def digests():
+        return {p.relative_to(both).as_posix(): hashlib.sha256(p.read_bytes()).hexdigest()
+                for p in sorted(both.rglob("*")) if p.is_file()}
+
+    monkeypatch.setenv("CLUSTERNET_REPORT_PROCESSES", "2")
+    assert build.report_processes(2) == 2
+    build_report(load_config("config/config.yaml"))
+    parallel = digests()
+    monkeypatch.setenv("CLUSTERNET_REPORT_PROCESSES", "1")
+    assert build.report_processes(2) == 1
+    build_report(load_config("config/config.yaml"))
+    assert digests() == parallel and any(k.startswith("zh/") for k in parallel)

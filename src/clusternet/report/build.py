@@ -167,9 +167,14 @@ def _build_report(config) -> dict:
         # The pages after the first are built in forked processes while this one builds the first
         # (``report_processes``): the languages share no figure or file, and each page's bytes do
         # not depend on where it was built.
-        jobs = _start_languages(config, inputs, stage, languages, config_sha256)
+        analysis = None
+        if len(languages) > 1 and report_processes(len(languages)) > 1:
+            # read once before the fork, shared by every page (each page would load it otherwise)
+            analysis = Builder(config=config, settings=load_settings(config, languages[0]), inputs=inputs,
+                               stage=stage).analysis_data()
+        jobs = _start_languages(config, inputs, stage, languages, config_sha256, analysis)
         try:
-            b, sections, package = _build_language(config, inputs, stage, languages, 0,
+            b, sections, package = _build_language(config, inputs, stage, languages, 0, analysis=analysis,
                                                    config_sha256=config_sha256)
             if not jobs:
                 for i in range(1, len(languages)):  # the analysis data is loaded once
@@ -208,7 +213,7 @@ def report_processes(n_languages: int) -> int:
     return max(1, min(n_languages, cpus))
 
 
-def _start_languages(config, inputs, stage: Path, languages: list[str], config_sha256: str) -> list:
+def _start_languages(config, inputs, stage: Path, languages: list[str], config_sha256: str, analysis=None) -> list:
     """Futures of the pages of ``languages[1:]`` built in forked processes, when
     :func:`report_processes` allows more than one (a fork shares the inputs already read, the
     read ledger of :mod:`clusternet.reads` and any patched function); else [] (the caller builds
@@ -221,7 +226,8 @@ def _start_languages(config, inputs, stage: Path, languages: list[str], config_s
         return []
     pool = ProcessPoolExecutor(max_workers=min(len(rest), report_processes(len(languages)) - 1),
                                mp_context=multiprocessing.get_context("fork"))
-    _FORKED.update(config=config, inputs=inputs, stage=stage, languages=languages, config_sha256=config_sha256)
+    _FORKED.update(config=config, inputs=inputs, stage=stage, languages=languages, config_sha256=config_sha256,
+                   analysis=analysis)
     try:
         return [pool.submit(_build_forked, i) for i in rest]
     finally:
@@ -233,7 +239,7 @@ _FORKED: dict = {}  # what a forked page builder inherits (set while the pages a
 
 def _build_forked(i: int) -> None:
     ctx = dict(_FORKED)
-    _build_language(ctx["config"], ctx["inputs"], ctx["stage"], ctx["languages"], i,
+    _build_language(ctx["config"], ctx["inputs"], ctx["stage"], ctx["languages"], i, analysis=ctx["analysis"],
                     config_sha256=ctx["config_sha256"])
     reads.refuse_changed(ctx["inputs"].files())
 
