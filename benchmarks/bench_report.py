@@ -9,6 +9,7 @@ per table by format, per figure by format, and whether two builds gave identical
 
 Run: python benchmarks/bench_report.py [--repeats 3]
      python benchmarks/bench_report.py --project DIR [--repeats 1]   # the report stage on a finished run
+     python benchmarks/bench_report.py --project DIR --sources OLD/src NEW/src --repeats 2   # before/after
 """
 from __future__ import annotations
 
@@ -89,18 +90,57 @@ def digest_tree(root: Path) -> str:
 
 def time_project(root: Path, repeats: int) -> None:
     """Wall and CPU time of the report stage on a finished run (both languages of report.languages,
-    every table and figure format); the geometry cache is used when `clusternet geometry` wrote it."""
+    every table and figure format); the geometry cache is used when `clusternet geometry` wrote it.
+    CPU includes the processes the stage forks (one per further language)."""
+    import resource
+
     cwd = os.getcwd()
     os.chdir(root)
     try:
         for i in range(repeats):
             t0, c0 = time.perf_counter(), time.process_time()
+            k0 = resource.getrusage(resource.RUSAGE_CHILDREN)
             build_report(load_config("config/config.yaml"))
-            wall, cpu = time.perf_counter() - t0, time.process_time() - c0
+            k1 = resource.getrusage(resource.RUSAGE_CHILDREN)
+            children = (k1.ru_utime + k1.ru_stime) - (k0.ru_utime + k0.ru_stime)
+            wall, cpu = time.perf_counter() - t0, time.process_time() - c0 + children
             load = os.getloadavg()[0]
-            print(f"report stage on {root}: {wall:.1f} s wall, {cpu:.1f} s CPU (run {i + 1}, load average {load:.1f})")
+            print(f"report stage on {root}: {wall:.1f} s wall, {cpu:.1f} s CPU (run {i + 1}, load average {load:.1f})",
+                  flush=True)
     finally:
         os.chdir(cwd)
+
+
+def compare_sources(root: Path, sources: list[str], repeats: int) -> None:
+    """The report stage on the finished run ``root`` with each source tree in turn (PYTHONPATH),
+    interleaved ``repeats`` times so that every version sees the same load; one subprocess per
+    run (wall and CPU of the subprocess and its children); prints each run and the medians."""
+    import resource
+    import subprocess
+    import sys
+
+    results: dict[str, list[tuple[float, float]]] = {s: [] for s in sources}
+    for i in range(repeats):
+        for src in sources:
+            env = {**os.environ, "PYTHONPATH": src}
+            k0 = resource.getrusage(resource.RUSAGE_CHILDREN)
+            t0 = time.perf_counter()
+            subprocess.run([sys.executable, "-c", "from clusternet.cli import main; main()", "report",
+                            "--config", "config/config.yaml"], cwd=root, env=env, check=True,
+                           stdout=subprocess.DEVNULL)
+            wall = time.perf_counter() - t0
+            k1 = resource.getrusage(resource.RUSAGE_CHILDREN)
+            cpu = (k1.ru_utime + k1.ru_stime) - (k0.ru_utime + k0.ru_stime)
+            results[src].append((wall, cpu))
+            print(f"run {i + 1} {src}: {wall:.1f} s wall, {cpu:.1f} s CPU, load average {os.getloadavg()[0]:.1f}",
+                  flush=True)
+    base = sources[0]
+    for src in sources:
+        w = statistics.median(r[0] for r in results[src])
+        c = statistics.median(r[1] for r in results[src])
+        bw = statistics.median(r[0] for r in results[base])
+        bc = statistics.median(r[1] for r in results[base])
+        print(f"{src}: median {w:.1f} s wall ({w / bw:.2f} of the first), {c:.1f} s CPU ({c / bc:.2f} of the first)")
 
 
 def timed(fn, repeats: int) -> float:
@@ -117,7 +157,12 @@ def main() -> None:
     parser.add_argument("--repeats", type=int, default=3)
     parser.add_argument("--project", metavar="DIR", help="time `clusternet report` in DIR (a finished pipeline "
                                                           "run, e.g. a worktree after snakemake) and stop")
+    parser.add_argument("--sources", nargs="+", metavar="SRC", help="with --project: compare the report stage "
+                        "of these source trees (each a PYTHONPATH, e.g. an old commit's src/ from git archive)")
     args = parser.parse_args()
+    if args.project and args.sources:
+        compare_sources(Path(args.project), args.sources, args.repeats)
+        return
     if args.project:
         time_project(Path(args.project), args.repeats)
         return

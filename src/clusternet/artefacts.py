@@ -19,11 +19,20 @@ from clusternet.io import read_json, write_json
 KINDS = ("table", "figure")
 
 
-def artefact(kind: str, path, title_en: str, title_zh: str = "", caption_en: str = "", caption_zh: str = "") -> dict:
+def artefact(kind: str, path, title_en: str, title_zh: str = "", caption_en: str = "", caption_zh: str = "",
+             key: str = "", params: dict | None = None) -> dict:
+    """One item. ``caption_zh`` is not filled from ``caption_en``: a page shows captions in its own
+    language only. ``key`` and ``params``: the report's message key for the title and caption
+    (``clusternet.report.messages``, block ``artefacts``) and the values they name, e.g.
+    ``key="moran_scatter", params={"variable": "dici", "year": 2022}``; the report labels the
+    variable in the page's language and falls back to ``title_<lang>`` for keys it does not know."""
     if kind not in KINDS:
         raise ValueError(f"artefact kind must be one of {KINDS}, got {kind!r}")
-    return {"kind": kind, "path": Path(path).as_posix(), "title_en": title_en, "title_zh": title_zh or title_en,
-            "caption_en": caption_en, "caption_zh": caption_zh or caption_en}
+    out: dict = {"kind": kind, "path": Path(path).as_posix(), "title_en": title_en, "title_zh": title_zh or title_en,
+           "caption_en": caption_en, "caption_zh": caption_zh}
+    if key:
+        out.update(key=key, params=dict(params or {}))
+    return out
 
 
 def write_artefacts(path, stage: str, title_en: str, title_zh: str, items: list[dict]) -> None:

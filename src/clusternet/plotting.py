@@ -50,7 +50,7 @@ def setup() -> None:
     os.environ.setdefault("SOURCE_DATE_EPOCH", "0")
 
 
-def save(fig, path, provenance: dict | None = None, close: bool = True) -> None:
+def save(fig, path, provenance: dict | None = None, close: bool = True, bbox_inches="tight") -> None:
     """Save a figure atomically with fixed metadata.
 
     PNG carries the provenance (code version, config hash) as text chunks; PDF in
@@ -63,22 +63,43 @@ def save(fig, path, provenance: dict | None = None, close: bool = True) -> None:
     else:
         meta = {"Software": None, "Description": desc}
     with atomic_path(path) as tmp:
-        fig.savefig(tmp, metadata=meta, bbox_inches="tight")
+        fig.savefig(tmp, metadata=meta, bbox_inches=bbox_inches)
     if close:
         plt.close(fig)
 
 
-def save_formats(fig, stem, formats=("png", "pdf"), provenance: dict | None = None) -> list[str]:
-    """Save ``fig`` as ``<stem>.<fmt>`` for each format, then close it; return the paths."""
+def save_formats(fig, stem, formats=("png", "pdf"), provenance: dict | None = None,
+                 tight_once: bool = False) -> list[str]:
+    """Save ``fig`` as ``<stem>.<fmt>`` for each format, then close it; return the paths.
+    ``tight_once``: the tight bounding box is computed once (:func:`tight_bbox`, as ``savefig``
+    computes it for the first format) and reused for the others, instead of a layout pass per format."""
     paths = []
     try:
-        for fmt in formats:
+        bbox = "tight"
+        for i, fmt in enumerate(formats):
+            if tight_once and i == 0 and len(formats) > 1:
+                bbox = tight_bbox(fig)
             path = f"{stem}.{fmt}"
-            save(fig, path, provenance, close=False)
+            save(fig, path, provenance, close=False, bbox_inches=bbox)
             paths.append(path)
     finally:
         plt.close(fig)
     return paths
+
+
+def tight_bbox(fig):
+    """The padded tight bounding box (inches) that ``savefig(bbox_inches="tight")`` computes for a
+    raster format at ``savefig.dpi``: a layout pass without rendering at that dpi."""
+    dpi = plt.rcParams["savefig.dpi"]
+    dpi = fig.dpi if dpi == "figure" else dpi
+    original = fig.dpi
+    fig.dpi = dpi
+    try:
+        fig.draw_without_rendering()
+        bbox = fig.get_tightbbox()
+    finally:
+        fig.dpi = original
+    return bbox.padded(plt.rcParams["savefig.pad_inches"])
 
 
 def _flat(d: dict, prefix: str = "") -> dict:

@@ -80,7 +80,7 @@ def test_event_figure_has_one_panel_per_outcome_with_bands():
     cs = doc("did.cs", "y1", vcov=False)
     cs["extra"] = {"did": {"uniform_bands": {"dynamic": band}}}
     es = {"a": doc("did.twfe", "y1"), "b": cs, "c": doc("did.dcdh", "y2")}
-    b = SimpleNamespace(config=SimpleNamespace(seed=1))
+    b = SimpleNamespace(config=SimpleNamespace(seed=1), settings=SimpleNamespace(language="en"))
     fig, caption = _event_figure(b, {}, es, {"pretrends": {}, "ri": {"specification": "a", "reps": 99, "p_value": 0.5}})
     axes = fig.get_axes()
     assert [ax.get_title() for ax in axes] == ["y1", "y2"]

@@ -74,7 +74,7 @@ def test_threshold_hypothesis_shows_gamma_ci_and_bootstrap_f_first(sections):
     assert _first(sections["H3"], "figure") == "H3_deciding"  # the LR curve of the tested threshold
     md = Path("results/report/tables/H3_deciding.md").read_text(encoding="utf-8")
     rows = dict(re.findall(r"^\| ([^|]+?) \| (.+?) \|$", md, flags=re.M))
-    assert rows["Estimand"] == "Test threshold_F1"
+    assert rows["Estimand"] == "Test single threshold (bootstrap F)"  # labels.FIXED, not the registry code
     assert rows["Threshold γ̂"] == "0.420" and rows["95% CI of γ̂"] == "[0.300, 0.500]"
     assert rows["F statistic"] == "15.2" and rows["Bootstrap p-value"] == "0.012"
     assert rows["Bootstrap replications"] == "300"

@@ -292,7 +292,8 @@ def run_disparity(cfg: Config) -> list[Path]:
                  "马尔可夫转移概率矩阵"),
         artefact("table", res_dir / "spatial_markov.csv", "Spatial Markov transition probabilities by lag class",
                  "空间马尔可夫转移概率矩阵"),
-        artefact("figure", res_dir / "kde.png", f"Kernel density evolution of {v0}", f"{v0}核密度演进"),
+        artefact("figure", res_dir / "kde.png", f"Kernel density evolution of {v0}", f"{v0}核密度演进",
+                 key="kde", params={"variable": v0}),
     ]
     art = res_dir / "artefacts.json"
     write_artefacts(art, "disparity", "Regional disparity and dynamics", "区域差异与动态演进", items)

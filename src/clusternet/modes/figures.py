@@ -69,7 +69,9 @@ def write_figures(cfg, labels, shares, stab, spec, res: Path, prov, codes) -> li
     items = [
         artefact("figure", res / "mode_maps.png", "Development modes by province", "各省发展模式分布",
                  "Rule classification: the mode of the highest standardised intensity; mixed when the lead "
-                 f"is below {spec['rule']['margin']} SD. Grey: not classified (missing inputs)."),
+                 f"is below {spec['rule']['margin']} SD. Grey: not classified (missing inputs).",
+                 f"规则分类：取标准化强度最高的模式；领先幅度低于 {spec['rule']['margin']} 个标准差时为混合模式。"
+                 "灰色：输入缺失，未分类。"),
         artefact("table", res / "mode_counts.csv", "Province counts by mode and year", "各年发展模式省份数"),
         artefact("table", res / "transitions.csv", "Mode transition matrix (Markov)", "发展模式转移矩阵（马尔可夫）",
                  "Row = mode at t, to_* = share in each mode at t+1, count_* = numbers of province-years."),

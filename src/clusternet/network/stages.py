@@ -214,7 +214,8 @@ def run_network(cfg: Config) -> list[Path]:
                  "Density, reciprocity, Krackhardt connectedness/hierarchy/efficiency, average path length, "
                  "modularity and core-periphery fit of the binarised linkage network."),
         artefact("figure", out_dir / "maps.png", "Innovation linkage network maps", "创新联系网络图",
-                 "Strongest directed ties between province centroids; node size by total strength."),
+                 "Strongest directed ties between province centroids; node size by total strength.",
+                 "各省几何中心之间最强的有向联系；节点大小表示总联系强度。"),
         artefact("figure", out_dir / "distributions.png", "Strength and degree distributions", "强度与度分布"),
     ]
     if not val_summary.empty:

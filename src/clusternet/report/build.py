@@ -55,6 +55,7 @@ class Builder:
     skipped: list[tuple[str, str]] = field(default_factory=list)
     _analysis: tuple | str | None = None
     geometry_cache: Path | None = None  # the geometry cache read for the maps, if any
+    config_sha256: str | None = None  # config.sha256() of every section, computed once (``prov``)
 
     def analysis_data(self):
         """(panel merged with indices and node metrics, files read) as the models stage sees it
@@ -72,7 +73,13 @@ class Builder:
         return self._analysis
 
     def prov(self, inputs) -> dict:
-        return provenance(inputs=sorted({Path(p).as_posix() for p in inputs}), config=self.config)
+        """``clusternet.provenance.provenance(inputs, config)``; the config hash is computed once
+        per stage (``config_sha256``; hashing every section file took 0.1 s per table and figure)."""
+        if self.config_sha256 is None:
+            self.config_sha256 = self.config.sha256()
+        out = provenance(inputs=sorted({Path(p).as_posix() for p in inputs}))
+        out["config_sha256"] = self.config_sha256
+        return out
 
     def table(self, t: Table) -> Item:
         t.language = self.settings.language
@@ -89,7 +96,7 @@ class Builder:
         formats = self.settings.figure_formats
         with matplotlib.rc_context({"savefig.dpi": dpi} if dpi else {}):
             written = plotting.save_formats(fig, stem, ("png", *[f for f in formats if f != "png"]),
-                                            self.prov(inputs))
+                                            self.prov(inputs), tight_once=True)
         png = Path(written[0])
         image = "data:image/png;base64," + base64.b64encode(png.read_bytes()).decode("ascii")
         if "png" not in formats:
@@ -155,26 +162,31 @@ def _build_report(config) -> dict:
     languages = report_languages(config)
     results_dir = config.path_of("results")
     inputs = find_inputs(results_dir, config.path_of("processed"))
+    config_sha256 = config.sha256()  # once for every page (``Builder.prov``)
     with atomic_directory(results_dir / "report") as stage:
-        first = None
+        # The pages after the first are built in forked processes while this one builds the first
+        # (``report_processes``): the languages share no figure or file, and each page's bytes do
+        # not depend on where it was built.
         analysis = None
-        for i, language in enumerate(languages):
-            # One language per page; the first at report/, the others at report/<lang>/.
-            out = stage if i == 0 else stage / language
-            b = Builder(config=config, settings=load_settings(config, language), inputs=inputs, stage=out,
-                        _analysis=analysis)
-            sections = build_sections(b)
-            analysis = b._analysis
-            package = package_links(config, sections, depth=0 if i == 0 else 1)
-            alternates = [(lang, html_report.heading(b.settings, f"language_{lang}"),
-                           _relative(i, j, lang)) for j, lang in enumerate(languages) if j != i]
-            page = html_report.render(b.settings, sections, b.skipped, b.prov(inputs.files()), inputs, package,
-                                      alternates=alternates)
-            out.mkdir(parents=True, exist_ok=True)
-            write_text(out / "index.html", page)
-            if first is None:
-                first = (b, sections, package)
-        b, sections, package = first  # type: ignore[misc]  # at least one language
+        if len(languages) > 1 and report_processes(len(languages)) > 1:
+            # read once before the fork, shared by every page (each page would load it otherwise)
+            analysis = Builder(config=config, settings=load_settings(config, languages[0]), inputs=inputs,
+                               stage=stage).analysis_data()
+        jobs = _start_languages(config, inputs, stage, languages, config_sha256, analysis)
+        try:
+            b, sections, package = _build_language(config, inputs, stage, languages, 0, analysis=analysis,
+                                                   config_sha256=config_sha256)
+            if not jobs:
+                for i in range(1, len(languages)):  # the analysis data is loaded once
+                    _build_language(config, inputs, stage, languages, i, analysis=b._analysis,
+                                    config_sha256=config_sha256)
+        finally:
+            # the other pages finish (or fail) before the staging directory is kept or removed
+            errors = [job.exception() for job in jobs]
+            _FORKED.clear()
+        for error in errors:
+            if error is not None:
+                raise error  # a failure of another language's page fails the stage
         # before the new report replaces the old one: it must show the files it certifies
         reads.refuse_changed(inputs.files())
         write_json(stage / "items.json", items_listing(sections, package))
@@ -182,6 +194,73 @@ def _build_report(config) -> dict:
     reads.refuse_changed(inputs.files())  # the manifest must list the files the report used
     write_manifest(results_dir)
     return {"skipped": b.skipped}
+
+
+def report_processes(n_languages: int) -> int:
+    """Processes building the pages: one per language, at most the CPUs this process may run on
+    (``os.sched_getaffinity``: a SLURM job's allocation, a container's limit), at least 1;
+    ``CLUSTERNET_REPORT_PROCESSES`` overrides (1 = every page in this process)."""
+    import os
+
+    configured = os.environ.get("CLUSTERNET_REPORT_PROCESSES")
+    if configured:
+        try:
+            wanted = int(configured)
+        except ValueError:
+            raise ConfigError(f"CLUSTERNET_REPORT_PROCESSES={configured!r} is not a whole number") from None
+        return max(1, min(n_languages, wanted))
+    cpus = len(os.sched_getaffinity(0)) if hasattr(os, "sched_getaffinity") else (os.cpu_count() or 1)
+    return max(1, min(n_languages, cpus))
+
+
+def _start_languages(config, inputs, stage: Path, languages: list[str], config_sha256: str, analysis=None) -> list:
+    """Futures of the pages of ``languages[1:]`` built in forked processes, when
+    :func:`report_processes` allows more than one (a fork shares the inputs already read, the
+    read ledger of :mod:`clusternet.reads` and any patched function); else [] (the caller builds
+    them after the first)."""
+    import multiprocessing
+    from concurrent.futures import ProcessPoolExecutor
+
+    rest = list(range(1, len(languages)))
+    if not rest or report_processes(len(languages)) < 2 or "fork" not in multiprocessing.get_all_start_methods():
+        return []
+    pool = ProcessPoolExecutor(max_workers=min(len(rest), report_processes(len(languages)) - 1),
+                               mp_context=multiprocessing.get_context("fork"))
+    _FORKED.update(config=config, inputs=inputs, stage=stage, languages=languages, config_sha256=config_sha256,
+                   analysis=analysis)
+    try:
+        return [pool.submit(_build_forked, i) for i in rest]
+    finally:
+        pool.shutdown(wait=False)  # the workers exit after their pages
+
+
+_FORKED: dict = {}  # what a forked page builder inherits (set while the pages are built)
+
+
+def _build_forked(i: int) -> None:
+    ctx = dict(_FORKED)
+    _build_language(ctx["config"], ctx["inputs"], ctx["stage"], ctx["languages"], i, analysis=ctx["analysis"],
+                    config_sha256=ctx["config_sha256"])
+    reads.refuse_changed(ctx["inputs"].files())
+
+
+def _build_language(config, inputs, stage: Path, languages: list[str], i: int, analysis=None,
+                    config_sha256: str | None = None):
+    """Write the page of ``languages[i]`` (the first at report/, the others at report/<lang>/);
+    return (builder, sections, package links)."""
+    language = languages[i]
+    out = stage if i == 0 else stage / language
+    b = Builder(config=config, settings=load_settings(config, language), inputs=inputs, stage=out,
+                _analysis=analysis, config_sha256=config_sha256)
+    sections = build_sections(b)
+    package = package_links(config, sections, depth=0 if i == 0 else 1)
+    alternates = [(lang, html_report.heading(b.settings, f"language_{lang}"),
+                   _relative(i, j, lang)) for j, lang in enumerate(languages) if j != i]
+    page = html_report.render(b.settings, sections, b.skipped, b.prov(inputs.files()), inputs, package,
+                              alternates=alternates)
+    out.mkdir(parents=True, exist_ok=True)
+    write_text(out / "index.html", page)
+    return b, sections, package
 
 
 def _relative(i: int, j: int, language: str) -> str:
@@ -256,8 +335,9 @@ def data_section(b: Builder) -> Section:
     if inputs.quality is not None:
         scalars = {k: v for k, v in sorted(inputs.quality.items()) if isinstance(v, (int, float, str, bool))}
         if scalars:
-            s.paragraphs.append(messages.of(b.settings.language)["data_quality"].format(
-                v="; ".join(f"{k} = {v}" for k, v in scalars.items())))
+            m = messages.of(b.settings.language)
+            s.paragraphs.append(m["data_quality"].format(
+                v=m["quality_sep"].join(f"{m['quality_keys'].get(k, k)} = {v}" for k, v in scalars.items())))
     s.items += artefact_items(b, "data")
     return s
 
@@ -346,9 +426,7 @@ def artefact_items(b: Builder, stage: str) -> list[Item]:
         lang = b.settings.language
         for i, it in enumerate(listing["items"]):
             path = Path(it["path"])
-            title = it.get(f"title_{lang}") or it["title_en"]
-            # One language per page: an English caption is not shown on another language's page.
-            caption = it.get(f"caption_{lang}") or (it.get("caption_en", "") if lang == "en" else "")
+            title, caption = artefact_words(it, b.settings)
             if not path.is_file():
                 raise DataError(f"{listing_path}: items[{i}].path {path} does not exist; rerun the {stage} stage")
             name = f"{safe_name(stage)}_{safe_name(path.stem)}"
@@ -361,6 +439,7 @@ def artefact_items(b: Builder, stage: str) -> list[Item]:
                     t.notes.insert(0, messages.of(lang)["first_rows"].format(cap=cap, n=len(t.body),
                                                                              path=path.as_posix()))
                     t.body = t.body[:cap]
+                    t.language = lang  # its notes (provenance) in the page's language
                     item = Item("table", t.name, t.title, html=to_html(t, standalone=False), files=[path.as_posix()],
                                 inputs=[path.as_posix()])
                 else:
@@ -375,6 +454,31 @@ def artefact_items(b: Builder, stage: str) -> list[Item]:
                             image="data:image/png;base64," + base64.b64encode(reads.read_input(png)).decode("ascii"))
             items.append(item)
     return items
+
+
+def artefact_words(it: dict, settings: ReportSettings) -> tuple[str, str]:
+    """(title, caption) of an artefact item in the page's language: from the message catalogue when
+    the stage named a ``key`` the report knows (variables labelled, spatial weights named), else the
+    item's ``title_<lang>`` / ``caption_<lang>``. One language per page: an English caption is not
+    shown on another language's page."""
+    lang = settings.language
+    m = messages.of(lang)
+    entry = m["artefacts"].get(str(it.get("key") or ""))
+    if entry is not None:
+        params = dict(it.get("params") or {})
+        if "variable" in params:
+            params["variable"] = settings.label(str(params["variable"]))
+        if "weights" in params:
+            params["weights"] = m["weights_names"].get(str(params["weights"]), str(params["weights"]))
+        try:
+            return entry["title"].format(**params), entry["caption"].format(**params)
+        except KeyError:
+            pass  # a key without the values its words name: the item's own words
+    title = it.get(f"title_{lang}") or it["title_en"]
+    caption = it.get(f"caption_{lang}") or (it.get("caption_en", "") if lang == "en" else "")
+    if lang != "en" and caption == it.get("caption_en"):
+        caption = ""  # listings written before artefact() stopped copying the English caption
+    return title, caption
 
 
 def other_artefact_sections(b: Builder, shown: set) -> list[Section]:

@@ -5,6 +5,7 @@ from __future__ import annotations
 
 import jinja2
 
+from clusternet.report import messages
 from clusternet.report.settings import ReportSettings
 from clusternet.report.verdict_table import VERDICT_WORDS
 
@@ -69,4 +70,5 @@ def render(settings: ReportSettings, sections, skipped, prov: dict, inputs, pack
         have_verdicts=inputs.verdicts is not None, skipped=skipped, prov=prov, verdict_class=verdict_class,
         package=package, alternates=list(alternates),
         verdict_word=lambda v: VERDICT_WORDS[lang].get(v, v.replace("_", " ")),
+        mechanism_word=lambda v: messages.of(lang)["mechanisms"].get(v, v),
     )

@@ -235,7 +235,7 @@ def records_table(name: str, title: str, records: list[dict], b) -> Table:
             return "" if v is None else s.word("yes" if v else "no")
         if column == "specification":
             return spec_label({**r, "_key": resolve_result(r.get("result"), b.inputs)}, b)
-        if column == "coefficient":
+        if column in ("coefficient", "test"):
             return s.label(str(v))
         if column == "effect":
             return m.get(f"effect_{v}", str(v))
@@ -280,7 +280,9 @@ def hypothesis_sections(b, section_type) -> list:
             drawn = deciding_figure(h, b)
             if drawn is not None:
                 fig, name, title, inputs = drawn
-                s.items.append(b.figure(fig, name, title, inputs, caption=m["deciding_caption"]))
+                lr = bool((primary_item(h, b) or {}).get("test"))  # a threshold test draws its LR curve
+                caption = m["lr_caption" if lr else "deciding_caption"]
+                s.items.append(b.figure(fig, name, title, inputs, caption=caption))
         further = h["evidence"][1:]
         if further:
             s.items.append(b.table(records_table(f"{safe_name(h['id'])}_evidence",

@@ -32,6 +32,17 @@ FIXED = {
         "net upward switch rate": "Net upward switch rate",
         "shephard_distance_ccr_input": "Shephard input distance (CCR)",
         "dici_x_data": "Innovation index × data-driven mode",
+        # policy variables (config/policies.yaml) and DID / synthetic-control terms (issue 15)
+        "pilot_zone": "Big-data pilot zone (dummy)", "dez_zone": "Digital-economy pilot zone (dummy)",
+        "broadband_share": "Broadband China: share of prefectures", "att_group": "ATT by adoption cohort",
+        "att_calendar": "ATT by calendar year", "att_twfe": "ATT (static TWFE)",
+        "did_m": "DID_M (switchers)", "placebo": "Placebo (pre-period)",
+        "bacon": "Goodman-Bacon comparison",
+        # tests named by the registry (config/hypotheses.yaml)
+        "permutation_equal_slopes": "equal slopes across regions (permutation)",
+        "wald_equal_slopes": "equal slopes across regions (Wald)",
+        "threshold_F1": "single threshold (bootstrap F)", "threshold_F2": "second threshold (bootstrap F)",
+        "threshold_F3": "third threshold (bootstrap F)",
     },
     "zh": {
         "(Intercept)": "常数项", "const": "常数项", "rho": "ρ（空间滞后）", "lambda": "λ（空间误差）",
@@ -50,6 +61,14 @@ FIXED = {
         "1{mode = data}": "数据驱动模式（虚拟变量）", "net_upward_rate": "净向上转换率",
         "net upward switch rate": "净向上转换率", "shephard_distance_ccr_input": "Shephard 投入距离（CCR）",
         "dici_x_data": "创新指数 × 数据驱动模式",
+        "pilot_zone": "国家大数据综合试验区（虚拟变量）", "dez_zone": "数字经济创新发展试验区（虚拟变量）",
+        "broadband_share": "“宽带中国”示范城市占地级市比重", "att_group": "ATT（按处理批次）",
+        "att_calendar": "ATT（按日历年）", "att_twfe": "ATT（静态 TWFE）",
+        "did_m": "DID_M（处理状态转换者）", "placebo": "安慰剂（处理前期）",
+        "bacon": "Goodman-Bacon 分解",
+        "permutation_equal_slopes": "各区域斜率相等（置换检验）", "wald_equal_slopes": "各区域斜率相等（Wald 检验）",
+        "threshold_F1": "单一门槛（自抽样 F 检验）", "threshold_F2": "第二门槛（自抽样 F 检验）",
+        "threshold_F3": "第三门槛（自抽样 F 检验）",
     },
 }
 # Model names (``<family>.<name>`` of result documents) for column labels of the Chinese report,
@@ -66,11 +85,18 @@ MODEL_NAMES = {
            "spatial.slx": "空间滞后解释变量模型 SLX", "network.mrqap": "MRQAP 网络回归",
            "efficiency.sw07": "Simar–Wilson 两阶段效率模型", "convergence.beta_absolute": "绝对 β 收敛",
            "convergence.beta_conditional": "条件 β 收敛", "modes.twfe_by_mode": "分发展模式双向固定效应",
-           "modes.upgrading": "模式升级率", "modes.share_trend": "模式份额趋势"},
+           "modes.upgrading": "模式升级率", "modes.share_trend": "模式份额趋势",
+           "spatial.sac": "空间自回归组合模型 SAC", "spatial.sdm_re": "随机效应空间杜宾模型 SDM",
+           "spatial.sar_re": "随机效应空间滞后模型 SAR", "spatial.sem_re": "随机效应空间误差模型 SEM",
+           "did.bacon": "Goodman-Bacon 分解", "did.imputation": "插补法双重差分（BJS）",
+           "did.dcdh": "dCDH 双重差分（DID_M）", "did.sa": "Sun–Abraham 事件研究",
+           "did.twfe_event": "双向固定效应事件研究",
+           "synth.adh": "合成控制法（Abadie 等）", "synth.sdid": "合成双重差分 SDID"},
 }
 
 
 FAMILIES = {"zh": {"panel": "面板模型", "mechanism": "机制检验", "spatial": "空间计量模型", "did": "双重差分",
+                   "synth": "合成控制法",
                    "network": "网络回归", "efficiency": "效率分析", "convergence": "收敛分析", "modes": "发展模式"}}
 
 
@@ -93,7 +119,10 @@ def document_label(doc: dict, key: str, labels: dict, language: str) -> str:
 
 
 GROUPS = {"en": {"East": "East", "Central": "Central", "West": "West", "Northeast": "Northeast"},
-          "zh": {"East": "东部", "Central": "中部", "West": "西部", "Northeast": "东北"}}
+          "zh": {"East": "东部", "Central": "中部", "West": "西部", "Northeast": "东北",
+                 # Goodman-Bacon comparison types (bacon[<type>])
+                 "treated_vs_untreated": "处理组对从未处理组", "earlier_vs_later": "早处理组对晚处理组（以晚者为对照）",
+                 "later_vs_earlier": "晚处理组对早处理组（以早者为对照）"}}
 
 
 def indicator_labels(indicators: dict | None, language: str) -> dict:
@@ -140,6 +169,10 @@ def compose(name: str, labels: dict, language: str) -> str:
     m = _INDEXED.match(name)
     if m:
         base, index = m.group(1), m.group(2)
+        if base in ("group", "calendar") and re.fullmatch(r"\d{4}", index):  # CS aggregations (did.cs)
+            if language == "zh":
+                return f"处理批次 {index}" if base == "group" else f"{index} 年"
+            return f"Cohort {index}" if base == "group" else f"Calendar year {index}"
         if base == "event" and re.fullmatch(r"-?\d+", index):
             k = index.replace("-", "−")
             return f"事件期 {k}" if language == "zh" else f"Event time {k}"

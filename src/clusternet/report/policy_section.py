@@ -15,6 +15,8 @@ import re
 import numpy as np
 
 from clusternet import plotting
+from clusternet.report import messages
+from clusternet.report.labels import MODEL_NAMES
 from clusternet.report.tables import Table
 
 EVENT_PREFIX = "event["
@@ -41,6 +43,40 @@ def _att_row(doc: dict) -> dict | None:
         if name and name in rows:
             return rows[name]
     return None
+
+
+def _words(b) -> dict:
+    return messages.of(b.settings.language)["policy"]
+
+
+def _zh(b) -> bool:
+    return b.settings.language != "en"
+
+
+def _spec_name(b, n: str) -> str:
+    """A result document in the page's language: its key (en), else its label."""
+    if not _zh(b):
+        return n
+    d = b.inputs.docs.get(n)
+    return n if d is None else b.settings.doc_label(d, n)
+
+
+def _model_name(b, model) -> str:
+    return str(model) if not _zh(b) else MODEL_NAMES.get(b.settings.language, {}).get(str(model), str(model))
+
+
+def _policy_name(b, key: str) -> str:
+    """The policy's key (en), else its ``label_<lang>`` in config/policies.yaml."""
+    if not _zh(b):
+        return key
+    try:
+        entry = b.config.section("policies")["policies"][key]
+    except Exception:  # noqa: BLE001  # no policies section: the key
+        return key
+    return str(entry.get(f"label_{b.settings.language}") or key)
+
+
+TARGETS = {"zh": {"average_post": "处理后平均", "first_post": "处理后首期"}}
 
 
 def _fmt(v, nd=3) -> str:
@@ -106,18 +142,19 @@ def policy_items(b, h: dict) -> tuple[list[str], list]:
         ev = policy_evidence(h, key, deciding, docs)
         table = b.table(_att_table(b, h, key, mine, ev))
         # hypothesis sections show item captions, not paragraphs: the governing inference goes here
-        table.caption = _governing_text(h) if ev["deciding"] else _companion_text(key, ev)
+        table.caption = _governing_text(h, b) if ev["deciding"] else _companion_text(b, key, ev)
         items.append(table)
         es = {n: d for n, d in mine.items() if _event_rows(d)}
         if es:
             fig, caption = _event_figure(b, h, es, ev)
-            items.append(b.figure(fig, f"{_safe(h['id'])}_{key}_event_study", f"{h['id']}: event studies ({key})",
+            title = _words(b)["event_title"].format(id=h["id"], key=_policy_name(b, key))
+            items.append(b.figure(fig, f"{_safe(h['id'])}_{key}_event_study", title,
                                   [paths[n] for n in es], caption=caption))
         for n, d in mine.items():
             if d.get("model") == "synth.adh":
-                fig, caption = _synth_figure(d)
-                items.append(b.figure(fig, f"{_safe(h['id'])}_{n}_synth", f"{h['id']}: synthetic control ({n})",
-                                      [paths[n]], caption=caption))
+                fig, caption = _synth_figure(d, _words(b))
+                title = _words(b)["synth_title"].format(id=h["id"], n=_spec_name(b, n))
+                items.append(b.figure(fig, f"{_safe(h['id'])}_{n}_synth", title, [paths[n]], caption=caption))
     return paragraphs, items
 
 
@@ -126,6 +163,7 @@ def _safe(text: str) -> str:
 
 
 def _att_table(b, h, key: str, mine: dict, ev: dict) -> Table:
+    w = _words(b)
     body = []
     for n, d in mine.items():
         r = _att_row(d)
@@ -133,50 +171,56 @@ def _att_table(b, h, key: str, mine: dict, ev: dict) -> Table:
             continue
         note = ""
         if d.get("model") == "synth.adh":
-            note = "p: placebo in space"
+            note = w["note_placebo"]
         elif d.get("model") == "synth.sdid":
             method = ((d.get("extra") or {}).get("synth_did") or {}).get("se", {}).get("method")
-            note = f"SE: {method} (Arkhangelsky et al.)" if r.get("std_error") is not None and method else "no SE"
+            note = (w["note_sdid_se"].format(method=w["se_methods"].get(str(method), str(method)))
+                    if r.get("std_error") is not None and method else w["note_no_se"])
         elif d.get("model") == "did.dcdh":
-            note = "DID_M"
-        body.append([n, str(d.get("model")), str(d.get("dependent")), _fmt(r.get("estimate")),
+            note = w["note_dcdh"]
+        dependent = str(d.get("dependent"))
+        body.append([_spec_name(b, n), _model_name(b, d.get("model")),
+                     b.settings.label(dependent) if _zh(b) else dependent, _fmt(r.get("estimate")),
                      _fmt(r.get("std_error")), _fmt(r.get("p_value")), note])
-    notes = [f"Treatment: config/policies.yaml policies.{key}. Estimates of the average effect on the treated "
-             "(static TWFE: the policy coefficient; event-study and CS: the simple ATT; synthetic control: mean "
-             "post-period gap). p: the document's own inference (analytic unless noted); the verdict's governing "
-             "p-value is stated below the table."]
+    notes = [w["att_note"].format(key=key if not _zh(b) else _policy_name(b, key))]
     ri = ev.get("ri")
     if ri is not None:
-        notes.append(f"Randomisation inference (adoption years permuted across provinces, {ri.get('reps')} draws, "
-                     f"{ri.get('n_treated_clusters')} treated): p = {_fmt(ri['p_value'])} for {ri['specification']}.")
-    bm = _breakdown_text(ev.get("pretrends") or {})
+        notes.append(w["ri_note"].format(reps=ri.get("reps"), n=ri.get("n_treated_clusters"), p=_fmt(ri["p_value"]),
+                                         spec=_spec_name(b, str(ri["specification"]))))
+    bm = _breakdown_text(b, ev.get("pretrends") or {})
     if bm:
         notes.append(bm)
     if not ev.get("deciding"):
-        notes.append(f"policies.{key} is reported beside the deciding policy; it does not enter the verdict.")
-    return Table(name=f"{_safe(h['id'])}_{key}_att", title=f"{h['id']}: ATT across estimators ({key})",
-                 header=[["specification", "estimator", "outcome", "ATT", "SE", "p", "note"]], body=body,
+        notes.append(w["companion_note"].format(key=_policy_name(b, key)))
+    return Table(name=f"{_safe(h['id'])}_{key}_att", title=w["att_title"].format(id=h["id"], key=_policy_name(b, key)),
+                 header=[list(w["att_header"])], body=body,
                  notes=notes, provenance=b.prov(b.inputs.doc_paths[n] for n in mine))
 
 
-def _breakdown_text(pre: dict) -> str:
+def _target(b, label: str) -> str:
+    """A Rambachan-Roth target (average_post, first_post) in the page's language."""
+    return TARGETS.get(b.settings.language, {}).get(label, label.replace("_", " "))
+
+
+def _breakdown_text(b, pre: dict) -> str:
+    w = _words(b)
     parts = []
     for label, t in (pre.get("targets") or {}).items():
         bm = t.get("breakdown_M")
-        parts.append(f"{label.replace('_', ' ')} effect " + (_fmt(bm, 4) if t.get("significant_at_0") else
-                                                               "0 (not significant even at M = 0)"))
+        parts.append(w["breakdown_part"].format(target=_target(b, label), value=_fmt(bm, 4)
+                                                if t.get("significant_at_0") else w["sd_zero"]))
     if not parts:
         return ""
-    text = f"Rambachan–Roth smoothness (Δ^SD) breakdown M ({pre.get('specification')}): " + "; ".join(parts) + "."
+    text = w["breakdown_sd"].format(spec=_spec_name(b, str(pre.get("specification"))),
+                                    parts=w["part_sep"].join(parts))
     rm = []
     for label, t in (pre.get("targets") or {}).items():
         r = t.get("relative_magnitudes") or {}
         if r:
-            value = _fmt(r.get("breakdown_Mbar"), 3) if r.get("significant_at_0") else \
-                "0 (not significant even at M̄ = 0)"
-            rm.append(f"{label.replace('_', ' ')} effect {value}")
+            value = _fmt(r.get("breakdown_Mbar"), 3) if r.get("significant_at_0") else w["rm_zero"]
+            rm.append(w["breakdown_part"].format(target=_target(b, label), value=value))
     if rm:
-        text += " Relative magnitudes (Δ^RM, ARP conditional) breakdown M̄: " + "; ".join(rm) + "."
+        text += w["breakdown_rm"].format(parts=w["part_sep"].join(rm))
     return text
 
 
@@ -199,7 +243,8 @@ def _event_panel(ax, b, es: dict, level: float) -> int:
         est = np.array([r[1]["estimate"] for r in rows], float)
         lo = np.array([r[1]["ci_lower"] if r[1]["ci_lower"] is not None else np.nan for r in rows], float)
         hi = np.array([r[1]["ci_upper"] if r[1]["ci_upper"] is not None else np.nan for r in rows], float)
-        line = ax.errorbar(k, est, yerr=[est - lo, hi - est], fmt="o", ms=4, capsize=2, label=f"{n} ({d['model']})")
+        line = ax.errorbar(k, est, yerr=[est - lo, hi - est], fmt="o", ms=4, capsize=2,
+                           label=_words(b)["event_legend"].format(n=_spec_name(b, n), model=d["model"]))
         vc = d.get("vcov") or {}
         names = [r[1]["name"] for r in rows]
         cs_band = cs_uniform_band(d) if d.get("model") == "did.cs" else None
@@ -219,6 +264,7 @@ def _event_panel(ax, b, es: dict, level: float) -> int:
 def _event_figure(b, h, es: dict, ev: dict | None = None):
     import matplotlib.pyplot as plt
 
+    w = _words(b)
     plotting.setup()
     outcomes = sorted({str(d.get("dependent")) for d in es.values()})  # one panel per outcome
     fig, axes = plt.subplots(len(outcomes), 1, figsize=(7.5, 3.6 * len(outcomes)), squeeze=False)
@@ -229,49 +275,44 @@ def _event_figure(b, h, es: dict, ev: dict | None = None):
         n_cs += _event_panel(ax, b, mine, level)
         ax.axhline(0, color="k", lw=0.8)
         ax.axvline(-0.5, color="grey", lw=0.8, ls=":")
-        ax.set_ylabel("effect")
-        ax.set_title(outcome, fontsize=9)
+        ax.set_ylabel(w["event_y"])
+        ax.set_title(b.settings.label(outcome) if _zh(b) else outcome, fontsize=9)
         ax.legend(fontsize=7, loc="best")
-    axes[-1, 0].set_xlabel("years since adoption (reference −1; endpoints binned)")
+    axes[-1, 0].set_xlabel(w["event_x"])
     ev = ev if ev is not None else {"pretrends": h.get("pretrends") or {}}
     pre = ev.get("pretrends") or {}
-    parts = ["One panel per outcome. Points: estimates with pointwise 95 % CIs; shaded: uniform (sup-t) 95 % bands "
-             "from each "
-             "document's event-study covariance (simulated, seeded)"
-             + ("; for Callaway–Sant'Anna, the multiplier-bootstrap sup-t band of the dynamic aggregation "
-                "stored in the document." if n_cs else ".")]
+    parts = [w["event_caption"] + (w["event_caption_cs"] if n_cs else w["event_caption_end"])]
     if pre.get("joint_pretrend", {}).get("p_value") is not None:
         jt = pre["joint_pretrend"]
-        parts.append(f"Joint pre-trend test ({pre.get('specification')}): χ²({jt['df']}) = {_fmt(jt['statistic'], 2)}, "
-                     f"p = {_fmt(jt['p_value'])}.")
+        parts.append(w["pretrend"].format(spec=_spec_name(b, str(pre.get("specification"))), df=jt["df"],
+                                          stat=_fmt(jt["statistic"], 2), p=_fmt(jt["p_value"])))
     for label, t in (pre.get("targets") or {}).items():
         bm = t.get("breakdown_M")
-        parts.append(f"Rambachan–Roth smoothness (Δ^SD) breakdown M̄ for the {label.replace('_', ' ')} effect: "
-                     + (f"{_fmt(bm, 4)}" if t.get("significant_at_0") else "0 (not significant even under linear "
-                        "trends, M = 0)") + ".")
+        parts.append(w["breakdown"].format(target=_target(b, label), value=f"{_fmt(bm, 4)}"
+                                           if t.get("significant_at_0") else w["breakdown_zero"]))
         rm = t.get("relative_magnitudes") or {}
         if rm:
-            parts.append(f"Relative magnitudes (Δ^RM) breakdown M̄ for the {label.replace('_', ' ')} effect: "
-                         + (f"{_fmt(rm.get('breakdown_Mbar'), 3)}" if rm.get("significant_at_0") else
-                            "0 (not significant even at M̄ = 0)") + ".")
+            parts.append(w["breakdown_rm_target"].format(
+                target=_target(b, label),
+                value=f"{_fmt(rm.get('breakdown_Mbar'), 3)}" if rm.get("significant_at_0") else w["rm_zero"]))
     ri = ev.get("ri")
     if ri is not None:
-        parts.append(f"Randomisation inference ({ri['specification']}, {ri.get('reps')} permutations of adoption "
-                     f"years): p = {_fmt(ri['p_value'])}.")
-    return fig, " ".join(parts)
+        parts.append(w["event_ri"].format(spec=_spec_name(b, str(ri["specification"])), reps=ri.get("reps"),
+                                          p=_fmt(ri["p_value"])))
+    return fig, ("" if _zh(b) else " ").join(parts)
 
 
-def _synth_figure(d: dict):
+def _synth_figure(d: dict, w: dict):
     import matplotlib.pyplot as plt
 
     plotting.setup()
     sc = d["extra"]["synth"]
     years = [p["year"] for p in sc["path"]]
     fig, (a1, a2) = plt.subplots(1, 2, figsize=(9, 3.6))
-    a1.plot(years, [p["treated"] for p in sc["path"]], "k-", label=f"treated {sc['treated']}")
-    a1.plot(years, [p["synthetic"] for p in sc["path"]], "k--", label="synthetic")
+    a1.plot(years, [p["treated"] for p in sc["path"]], "k-", label=w["synth_treated"].format(unit=sc["treated"]))
+    a1.plot(years, [p["synthetic"] for p in sc["path"]], "k--", label=w["synth_synthetic"])
     a1.axvline(sc["treatment_year"] - 0.5, color="grey", ls=":")
-    a1.set_title("path")
+    a1.set_title(w["synth_path"])
     a1.legend(fontsize=7)
     for p in sc.get("placebo") or []:
         if p["unit"] != sc["treated"]:
@@ -279,38 +320,44 @@ def _synth_figure(d: dict):
     a2.plot(years, [p["gap"] for p in sc["path"]], "k-", lw=1.6)
     a2.axhline(0, color="k", lw=0.6)
     a2.axvline(sc["treatment_year"] - 0.5, color="grey", ls=":")
-    a2.set_title("gap: treated (black) and placebos in space (grey)")
+    a2.set_title(w["synth_gap"])
     test = next((t for t in d.get("tests") or [] if t["name"] == "placebo_rmspe_ratio"), None)
     top = sorted(sc["weights"].items(), key=lambda kv: -kv[1])[:4]
-    caption = (f"Synthetic control for {sc['treated']} (treated from {sc['treatment_year']}); donor weights "
-               + ", ".join(f"{k}: {v:.3f}" for k, v in top) + f"; pre-RMSPE {_fmt(sc['pre_rmspe'])}, "
-               f"post-RMSPE {_fmt(sc['post_rmspe'])}.")
+    caption = w["synth_caption"].format(unit=sc["treated"], year=sc["treatment_year"],
+                                        weights=w["sep"].join(f"{k}: {v:.3f}" for k, v in top),
+                                        pre=_fmt(sc["pre_rmspe"]), post=_fmt(sc["post_rmspe"]))
     if test:
-        caption += (f" Post/pre RMSPE ratio {_fmt(test['statistic'], 2)}; placebo-in-space permutation p = "
-                    f"{_fmt(test['p_value'])}.")
+        caption += w["synth_test"].format(ratio=_fmt(test["statistic"], 2), p=_fmt(test["p_value"]))
     return fig, caption
 
 
-def _companion_text(key: str, ev: dict) -> str:
+def _companion_text(b, key: str, ev: dict) -> str:
+    w = _words(b)
     ri = ev.get("ri")
-    text = f"policies.{key}: reported beside the deciding policy, outside the verdict."
+    text = w["companion"].format(key=_policy_name(b, key))
     if ri is not None:
-        text += (f" Randomisation p = {_fmt(ri['p_value'])} ({ri['specification']}, "
-                 f"{ri.get('n_treated_clusters')} treated clusters).")
+        text += w["companion_ri"].format(p=_fmt(ri["p_value"]), spec=_spec_name(b, str(ri["specification"])),
+                                         n=ri.get("n_treated_clusters"))
     return text
 
 
-def _governing_text(h: dict) -> str:
+def _governing_text(h: dict, b) -> str:
+    from clusternet.report.verdict_table import VERDICT_WORDS
+
+    w = _words(b)
     g = h.get("governed_by") or {}
     src = g.get("inference") or h.get("p_governing_source") or "document"
-    words = {"randomisation": "randomisation inference (adoption years permuted across provinces)",
-             "wild_bootstrap": "the restricted wild cluster bootstrap", "cluster_t": "the cluster-robust t test",
-             "document": "the estimator's own standard error"}
-    text = (f"The verdict ({h.get('verdict')}) is governed by {g.get('specification', '?')} "
-            f"({g.get('estimator', '?')}, coefficient {g.get('coefficient')}) with {words.get(src, src)}: "
-            f"p = {_fmt(h.get('p_raw') if src == 'document' else h.get('p_value'))} before the registry-wide "
-            "adjustment.")
+    verdict = str(h.get("verdict"))
+    coefficient = g.get("coefficient")
+    if _zh(b):
+        verdict = VERDICT_WORDS[b.settings.language].get(verdict, verdict)
+        coefficient = b.settings.label(str(coefficient))
+    text = w["governing"].format(verdict=verdict, spec=_spec_name(b, str(g.get("specification", "?"))),
+                                 estimator=_model_name(b, g.get("estimator", "?")), coefficient=coefficient,
+                                 source=w["sources"].get(src, src),
+                                 p=_fmt(h.get("p_raw") if src == "document" else h.get("p_value")))
     if h.get("p_randomisation") is not None:
         n = (h.get("randomisation") or {}).get("n_treated_clusters")
-        text += f" Randomisation p = {_fmt(h['p_randomisation'])}" + (f" ({n} treated clusters)." if n else ".")
+        text += (w["governing_ri"].format(p=_fmt(h["p_randomisation"]))
+                 + (w["governing_ri_n"].format(n=n) if n else w["governing_end"]))
     return text

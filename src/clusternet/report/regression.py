@@ -61,6 +61,9 @@ WORDS = {
             "bartlett": "Bartlett kernel", "bandwidth": "bandwidth", "clusters": "clusters",
             "sss": "small-sample correction G/(G-1)(N-1)/(N-K)", "hc1": "small-sample correction N/(N-K)",
             "lee_yu": "Lee–Yu bias correction",
+            "multiplier_bootstrap": "multiplier bootstrap", "parametric_bootstrap": "parametric bootstrap",
+            "placebo_permutation": "placebo-in-space permutation", "none": "none (point estimate only)",
+            "draws": "draws", "replications": "replications", "level_region": "clustered by region",
         },
     },
     "zh": {
@@ -83,6 +86,9 @@ WORDS = {
             "ml_information": "由极大似然信息矩阵计算", "influence_function": "由影响函数计算，按地区聚类",
             "bartlett": "Bartlett 核", "bandwidth": "带宽", "clusters": "个聚类",
             "sss": "小样本校正 G/(G-1)(N-1)/(N-K)", "hc1": "小样本校正 N/(N-K)", "lee_yu": "Lee–Yu 偏误校正",
+            "multiplier_bootstrap": "乘数自抽样", "parametric_bootstrap": "参数自抽样",
+            "placebo_permutation": "空间安慰剂置换", "none": "无（仅点估计）",
+            "draws": "次抽样", "replications": "次重复", "level_region": "按地区聚类",
         },
     },
 }
@@ -164,6 +170,15 @@ def covariance_words(doc: dict, settings: ReportSettings) -> str:
         details.append(w[opts["small_sample"]])
     if opts.get("lee_yu"):
         details.append(w["lee_yu"])
+    if kind in ("multiplier_bootstrap", "parametric_bootstrap"):
+        # options in words: draws / replications, the cluster level, the algorithm (a proper name)
+        for key in ("draws", "replications"):
+            if opts.get(key) is not None:
+                details.append(f"{opts[key]} {w[key]}")
+        if opts.get("level") in ("region_code", "entity"):
+            details.append(w["level_region"])
+        if opts.get("algorithm"):
+            details.append(str(opts["algorithm"]))
     if not details:
         return text
     if settings.language == "zh":

@@ -106,7 +106,9 @@ def run_explore(config) -> None:
                                        prov)
                     items.append(artefact("figure", fig_dir / f"{kind}_{stem}.png", f"{title}: {var}, {int(year)}",
                                           caption_en=f"Weights {ex['weights']}; {perms} permutations; "
-                                                     f"alpha {alpha}."))
+                                                     f"alpha {alpha}.", key=kind,
+                                          params={"variable": var, "year": int(year), "weights": ex["weights"],
+                                                  "permutations": perms, "alpha": alpha}))
     if not rows:
         raise DataError(f"no variable/year of explore.variables has complete data for all {W.n} regions")
     table = pd.DataFrame(rows)
@@ -115,7 +117,9 @@ def run_explore(config) -> None:
     items.insert(0, artefact("table", out_dir / "moran.csv", "Global Moran's I and Geary's C by year",
                              "全局莫兰指数与吉尔里指数",
                              caption_en="Analytic (normality, randomisation) and permutation p-values."
-                             + (f" Skipped (incomplete data): {skipped}." if skipped else "")))
+                             + (f" Skipped (incomplete data): {skipped}." if skipped else ""),
+                             caption_zh="p 值：解析法（正态性、随机化假设）与置换检验。"
+                             + (f"{len(skipped)} 个变量-年份因数据不完整而略去。" if skipped else "")))
     write_artefacts(out_dir / "artefacts.json", "spatial", "Spatial analysis", "空间分析", items)
 
 
