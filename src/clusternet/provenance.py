@@ -50,3 +50,19 @@ def provenance(inputs=(), config=None, sections=None) -> dict:
     if config is not None:
         out["config_sha256"] = config.sha256(sections)
     return out
+
+
+def config_keys_sha256(config, keys: dict[str, tuple[str, ...]]) -> dict[str, str]:
+    """{section: sha256 of the canonical JSON of only ``keys`` of that section}: the provenance of a
+    stage that reads a few keys of another stage's section (e.g. ``models.merge_tables``), so that
+    editing the rest of that section leaves its outputs' bytes alone (issue 14). A section the
+    config does not list is recorded with the hash of null values."""
+    import hashlib
+    import json
+
+    out = {}
+    for name, wanted in keys.items():
+        data = config.section(name) if name in config.main.get("sections", {}) else {}
+        blob = json.dumps({k: data.get(k) for k in wanted}, sort_keys=True, ensure_ascii=False, default=str)
+        out[name] = hashlib.sha256(blob.encode()).hexdigest()
+    return out

@@ -62,10 +62,10 @@ def test_editing_one_specification_reruns_only_its_job(snakemake_test_run, tmp_p
 
         listed = _listed(_snakemake(work, env, "-n"))
         assert listed.pop("models") == [f"spec={target}"], listed
-        # stages that read the whole models.yaml (a file input; the spatial stages read only its
-        # merge_tables, a params hash): today modes, whose documents' provenance hashes the file
+        # no other stage reads the whole models.yaml: the spatial stages and modes read only its
+        # merge_tables (a params hash, and only that key in their provenance)
         readers = {n for n, s in STAGES.items() if s.in_all and "models" in s.file_sections and not s.jobs_from}
-        assert readers - {"models_index"} <= {"modes"}, readers
+        assert readers - {"models_index"} == set(), readers
         assert set(listed) == {"models_index", "hypotheses", "report", "all"} | readers, sorted(listed)
 
         _snakemake(work, env, "results/models/index.json")

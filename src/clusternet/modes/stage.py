@@ -23,10 +23,15 @@ from clusternet.modes import (
     intensities,
     transitions,
 )
-from clusternet.provenance import provenance
+from clusternet.provenance import config_keys_sha256, provenance
 from clusternet.results import coefficient_table, make_result, write_result
 
-SECTIONS = ["modes", "models"]
+# The config in the documents' provenance: the modes section, and of models.yaml only the key
+# modes reads (merge_tables, through data.analysis.load_analysis_panel), so that editing one model
+# specification leaves the modes outputs and their job alone (issue 14; the stage table declares
+# the same through section_keys).
+SECTIONS = ["modes"]
+MODELS_KEYS = {"models": ("merge_tables",)}
 DOCS = ("mode_data_share", "mode_upgrading", "mode_data_digital")
 
 
@@ -196,6 +201,7 @@ def _run_modes(cfg: Config) -> list[Path]:
         raise DataError(f"config/modes.yaml modes.years {first}-{last}: no province-years in the panel")
     labels, stab = classify(df, spec, cfg.seed)
     prov = provenance(used, cfg, SECTIONS)
+    prov["config_keys_sha256"] = config_keys_sha256(cfg, MODELS_KEYS)
     res = p["results"]
     written = []
     with atomic_path(p["out"]) as tmp:
