@@ -31,7 +31,7 @@ from clusternet.results import coefficient_table, make_result, write_result
 # specification leaves the modes outputs and their job alone (issue 14; the stage table declares
 # the same through section_keys).
 SECTIONS = ["modes"]
-MODELS_KEYS = {"models": ("merge_tables",)}
+MODELS_KEYS: dict[str, tuple[str, ...]] = {"models": ("merge_tables",)}
 DOCS = ("mode_data_share", "mode_upgrading", "mode_data_digital")
 
 
