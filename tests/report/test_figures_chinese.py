@@ -165,3 +165,45 @@ def test_every_stage_has_the_same_words_in_both_languages():
     assert figure_words.zh_path("results/network/maps.png").as_posix() == "results/network/maps.zh.png"
     with pytest.raises(ValueError, match="unknown language"):
         figure_words.words("fr", "spatial")
+
+
+def test_chinese_page_shows_the_chinese_copy(project, monkeypatch):
+    """An artefact figure with ``path_zh``: the English page embeds ``path``, the Chinese page the copy;
+    a listed copy that is missing is an error naming the list and item."""
+    import base64
+    from pathlib import Path
+
+    import matplotlib.pyplot as plt
+    import yaml
+
+    from clusternet.artefacts import artefact, write_artefacts
+    from clusternet.config import load_config
+    from clusternet.errors import DataError
+    from clusternet.report import build
+    from clusternet.report.build import build_report
+
+    from report_fixtures import square_geometries
+
+    files = {}
+    for lang, colour in (("en", "red"), ("zh", "blue")):
+        fig, ax = plt.subplots(figsize=(1, 1))
+        ax.set_facecolor(colour)
+        path = Path(f"results/disparity/{'kde' if lang == 'en' else 'kde.zh'}.png")
+        plotting.save(fig, path)
+        files[lang] = base64.b64encode(path.read_bytes()).decode("ascii")
+    art = "results/disparity/artefacts.json"
+    write_artefacts(art, "disparity", "Regional disparity", "区域差异",
+                    [artefact("figure", "results/disparity/kde.png", "Kernel density", "核密度",
+                              path_zh="results/disparity/kde.zh.png")])
+    Path("config/report.yaml").write_text(yaml.safe_dump({"languages": ["en", "zh"], "table_formats": ["md"],
+                                                          "figure_formats": ["png"]}))
+    monkeypatch.setattr(build, "province_geometries", square_geometries)
+    monkeypatch.setenv("CLUSTERNET_REPORT_PROCESSES", "1")
+    build_report(load_config(Path("config/config.yaml")))
+    en = Path("results/report/index.html").read_text(encoding="utf-8")
+    zh = Path("results/report/zh/index.html").read_text(encoding="utf-8")
+    assert files["en"] in en and files["zh"] not in en
+    assert files["zh"] in zh and files["en"] not in zh
+    Path("results/disparity/kde.zh.png").unlink()
+    with pytest.raises(DataError, match=r"artefacts.json: items\[0\].path_zh .*kde.zh.png does not exist"):
+        build_report(load_config(Path("config/config.yaml")))
