@@ -98,6 +98,8 @@ def test_indices_and_disparity_outputs(project):
     assert "2013" not in ranks.columns
     art = read_json("results/indices/artefacts.json")
     assert all(Path(i["path"]).exists() for i in art["items"])
+    assert [Path(i["path_zh"]).name for i in art["items"] if i["kind"] == "figure"] == ["group_trend.zh.png"]
+    assert all(Path(i["path_zh"]).exists() for i in art["items"] if "path_zh" in i)
 
     assert run("disparity") == 0
     dagum = pd.read_csv("results/disparity/dagum.csv")
@@ -113,6 +115,8 @@ def test_indices_and_disparity_outputs(project):
     assert beta["model"] == "convergence.beta_conditional" and beta["effects"]["entity"]
     art = read_json("results/disparity/artefacts.json")
     assert all(Path(i["path"]).exists() for i in art["items"])
+    assert [Path(i["path_zh"]).name for i in art["items"] if i["kind"] == "figure"] == ["kde.zh.png"]
+    assert all(Path(i["path_zh"]).exists() for i in art["items"] if "path_zh" in i)
 
     # Determinism: a second run gives byte-identical files (data, tables, documents, figures).
     files = ["data/processed/indices.parquet", "results/indices/weights.csv", "results/indices/group_trend.png",

@@ -125,6 +125,9 @@ def test_network_and_qap_stages_write_complete_deterministic_outputs(tmp_path):
     assert [o["matrix"] for o in qap["circularity_overrides"]] == ["contiguity"]
     arte = read_json(base / "results/network/artefacts.json")
     assert {Path(i["path"]).name for i in arte["items"]} >= {"maps.png", "network_level.csv", "validity.csv"}
+    zh = {Path(i["path"]).name: Path(i["path_zh"]) for i in arte["items"] if i["kind"] == "figure"}
+    assert {k: v.name for k, v in zh.items()} == {"maps.png": "maps.zh.png", "distributions.png": "distributions.zh.png"}
+    assert all((v if v.is_absolute() else base / v).is_file() for v in zh.values())  # issue 13: the zh copies
     assert read_json(base / "results/qap/artefacts.json")["stage"] == "qap"
 
 

@@ -85,7 +85,12 @@ def test_stages_end_to_end_and_deterministic(project):
     table = pd.read_csv(project / "results" / "spatial" / "moran.csv")
     assert len(table) == 5 and set(table["variable"]) == {"y"}
     figs = sorted(p.name for p in (project / "results" / "spatial" / "figures").iterdir())
-    assert figs == ["lisa_y_2022.pdf", "lisa_y_2022.png", "moran_scatter_y_2022.pdf", "moran_scatter_y_2022.png"]
+    assert figs == ["lisa_y_2022.pdf", "lisa_y_2022.png", "lisa_y_2022.zh.png", "moran_scatter_y_2022.pdf",
+                    "moran_scatter_y_2022.png", "moran_scatter_y_2022.zh.png"]
+    # issue 13: the Chinese report's copies are named in the artefact list
+    arte = json.loads((project / "results" / "spatial" / "artefacts.json").read_text(encoding="utf-8"))
+    zh = [i["path_zh"] for i in arte["items"] if i["kind"] == "figure"]
+    assert [Path(p).name for p in zh] == ["moran_scatter_y_2022.zh.png", "lisa_y_2022.zh.png"]
 
 
 def test_registry_fit_with_weights_file(project):

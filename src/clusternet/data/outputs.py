@@ -36,6 +36,7 @@ def output_paths(config: Config) -> dict[str, Path]:
         "coverage_csv": results / "coverage.csv",
         "coverage_png": results / "coverage.png",
         "coverage_pdf": results / "coverage.pdf",
+        "coverage_zh": results / "coverage.zh.png",  # the Chinese report's copy (issue 13)
         "artefacts": results / "artefacts.json",
     }
 
@@ -178,21 +179,25 @@ def stata_labels(codebook: dict, variables: list) -> dict:
     return labels
 
 
-def coverage_figure(coverage: pd.DataFrame, path_png: Path, path_pdf: Path, prov: dict) -> None:
+def coverage_figure(coverage: pd.DataFrame, path_png: Path, path_pdf: Path, prov: dict,
+                    path_zh: Path | None = None) -> None:
     """Heatmap of the coverage table, saved as PNG and PDF (``plotting.save`` closes the figure,
-    so it is drawn once per format)."""
+    so it is drawn once per format) and, with ``path_zh``, as a PNG with Chinese words."""
     from clusternet import plotting
+    from clusternet.figure_words import words
 
     plotting.setup()
     import matplotlib.pyplot as plt
 
-    for path in (path_png, path_pdf):
+    for path, lang in ((path_png, "en"), (path_pdf, "en"), (path_zh, "zh")):
+        if path is None:
+            continue
         fig, ax = plt.subplots(figsize=(7.5, max(4.0, 0.13 * len(coverage))))
         im = ax.imshow(coverage.to_numpy(dtype=float), aspect="auto", cmap="viridis", vmin=0, vmax=1,
                        interpolation="nearest")
         ax.set_xticks(range(coverage.shape[1]), coverage.columns, rotation=90)
         ax.set_yticks(range(coverage.shape[0]), coverage.index, fontsize=5)
-        ax.set_title("Share of provinces observed (before interpolation)")
+        ax.set_title(words(lang, "data")["coverage_title"])
         fig.colorbar(im, ax=ax, fraction=0.04)
         plotting.save(fig, path, prov)
 
@@ -223,7 +228,7 @@ def write_outputs(config: Config, build: PanelBuild) -> dict[str, Path]:
                              data_label="clusternet provincial panel", time_stamp=STATA_TIMESTAMP)
     with atomic_path(paths["coverage_csv"]) as tmp:
         coverage.round(4).to_csv(tmp, encoding="utf-8", lineterminator="\n")
-    coverage_figure(coverage, paths["coverage_png"], paths["coverage_pdf"], prov)
+    coverage_figure(coverage, paths["coverage_png"], paths["coverage_pdf"], prov, paths["coverage_zh"])
     write_json(paths["quality_json"], quality)
     write_text(paths["quality_md"], markdown)
     write_artefacts(paths["artefacts"], "data", "Data: coverage of the provincial panel", "数据：省级面板覆盖情况", [
@@ -232,6 +237,6 @@ def write_outputs(config: Config, build: PanelBuild) -> dict[str, Path]:
                  "插值前有观测值的省份占31个省份的比例。"),
         artefact("figure", paths["coverage_png"], "Coverage heatmap", "覆盖率热图",
                  "Share of provinces observed per variable and year (before interpolation).",
-                 "各变量各年份有观测值的省份比例（插值前）。"),
+                 "各变量各年份有观测值的省份比例（插值前）。", path_zh=paths["coverage_zh"]),
     ])
     return paths

@@ -189,28 +189,40 @@ def _run_efficiency(cfg: Config) -> list[Path]:
     return written
 
 
-def _figures_and_artefacts(cfg, by_year, malm_summary, res: Path, prov) -> list[Path]:
+def efficiency_figure(by_year, malm_summary, lang: str = "en"):
+    """Mean efficiency scores and the Malmquist index by year; fixed words in ``lang``
+    (``clusternet.figure_words``)."""
     import matplotlib.pyplot as plt
 
+    from clusternet.figure_words import words
+
+    w = words(lang, "efficiency")
+    fig, axes = plt.subplots(1, 2, figsize=(10, 3.8))
+    for col, lab in [("eff_ccr_input", w["ccr"]), ("eff_bcc_input", w["bcc"]), ("eff_sbm", w["sbm"]),
+                     ("eff_dea_bc", w["dea_bc"])]:
+        axes[0].plot(by_year["year"], by_year[col], marker="o", label=lab)
+    axes[0].set_title(w["eff_title"])
+    axes[0].legend(fontsize=7)
+    for f, g in malm_summary.groupby("frontier"):
+        axes[1].plot(g["year"], g["malmquist_geomean"], marker="o", label=w["malmquist"].format(frontier=w.get(f, f)))
+    g = malm_summary[malm_summary["frontier"] == "contemporaneous"]
+    axes[1].plot(g["year"], g["ec_geomean"], ls="--", label=w["ec"])
+    axes[1].plot(g["year"], g["tc_geomean"], ls=":", label=w["tc"])
+    axes[1].axhline(1.0, color="grey", lw=0.5)
+    axes[1].set_title(w["malm_title"])
+    axes[1].legend(fontsize=7)
+    return fig
+
+
+def _figures_and_artefacts(cfg, by_year, malm_summary, res: Path, prov) -> list[Path]:
     from clusternet import plotting
     from clusternet.artefacts import artefact, write_artefacts
 
     plotting.setup()
-    fig, axes = plt.subplots(1, 2, figsize=(10, 3.8))
-    for col, lab in [("eff_ccr_input", "CCR"), ("eff_bcc_input", "BCC (input)"), ("eff_sbm", "SBM"),
-                     ("eff_dea_bc", "CCR, bias-corrected (SW 1998)")]:
-        axes[0].plot(by_year["year"], by_year[col], marker="o", label=lab)
-    axes[0].set_title("Mean innovation efficiency by year")
-    axes[0].legend(fontsize=7)
-    for f, g in malm_summary.groupby("frontier"):
-        axes[1].plot(g["year"], g["malmquist_geomean"], marker="o", label=f"Malmquist ({f})")
-    g = malm_summary[malm_summary["frontier"] == "contemporaneous"]
-    axes[1].plot(g["year"], g["ec_geomean"], ls="--", label="EC")
-    axes[1].plot(g["year"], g["tc_geomean"], ls=":", label="TC")
-    axes[1].axhline(1.0, color="grey", lw=0.5)
-    axes[1].set_title("Malmquist index (geometric mean over provinces)")
-    axes[1].legend(fontsize=7)
-    stems = plotting.save_formats(fig, res / "efficiency", provenance=prov)
+    stems = plotting.save_formats(efficiency_figure(by_year, malm_summary), res / "efficiency", provenance=prov)
+    # the Chinese report's copy (issue 13), PNG only
+    stems += plotting.save_formats(efficiency_figure(by_year, malm_summary, lang="zh"), res / "efficiency.zh",
+                                   ("png",), prov)
     items = [
         artefact("table", res / "efficiency_by_year.csv", "Innovation efficiency by year (mean over provinces)",
                  "创新效率年度均值",
@@ -221,7 +233,7 @@ def _figures_and_artefacts(cfg, by_year, malm_summary, res: Path, prov) -> list[
                  "Geometric means over provinces; EC = efficiency change, TC = technical change; "
                  "contemporaneous (Färe et al. 1994) and global (Pastor & Lovell 2005) frontiers; >1 = improvement."),
         artefact("figure", res / "efficiency.png", "Innovation efficiency and productivity change",
-                 "创新效率与生产率变化"),
+                 "创新效率与生产率变化", path_zh=res / "efficiency.zh.png"),
     ]
     write_artefacts(res / "artefacts.json", "efficiency", "Innovation efficiency (DEA)", "创新效率（DEA）", items)
     return [Path(s) for s in stems] + [res / "artefacts.json"]

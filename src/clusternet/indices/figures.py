@@ -8,6 +8,7 @@ from scipy.stats import gaussian_kde
 from clusternet import plotting
 from clusternet.data.regions import GROUP_ZH, GROUPS
 from clusternet.errors import DataError
+from clusternet.figure_words import words
 
 
 def kernel_densities(df: pd.DataFrame, variable: str, points: int = 200, bandwidth: str = "scott") -> pd.DataFrame:
@@ -32,8 +33,9 @@ def kernel_densities(df: pd.DataFrame, variable: str, points: int = 200, bandwid
     return pd.concat(rows, ignore_index=True)
 
 
-def kde_figure(dens: pd.DataFrame, label: str):
-    """3D-style evolution figure: one density curve per year, offset along the year axis."""
+def kde_figure(dens: pd.DataFrame, label: str, lang: str = "en"):
+    """3D-style evolution figure: one density curve per year, offset along the year axis; fixed
+    words in ``lang`` (``clusternet.figure_words``)."""
     import matplotlib.pyplot as plt
 
     plotting.setup()
@@ -45,23 +47,25 @@ def kde_figure(dens: pd.DataFrame, label: str):
         d = dens[dens["year"] == year]
         ax.plot(d["x"], np.full(len(d), year), d["density"], color=cmap(i / max(len(years) - 1, 1)), lw=1.2)
     ax.set_xlabel(label)
-    ax.set_ylabel("Year / 年份")
-    ax.set_zlabel("Density / 密度")
+    w = words(lang, "indices")
+    ax.set_ylabel(w["year"])
+    ax.set_zlabel(w["density"])
     ax.view_init(elev=25, azim=-60)
     return fig
 
 
-def group_trend_figure(means: pd.DataFrame, label: str):
-    """Mean index by region group and year (columns year, group, mean)."""
+def group_trend_figure(means: pd.DataFrame, label: str, lang: str = "en"):
+    """Mean index by region group and year (columns year, group, mean); fixed words in ``lang``."""
     import matplotlib.pyplot as plt
 
     plotting.setup()
     fig, ax = plt.subplots(figsize=(6.0, 3.6))
+    w = words(lang, "indices")
     groups = [g for g in GROUPS if g in set(means["group"])] + sorted(set(means["group"]) - set(GROUPS))
     for g in groups:
         d = means[means["group"] == g]
-        ax.plot(d["year"], d["mean"], marker="o", ms=3, label=f"{g} / {GROUP_ZH.get(g, g)}")
-    ax.set_xlabel("Year / 年份")
+        ax.plot(d["year"], d["mean"], marker="o", ms=3, label=w["group"].format(en=g, zh=GROUP_ZH.get(g, g)))
+    ax.set_xlabel(w["year"])
     ax.set_ylabel(label)
     ax.legend(frameon=False)
     ax.grid(alpha=0.3)

@@ -13,6 +13,7 @@ import pandas as pd
 
 from clusternet.config import Config
 from clusternet.errors import ConfigError, DataError
+from clusternet.figure_words import zh_path
 from clusternet.indices import agglomeration, disparity, dynamics, figures
 from clusternet.indices.composite import IndexOptions, compute_index, rank_table, spearman_matrix
 from clusternet.indices.system import Node, parse_system
@@ -160,7 +161,9 @@ def run_indices(cfg: Config) -> list[Path]:
     trend_png, trend_pdf = res_dir / "group_trend.png", res_dir / "group_trend.pdf"
     for p in (trend_png, trend_pdf):
         save(figures.group_trend_figure(means, f"{system.label_en} / {system.label_zh}"), p, prov)
-    written += list(paths.values()) + [trend_png, trend_pdf]
+    trend_zh = zh_path(trend_png)  # the Chinese report's copy (issue 13)
+    save(figures.group_trend_figure(means, system.label_zh, lang="zh"), trend_zh, prov)
+    written += list(paths.values()) + [trend_png, trend_pdf, trend_zh]
 
     items = [
         artefact("table", paths["weights"], "Indicator and dimension weights by method", "各方法指标与维度权重",
@@ -173,7 +176,8 @@ def run_indices(cfg: Config) -> list[Path]:
         artefact("table", paths["group_means"], f"Mean {name} by region group and year", "分地区组指数均值"),
         artefact("table", paths["concentration"], "Concentration of the digital industry across provinces",
                  "数字产业空间集中度", "HHI of regional shares and Hoover coefficient of localisation."),
-        artefact("figure", trend_png, f"{system.label_en} by region group", f"{system.label_zh}分区域变化"),
+        artefact("figure", trend_png, f"{system.label_en} by region group", f"{system.label_zh}分区域变化",
+                 path_zh=trend_zh),
     ]
     art = res_dir / "artefacts.json"
     write_artefacts(art, "indices", "Digital industry cluster indices", "数字产业集群指数", items)
@@ -279,7 +283,8 @@ def run_disparity(cfg: Config) -> list[Path]:
     _write_csv(dens, res_dir / "kde.csv")
     for suffix in ("png", "pdf"):
         save(figures.kde_figure(dens, variables[0]), res_dir / f"kde.{suffix}", prov)
-    written += [res_dir / "kde.csv", res_dir / "kde.png", res_dir / "kde.pdf"]
+    save(figures.kde_figure(dens, variables[0], lang="zh"), res_dir / "kde.zh.png", prov)  # issue 13
+    written += [res_dir / "kde.csv", res_dir / "kde.png", res_dir / "kde.pdf", res_dir / "kde.zh.png"]
     v0 = variables[0]
     items = [
         artefact("table", res_dir / "dagum.csv", "Dagum Gini decomposition by year", "Dagum基尼系数及其分解",
@@ -293,7 +298,7 @@ def run_disparity(cfg: Config) -> list[Path]:
         artefact("table", res_dir / "spatial_markov.csv", "Spatial Markov transition probabilities by lag class",
                  "空间马尔可夫转移概率矩阵"),
         artefact("figure", res_dir / "kde.png", f"Kernel density evolution of {v0}", f"{v0}核密度演进",
-                 key="kde", params={"variable": v0}),
+                 key="kde", params={"variable": v0}, path_zh=res_dir / "kde.zh.png"),
     ]
     art = res_dir / "artefacts.json"
     write_artefacts(art, "disparity", "Regional disparity and dynamics", "区域差异与动态演进", items)

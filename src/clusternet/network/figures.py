@@ -7,6 +7,7 @@ import numpy as np
 import pandas as pd
 
 from clusternet import plotting
+from clusternet.figure_words import words
 from clusternet.network.edges import YearNetwork
 
 
@@ -28,11 +29,12 @@ def draw_boundaries(ax, geometries, *, simplify_deg: float = 0.02, min_area_deg2
 
 
 def network_maps(networks: list[YearNetwork], years: list[int], lonlat: np.ndarray, *, ties: int,
-                 draw_boundaries=None, labels: list[str] | None = None):
+                 draw_boundaries=None, labels: list[str] | None = None, lang: str = "en"):
     """One panel per year: the ``ties`` strongest ties as arrows between centroids
     (width by weight), nodes sized by total strength.
 
-    ``lonlat``: (n, 2) centroids in node order; ``draw_boundaries(ax)`` draws the base map."""
+    ``lonlat``: (n, 2) centroids in node order; ``draw_boundaries(ax)`` draws the base map; fixed
+    words in ``lang`` (``clusternet.figure_words``)."""
     import matplotlib.pyplot as plt
 
     plotting.setup()
@@ -66,7 +68,7 @@ def network_maps(networks: list[YearNetwork], years: list[int], lonlat: np.ndarr
         if labels is not None:
             top = np.argsort(-strength, kind="stable")[:5]
             to_label.append((ax, top, np.sqrt(size[top]) / 2))  # scatter size is the area in pt²
-        ax.set_title(f"{year}: {ties} strongest ties")
+        ax.set_title(words(lang, "network")["map_title"].format(year=year, ties=ties))
         ax.set_aspect("equal")
         ax.set_xticks([])
         ax.set_yticks([])
@@ -79,14 +81,16 @@ def network_maps(networks: list[YearNetwork], years: list[int], lonlat: np.ndarr
     return fig
 
 
-def distributions(node_df: pd.DataFrame, years: list[int]):
-    """Complementary CDFs of in/out strength (log scale) and histograms of in/out degree."""
+def distributions(node_df: pd.DataFrame, years: list[int], lang: str = "en"):
+    """Complementary CDFs of in/out strength (log scale) and histograms of in/out degree; fixed
+    words in ``lang``."""
     import matplotlib.pyplot as plt
 
     plotting.setup()
     fig, axes = plt.subplots(2, 2, figsize=(8, 6))
-    panels = [("net_in_strength", "in-strength"), ("net_out_strength", "out-strength"),
-              ("net_in_degree", "in-degree"), ("net_out_degree", "out-degree")]
+    w = words(lang, "network")
+    panels = [("net_in_strength", w["in_strength"]), ("net_out_strength", w["out_strength"]),
+              ("net_in_degree", w["in_degree"]), ("net_out_degree", w["out_degree"])]
     for ax, (col, title) in zip(axes.ravel(), panels):
         for year in years:
             vals = node_df.loc[node_df["year"] == year, col].to_numpy(float)
@@ -99,11 +103,11 @@ def distributions(node_df: pd.DataFrame, years: list[int]):
                 ax.step(x, ccdf, where="post", label=str(year))
                 if (x > 0).all():
                     ax.set_xscale("log")
-                ax.set_ylabel("share of regions with value ≥ x")
+                ax.set_ylabel(w["ccdf"])
             else:
                 bins = np.arange(vals.max() + 2) - 0.5
                 ax.hist(vals, bins=bins, histtype="step", label=str(year))
-                ax.set_ylabel("regions")
+                ax.set_ylabel(w["regions"])
         ax.set_title(title)
         ax.legend(fontsize=7)
     fig.tight_layout()

@@ -206,17 +206,25 @@ def run_network(cfg: Config) -> list[Path]:
     fig = figures.network_maps(networks, fig_years, geo["lonlat"], ties=section["figures"]["map_ties"],
                                draw_boundaries=geo["draw_boundaries"], labels=labels)
     save_both(fig, out_dir / "maps", prov)
+    # the Chinese report's copies (issue 13): Chinese words and province names, PNG only
+    zh_labels = [regions.by_code()[c].short_zh for c in regions.codes()]
+    save(figures.network_maps(networks, fig_years, geo["lonlat"], ties=section["figures"]["map_ties"],
+                              draw_boundaries=geo["draw_boundaries"], labels=zh_labels, lang="zh"),
+         out_dir / "maps.zh.png", prov)
     fig = figures.distributions(node_df, fig_years)
     save_both(fig, out_dir / "distributions", prov)
+    save(figures.distributions(node_df, fig_years, lang="zh"), out_dir / "distributions.zh.png", prov)
     written += [out_dir / f"{stem}.{ext}" for stem in ("maps", "distributions") for ext in ("png", "pdf")]
+    written += [out_dir / f"{stem}.zh.png" for stem in ("maps", "distributions")]
     items = [
         artefact("table", out_dir / "network_level.csv", "Network-level indices by year", "网络整体指标（按年）",
                  "Density, reciprocity, Krackhardt connectedness/hierarchy/efficiency, average path length, "
                  "modularity and core-periphery fit of the binarised linkage network."),
         artefact("figure", out_dir / "maps.png", "Innovation linkage network maps", "创新联系网络图",
                  "Strongest directed ties between province centroids; node size by total strength.",
-                 "各省几何中心之间最强的有向联系；节点大小表示总联系强度。"),
-        artefact("figure", out_dir / "distributions.png", "Strength and degree distributions", "强度与度分布"),
+                 "各省几何中心之间最强的有向联系；节点大小表示总联系强度。", path_zh=out_dir / "maps.zh.png"),
+        artefact("figure", out_dir / "distributions.png", "Strength and degree distributions", "强度与度分布",
+                 path_zh=out_dir / "distributions.zh.png"),
     ]
     if not val_summary.empty:
         items.insert(1, artefact(

@@ -448,6 +448,12 @@ def artefact_items(b: Builder, stage: str) -> list[Item]:
                 item.source = "artefact"
             else:
                 png = path.with_suffix(".png")
+                local = it.get(f"path_{lang}") if lang != "en" else None
+                if local:  # the stage drew the figure with this language's words (issue 13)
+                    png = Path(local)
+                    if not png.is_file():
+                        raise DataError(f"{listing_path}: items[{i}].path_{lang} {png} does not exist; "
+                                        f"rerun the {stage} stage")
                 if not png.is_file():
                     raise DataError(f"{listing_path}: items[{i}]: figure {path} has no PNG version {png}")
                 item = Item("figure", name, title, caption=caption, files=[png.as_posix()], inputs=[path.as_posix()],

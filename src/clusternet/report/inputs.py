@@ -36,7 +36,8 @@ class ReportInputs:
         out = [*self.doc_paths.values(), *(p for p, _ in self.artefacts), *self.data.values()]
         out += [p for p in (self.verdicts_path, self.quality_path) if p is not None]
         for _path, listing in self.artefacts:
-            out += [Path(item["path"]) for item in listing["items"] if Path(item["path"]).is_file()]
+            out += [Path(item[k]) for item in listing["items"] for k in ("path", "path_zh")
+                    if item.get(k) and Path(item[k]).is_file()]
         return sorted(set(out), key=lambda p: p.as_posix())
 
 

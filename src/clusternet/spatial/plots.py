@@ -6,6 +6,7 @@ from functools import cache
 import numpy as np
 
 from clusternet import plotting
+from clusternet.figure_words import words
 from clusternet.data import regions
 
 LISA_COLOURS = {"HH": "#d7191c", "LL": "#2c7bb6", "HL": "#fdae61", "LH": "#abd9e9", "ns": "#eeeeee"}
@@ -22,8 +23,9 @@ def save_formats(fig, stem, prov, formats=("png", "pdf")) -> list[str]:
     return plotting.save_formats(fig, stem, formats, prov)
 
 
-def moran_scatter(var, year, W, x, loc, moran_result):
-    """Standardised x against its spatial lag, slope = Moran's I (row-standardised W)."""
+def moran_scatter(var, year, W, x, loc, moran_result, lang: str = "en"):
+    """Standardised x against its spatial lag, slope = Moran's I (row-standardised W); fixed words
+    in ``lang`` (``clusternet.figure_words``)."""
     import matplotlib.pyplot as plt
 
     plotting.setup()
@@ -37,10 +39,11 @@ def moran_scatter(var, year, W, x, loc, moran_result):
     ax.plot(grid, np.polyval(slope, grid), color="k", linewidth=1)
     ax.axhline(0, color="grey", linewidth=0.5)
     ax.axvline(0, color="grey", linewidth=0.5)
-    ax.set_xlabel(f"{var} (standardised)")
+    w = words(lang, "spatial")
+    ax.set_xlabel(w["moran_xlabel"].format(var=var))
     ax.set_ylabel(f"W·{var}")
-    ax.set_title(f"{var}, {year}: Moran's I = {moran_result['I']:.3f} "
-                 f"(p_sim = {moran_result.get('p_sim', np.nan):.3f})")
+    ax.set_title(w["moran_title"].format(var=var, year=year, I=f"{moran_result['I']:.3f}",
+                                         p=f"{moran_result.get('p_sim', np.nan):.3f}"))
     names = regions.by_code()
     # inside the axes and without overlaps (clusternet.plotting.place_labels); the margins leave room
     ax.margins(0.12)
@@ -58,8 +61,9 @@ def _drawable(code: int):
     return geo.boundary(code).simplify(SIMPLIFY_DEG, preserve_topology=True)
 
 
-def lisa_map(var, year, W, x, loc, moran_result):
-    """Provinces coloured by LISA cluster (HH, LL, HL, LH significant at alpha; ns otherwise)."""
+def lisa_map(var, year, W, x, loc, moran_result, lang: str = "en"):
+    """Provinces coloured by LISA cluster (HH, LL, HL, LH significant at alpha; ns otherwise); fixed
+    words in ``lang``."""
     import matplotlib.pyplot as plt
     from matplotlib.patches import Patch, PathPatch
     from matplotlib.path import Path as MplPath
@@ -80,7 +84,8 @@ def lisa_map(var, year, W, x, loc, moran_result):
     ax.set_ylim(17, 54)
     ax.set_aspect(1.25)
     ax.set_axis_off()
-    ax.legend(handles=[Patch(facecolor=c, edgecolor="#555555", label=k) for k, c in LISA_COLOURS.items()],
+    w = words(lang, "spatial")
+    ax.legend(handles=[Patch(facecolor=c, edgecolor="#555555", label=w[k]) for k, c in LISA_COLOURS.items()],
               loc="lower left", fontsize=7, frameon=False)
-    ax.set_title(f"LISA clusters: {var}, {year}")
+    ax.set_title(w["lisa_title"].format(var=var, year=year))
     return fig

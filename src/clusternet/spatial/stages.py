@@ -101,10 +101,13 @@ def run_explore(config) -> None:
                 stem = f"{var}_{int(year)}"
                 for kind, fn, title in (("moran_scatter", plots.moran_scatter, "Moran scatter plot"),
                                         ("lisa", plots.lisa_map, "LISA cluster map")):
-                    # drawn once, saved in both formats
+                    # drawn once, saved in both formats; the Chinese report's copy (issue 13) as PNG only
                     plots.save_formats(fn(var, int(year), W, sub.to_numpy(), loc, m), tmp_fig / f"{kind}_{stem}",
                                        prov)
+                    plots.save_formats(fn(var, int(year), W, sub.to_numpy(), loc, m, lang="zh"),
+                                       tmp_fig / f"{kind}_{stem}.zh", prov, formats=("png",))
                     items.append(artefact("figure", fig_dir / f"{kind}_{stem}.png", f"{title}: {var}, {int(year)}",
+                                          path_zh=fig_dir / f"{kind}_{stem}.zh.png",
                                           caption_en=f"Weights {ex['weights']}; {perms} permutations; "
                                                      f"alpha {alpha}.", key=kind,
                                           params={"variable": var, "year": int(year), "weights": ex["weights"],
