@@ -30,7 +30,7 @@ OVERFULL = re.compile(r"Overfull \\[hv]box \(([0-9.]+)pt too (?:wide|high)\)")
 @pytest.mark.parametrize("text, tex", [
     ("a -> b", r"a $\rightarrow$ b"), ("p<0.1", r"p\textless{}0.1"), ("x > 1 | y", r"x \textgreater{} 1 \textbar{} y"),
     ("R² (within)", r"$R^{2}$ (within)"), ("Threshold γ̂", r"Threshold $\hat{\gamma}$"), ("ρ − λ", r"$\rho$ $-$ $\lambda$"),
-    ("W×x_1", r"W$\times$x\_1"), ("50% & $#", r"50\% \& \$\#"), ("(1)–(2)", "(1)–(2)"),
+    ("W×x_1", r"W$\times$x\_1"), ("(Δ^RM) breakdown M̄: 0", r"($\Delta$\textasciicircum{}RM) breakdown $\bar{M}$: 0"), ("50% & $#", r"50\% \& \$\#"), ("(1)–(2)", "(1)–(2)"),
 ])
 def test_escaping_is_safe_under_t1(text, tex):
     assert tex_escape(text) == tex
@@ -112,6 +112,7 @@ def wide_tables(tmp_path: Path) -> list[Path]:
                                {"x_with_a_long_name": 0.1, "z": 0.00002}) for i in range(8)}
     t = regression_table(docs, ReportSettings(), name="wide", title="Eight columns", provenance=PROV)
     t.notes.append("The full table is results/indices/a_very_long_directory_name/with_a_long_file_name.csv.")
+    t.notes.append("Relative magnitudes (Δ^RM, ARP conditional) breakdown M̄: 0.5 (the M2 section's note).")
     paths = []
     for frag in (False, True):
         p = tmp_path / f"wide_{frag}.tex"

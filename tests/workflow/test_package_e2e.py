@@ -94,7 +94,7 @@ def test_readme_has_every_template_section_and_lists_every_report_item(package):
         assert f'<a id="{anchor}"></a>' in readme, f"{anchor} has no entry in README.md"
         commands = listed[anchor]["commands"]
         assert re.search(r"rule report: clusternet --log logs/report\.log (--params \S+ )?report ", commands), commands
-        assert re.search(r"rule (?!report)\w+: clusternet ", commands), f"{anchor}: no producing rule in {commands}"
+        assert re.search(r"rule (?!report)[\w@.-]+: clusternet ", commands), f"{anchor}: no producing rule in {commands}"
         assert listed[anchor]["config_entries"], anchor
     # One provenance statement per source, with URL, sha256 and whether it is redistributed.
     with open(pkg / "data" / "download-manifest.csv", encoding="utf-8", newline="") as fh:

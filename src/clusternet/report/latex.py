@@ -36,6 +36,7 @@ _UNICODE = {
     "≠": r"$\neq$", "·": r"$\cdot$", "…": r"\dots{}", "√": r"$\surd$", "∞": r"$\infty$",
 }
 _HATTED = re.compile(r"([α-ωΑ-Ω])\u0302")  # γ̂: a Greek letter with a combining circumflex
+_BARRED = re.compile(r"([A-Za-z])\u0304")  # M̄ (Rambachan-Roth's breakdown value): a letter with a combining macron
 
 
 def has_cjk(text: str) -> bool:
@@ -55,12 +56,18 @@ def tex_escape(text: str) -> str:
             out.append(r"$\hat{" + _UNICODE[ch][1:-1] + "}$")
             i += 2
             continue
+        if i + 1 < len(text) and text[i + 1] == "\u0304" and _BARRED.match(text[i:i + 2]):
+            out.append(r"$\bar{" + ch + "}$")
+            i += 2
+            continue
         if ch in _SPECIAL:
             out.append(_SPECIAL[ch])
         elif ch in _UNICODE:
             out.append(_UNICODE[ch])
         elif ch == "\u0302":
             out.append(r"\^{}")
+        elif ch == "\u0304":
+            out.append(r"\={}")
         else:
             out.append(ch)
         i += 1
