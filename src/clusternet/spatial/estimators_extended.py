@@ -60,18 +60,40 @@ def _effects(view, W, opts: dict, seed: int, ci: float) -> dict:
                             primary=opts.get("effects_inference", "simulation"))
 
 
+def _random_effects_setup(data: pd.DataFrame, spec: dict, weights, name: str, hint: str = ""):
+    """(panel, W, seed, ci level) of a model with random individual effects (RE and GSPRE/KKP):
+    any other ``effects`` is a config error naming the specification."""
+    eff = effects_kind(dict(spec, effects=spec.get("effects", ["entity"])))
+    if eff != "individual":
+        raise ConfigError(f"specification {spec.get('name')!r}: model {name} has random individual effects; "
+                          f"set effects: [entity] (got {spec.get('effects')}){hint}")
+    panel, W = _panel(data, spec, weights)
+    return panel, W, spec_seed(spec), float(spec.get("ci_level", 0.95))
+
+
+def _random_effects_document(res, spec: dict, W: SpatialWeights, *, model: str, ci: float, rows: list,
+                             covariance: dict,
+                             fit_block: dict, tests: list, spatial: dict, vcov: np.ndarray) -> dict:
+    """The result document of a random-effects spatial model: no fixed effects (the random ones and
+    the model's own fields, ``spatial``, go into extra.spatial)."""
+    return make_result(
+        model=f"spatial.{model}", dependent=res.y_name, coefficients=rows, covariance=covariance,
+        nobs=res.nobs, n_entities=res.N, n_periods=res.T,
+        effects={"entity": False, "time": False},  # no fixed effects; random ones: extra.spatial
+        fit=fit_block, tests=tests,
+        extra={"spatial": {"weights": W.meta.get("name", ""), "weights_checks": W.checks(),
+                           "fixed_effects": "none", "random_effects": "individual", "lee_yu": False, **spatial}},
+        vcov={"names": res.names, "matrix": vcov.tolist()},
+        spec=spec, provenance={}, label=str(spec.get("label", spec.get("name", ""))), ci_level=ci,
+    )
+
+
 def _make_re(model: str):
     def fit(data: pd.DataFrame, spec: dict, weights: SpatialWeights | None = None) -> dict:
         spec = dict(spec, model=f"{model}_re")
         opts = checked_options(spec.get("options"), RE_OPTION_KEYS, spec=spec)
-        eff = effects_kind(dict(spec, effects=spec.get("effects", ["entity"])))
-        if eff != "individual":
-            raise ConfigError(f"specification {spec.get('name')!r}: model {model}_re has random individual effects; "
-                              f"set effects: [entity] (got {spec.get('effects')}); for time effects use the "
-                              "fixed-effects models")
-        panel, W = _panel(data, spec, weights)
-        seed = spec_seed(spec)
-        ci = float(spec.get("ci_level", 0.95))
+        panel, W, seed, ci = _random_effects_setup(data, spec, weights, f"{model}_re",
+                                                   "; for time effects use the fixed-effects models")
         res = fit_spatial_re(panel, model, logdet=opts.get("logdet", "auto"), seed=seed)
         impacts = _effects(res.effects_view(), panel.W, opts, seed, ci)
         tests = []
@@ -86,21 +108,13 @@ def _make_re(model: str):
                      "aic": -2 * res.loglik + 2 * k, "bic": -2 * res.loglik + np.log(res.nobs) * k,
                      "random_effect_at_bound": "yes" if res.boundary else "no"}
         fit_block["rho" if model != "sem" else "lambda"] = res.delta
-        return make_result(
-            model=f"spatial.{model}_re", dependent=res.y_name, coefficients=rows,
+        return _random_effects_document(
+            res, spec, W, model=f"{model}_re", ci=ci, rows=rows,
             covariance={"type": "ml_information",
                         "options": {"information": "observed (Hessian of the analytic score)"}},
-            nobs=res.nobs, n_entities=res.N, n_periods=res.T,
-            effects={"entity": False, "time": False},  # no fixed effects; random ones: extra.spatial
-            fit=fit_block, tests=tests,
-            extra={"spatial": {"weights": W.meta.get("name", ""), "weights_checks": W.checks(),
-                               "fixed_effects": "none", "random_effects": "individual", "lee_yu": False,
-                               "logdet": res.logdet_method, "effects": impacts, "notes": res.notes,
-                               "variance_parameters": {n: float(v) for n, v in zip(res.variance_names,
-                                                                                    res.variance_params)}}},
-            vcov={"names": res.names, "matrix": res.vcov.tolist()},
-            spec=spec, provenance={}, label=str(spec.get("label", spec.get("name", ""))), ci_level=ci,
-        )
+            fit_block=fit_block, tests=tests, vcov=res.vcov,
+            spatial={"logdet": res.logdet_method, "effects": impacts, "notes": res.notes,
+                     "variance_parameters": {n: float(v) for n, v in zip(res.variance_names, res.variance_params)}})
 
     fit.__name__ = f"fit_{model}_re"
     fit.__doc__ = f"Random-effects spatial panel {model.upper()}-RE by ML (clusternet.spatial.random_effects)."
@@ -118,13 +132,7 @@ def _make_gspre(model: str):
 
         spec = dict(spec, model=model)
         opts = checked_options(spec.get("options"), GSPRE_OPTION_KEYS, spec=spec)
-        eff = effects_kind(dict(spec, effects=spec.get("effects", ["entity"])))
-        if eff != "individual":
-            raise ConfigError(f"specification {spec.get('name')!r}: model {model} has random individual effects; "
-                              f"set effects: [entity] (got {spec.get('effects')})")
-        panel, W = _panel(data, spec, weights)
-        seed = spec_seed(spec)
-        ci = float(spec.get("ci_level", 0.95))
+        panel, W, seed, ci = _random_effects_setup(data, spec, weights, model)
         logdet = opts.get("logdet", "auto")
         logdet = "eigen" if logdet == "auto" else logdet
         res = fit_kkp_gm(panel) if model == "sem_kkp_gm" else fit_gspre(panel, model.split("_")[1], logdet=logdet)
@@ -137,20 +145,13 @@ def _make_gspre(model: str):
         if res.loglik is not None:
             fit_block.update(loglik=res.loglik, aic=-2 * res.loglik + 2 * k, bic=-2 * res.loglik + np.log(res.nobs) * k)
         ml = model != "sem_kkp_gm"
-        return make_result(
-            model=f"spatial.{model}", dependent=res.y_name, coefficients=rows,
+        return _random_effects_document(
+            res, spec, W, model=model, ci=ci, rows=rows,
             covariance={"type": "ml_information" if ml else "unadjusted",
                         "options": {"information": "observed (numerical Hessian of the log-likelihood)"} if ml
                         else {"estimator": "KKP initial GM, then FGLS"}},
-            nobs=res.nobs, n_entities=res.N, n_periods=res.T,
-            effects={"entity": False, "time": False},
-            fit=fit_block, tests=[],
-            extra={"spatial": {"weights": W.meta.get("name", ""), "weights_checks": W.checks(),
-                               "fixed_effects": "none", "random_effects": "individual", "lee_yu": False,
-                               "logdet": logdet, "effects": impacts, "notes": res.notes}},
-            vcov={"names": res.names, "matrix": np.where(np.isfinite(res.vcov), res.vcov, 0.0).tolist()},
-            spec=spec, provenance={}, label=str(spec.get("label", spec.get("name", ""))), ci_level=ci,
-        )
+            fit_block=fit_block, tests=[], vcov=np.where(np.isfinite(res.vcov), res.vcov, 0.0),
+            spatial={"logdet": logdet, "effects": impacts, "notes": res.notes})
 
     fit.__name__ = f"fit_{model}"
     fit.__doc__ = f"Spatial random-effects error model {model} (clusternet.spatial.gspre)."
