@@ -181,8 +181,13 @@ def _make(model: str):
                                        if res.logdet_method != "none" else "auto")
         return result_document(res, spec, impacts, tests, W, extra_tests, fit_statistics(panel, res))
 
-    fit.__name__ = f"fit_{model}"
-    fit.__doc__ = f"Spatial panel {model.upper()} by ML (clusternet.spatial.models)."
+    return named_fit(fit, f"fit_{model}", f"Spatial panel {model.upper()} by ML (clusternet.spatial.models).")
+
+
+def named_fit(fit, name: str, doc: str):
+    """``fit`` (a closure made for one model) under the name and docstring of a module-level function."""
+    fit.__name__ = name
+    fit.__doc__ = doc
     return fit
 
 

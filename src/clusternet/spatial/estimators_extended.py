@@ -34,7 +34,7 @@ from clusternet.errors import ConfigError
 from clusternet.models.specs import checked_options
 from clusternet.results import coefficient_table, make_result
 from clusternet.spatial.effects_inference import add_delta_method
-from clusternet.spatial.estimators import effects_kind, resolve_weights, spec_seed
+from clusternet.spatial.estimators import effects_kind, named_fit, resolve_weights, spec_seed
 from clusternet.spatial.models import effects_table, fit_spatial_panel, panel_arrays
 from clusternet.spatial.random_effects import fit_spatial_re, hausman_test
 from clusternet.spatial.sac import fit_sac
@@ -116,9 +116,8 @@ def _make_re(model: str):
             spatial={"logdet": res.logdet_method, "effects": impacts, "notes": res.notes,
                      "variance_parameters": {n: float(v) for n, v in zip(res.variance_names, res.variance_params)}})
 
-    fit.__name__ = f"fit_{model}_re"
-    fit.__doc__ = f"Random-effects spatial panel {model.upper()}-RE by ML (clusternet.spatial.random_effects)."
-    return fit
+    return named_fit(fit, f"fit_{model}_re",
+                     f"Random-effects spatial panel {model.upper()}-RE by ML (clusternet.spatial.random_effects).")
 
 
 fit_sar_re = _make_re("sar")
@@ -153,9 +152,7 @@ def _make_gspre(model: str):
             fit_block=fit_block, tests=[], vcov=np.where(np.isfinite(res.vcov), res.vcov, 0.0),
             spatial={"logdet": logdet, "effects": impacts, "notes": res.notes})
 
-    fit.__name__ = f"fit_{model}"
-    fit.__doc__ = f"Spatial random-effects error model {model} (clusternet.spatial.gspre)."
-    return fit
+    return named_fit(fit, f"fit_{model}", f"Spatial random-effects error model {model} (clusternet.spatial.gspre).")
 
 
 fit_sem_kkp = _make_gspre("sem_kkp")
@@ -231,10 +228,9 @@ def _make_dynamic(model: str):
             spec=spec, provenance={}, label=str(spec.get("label", spec.get("name", ""))), ci_level=ci,
         )
 
-    fit.__name__ = f"fit_{model}_dynamic"
-    fit.__doc__ = (f"Dynamic spatial panel {model.upper()} with fixed effects, QML, optionally Yu-de Jong-Lee "
-                   "bias-corrected (clusternet.spatial.dynamic).")
-    return fit
+    return named_fit(fit, f"fit_{model}_dynamic",
+                     f"Dynamic spatial panel {model.upper()} with fixed effects, QML, optionally Yu-de Jong-Lee "
+                     "bias-corrected (clusternet.spatial.dynamic).")
 
 
 fit_sar_dynamic = _make_dynamic("sar")
